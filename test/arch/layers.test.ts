@@ -1,0 +1,70 @@
+// Enforces the dependency direction of docs/design/architecture.md by scanning src/ imports.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const SRC = resolve('src');
+
+/** Which top-level directories each layer may import at runtime. */
+const allowed: Record<string, readonly string[]> = {
+  util: ['util'],
+  git: ['util', 'git'],
+  drives: ['util', 'drives'],
+  annex: ['util', 'git', 'annex'],
+  remotes: ['util', 'git', 'annex', 'remotes'],
+  network: ['util', 'network'],
+  sync: ['util', 'git', 'annex', 'remotes', 'network', 'sync'],
+  assistant: ['util', 'git', 'annex', 'remotes', 'network', 'sync', 'drives', 'assistant'],
+  cli: ['util', 'git', 'annex', 'remotes', 'network', 'sync', 'drives', 'assistant', 'cli'],
+};
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Import specifiers of a module, marking `import type` (erased at runtime). */
+function imports(source: string): { spec: string; typeOnly: boolean }[] {
+  const out: { spec: string; typeOnly: boolean }[] = [];
+  const re = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+  for (const m of source.matchAll(re)) out.push({ spec: m[3] ?? m[4] ?? '', typeOnly: m[2] !== undefined });
+  return out;
+}
+
+export function violations(root: string): string[] {
+  const bad: string[] = [];
+  for (const file of walk(root)) {
+    const layer = relative(root, file).split('/')[0] ?? '';
+    const rules = allowed[layer];
+    if (!rules) {
+      bad.push(`${relative(root, file)}: top-level directory '${layer}' has no place in the layer table`);
+      continue;
+    }
+    for (const { spec, typeOnly } of imports(readFileSync(file, 'utf8'))) {
+      if (layer === 'network' && spec.startsWith('node:')) bad.push(`${relative(root, file)} imports ${spec} (network stays pure)`);
+      if (!spec.startsWith('.')) continue;
+      const target = relative(root, resolve(dirname(file), spec)).split('/')[0] ?? '';
+      if (layer === 'network' && target === 'annex' && typeOnly) continue;
+      if (!rules.includes(target)) bad.push(`${relative(root, file)} imports ${spec} (${layer} may not import ${target})`);
+    }
+  }
+  return bad;
+}
+
+test('no module imports against the layer direction', () => {
+  assert.deepEqual(violations(SRC), []);
+});
+
+test('the check catches an upward import', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const root = mkdtempSync(join(tmpdir(), 'arbor-layers-'));
+  mkdirSync(join(root, 'annex'));
+  mkdirSync(join(root, 'cli'));
+  writeFileSync(join(root, 'cli', 'main.ts'), 'export const x = 1;\n');
+  writeFileSync(join(root, 'annex', 'key.ts'), "import { x } from '../cli/main.js';\nexport const y = x;\n");
+  assert.deepEqual(violations(root), ['annex/key.ts imports ../cli/main.js (annex may not import cli)']);
+});
