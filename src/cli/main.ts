@@ -1,6 +1,7 @@
 // The CLI entry point: argv → command → exit code. The only place errors become exit codes.
 
 import { Command as Commander, CommanderError } from 'commander';
+import type { Writable } from 'node:stream';
 import { ArborError, describeError } from '../util/errors.js';
 import { commands } from './registry.js';
 import { createOutput } from './output.js';
@@ -44,8 +45,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const stdout = (options.stdout ?? process.stdout) as NodeJS.WritableStream & { isTTY?: boolean };
   const stderr = options.stderr ?? process.stderr;
   const out = createOutput(
-    stdout as unknown as import('node:stream').Writable,
-    stderr as unknown as import('node:stream').Writable,
+    stdout as unknown as Writable,
+    stderr as unknown as Writable,
     stdout.isTTY === true,
   );
   const ctx: CliContext = { cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env, out };
