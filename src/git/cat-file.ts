@@ -1,0 +1,172 @@
+// A long-running `git cat-file --batch` process: object contents by name, requests pipelined in order.
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { UsageError } from '../util/errors.js';
+import { GitCommandError } from './errors.js';
+
+/** One object read from the repository. */
+export interface CatFileObject {
+  /** The object id. */
+  readonly sha: string;
+  /** blob, tree, commit or tag. */
+  readonly type: string;
+  /** The object's raw bytes. */
+  readonly content: Buffer;
+}
+
+/** Reads objects through one kept-alive git process. */
+export interface CatFile {
+  /**
+   * The object named by `spec` (anything git rev-parse accepts: a sha, `HEAD:path`, `ref^{tree}`),
+   * or undefined when it does not exist. Requests may be issued concurrently; they are answered
+   * in order by one process. The spec must not contain a newline.
+   */
+  get(spec: string): Promise<CatFileObject | undefined>;
+  /** Stops the process; later get() calls start a new one. */
+  close(): Promise<void>;
+}
+
+/** A request waiting for its answer; answers arrive in the order requests were written. */
+interface Pending {
+  readonly spec: string;
+  readonly resolve: (o: CatFileObject | undefined) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** The object being received: header parsed, `filled` of `body.length` bytes (content + LF) copied. */
+interface Receiving {
+  readonly sha: string;
+  readonly type: string;
+  readonly body: Buffer;
+  filled: number;
+}
+
+const HEADER = /^([0-9a-f]{40,64}) (\S+) (\d+)$/;
+const ARGS = ['cat-file', '--batch'] as const;
+
+/** One running process with its own queue and parser state; replaced when it dies. */
+class BatchProcess {
+  readonly #child: ChildProcessWithoutNullStreams;
+  /** Requests written to stdin and not yet answered, oldest first. */
+  readonly #queue: Pending[] = [];
+  /** Bytes of an incomplete header line. */
+  #partial: Buffer = Buffer.alloc(0);
+  #receiving: Receiving | undefined;
+  #stderr = '';
+  /** Set once the process has exited; every later request fails. */
+  #exited = false;
+  readonly exited: Promise<void>;
+
+  constructor(opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+    this.#child = spawn('git', ARGS, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+    this.#child.stdout.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#child.stderr.on('data', (b: Buffer) => {
+      if (this.#stderr.length < 65536) this.#stderr += b.toString('utf8');
+    });
+    this.#child.stdin.on('error', () => undefined); // EPIPE when it dies: reported through 'close'
+    this.exited = new Promise((resolve) => {
+      this.#child.on('error', (e) => {
+        this.#stderr += String(e);
+      });
+      this.#child.on('close', (code) => {
+        this.#exited = true;
+        const err = new GitCommandError({ args: ARGS, exitCode: code ?? 128, stderr: this.#stderr || 'cat-file exited' });
+        for (const p of this.#queue.splice(0)) p.reject(err);
+        resolve();
+      });
+    });
+    this.#setRef(false);
+  }
+
+  get alive(): boolean {
+    return !this.#exited;
+  }
+
+  request(spec: string): Promise<CatFileObject | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ spec, resolve, reject });
+      this.#setRef(true);
+      this.#child.stdin.write(`${spec}\n`);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#setRef(true); // keep the loop alive until the process has exited
+    this.#child.stdin.end();
+    await this.exited;
+  }
+
+  /**
+   * Keeps the event loop alive only while answers are awaited, so a forgotten close() cannot hang
+   * a program that is otherwise finished.
+   */
+  #setRef(on: boolean): void {
+    for (const h of [this.#child, this.#child.stdout, this.#child.stderr, this.#child.stdin] as const) {
+      const handle = h as unknown as { ref?: () => void; unref?: () => void };
+      if (on) handle.ref?.();
+      else handle.unref?.();
+    }
+  }
+
+  #onData(chunk: Buffer): void {
+    let data = chunk;
+    while (data.length > 0) {
+      const r = this.#receiving;
+      if (r !== undefined) {
+        const n = Math.min(data.length, r.body.length - r.filled);
+        data.copy(r.body, r.filled, 0, n);
+        r.filled += n;
+        data = data.subarray(n);
+        if (r.filled === r.body.length) {
+          this.#receiving = undefined;
+          this.#answer({ sha: r.sha, type: r.type, content: r.body.subarray(0, r.body.length - 1) });
+        }
+        continue;
+      }
+      const nl = data.indexOf(0x0a);
+      if (nl < 0) {
+        this.#partial = Buffer.concat([this.#partial, data]);
+        return;
+      }
+      const line = Buffer.concat([this.#partial, data.subarray(0, nl)]).toString('utf8');
+      this.#partial = Buffer.alloc(0);
+      data = data.subarray(nl + 1);
+      const m = HEADER.exec(line);
+      if (m !== null) {
+        // +1 for the LF git writes after the content.
+        this.#receiving = { sha: m[1] ?? '', type: m[2] ?? '', body: Buffer.allocUnsafe(Number(m[3]) + 1), filled: 0 };
+      } else {
+        // "<spec> missing" or "<spec> ambiguous": no such (single) object.
+        this.#answer(undefined);
+      }
+    }
+  }
+
+  #answer(o: CatFileObject | undefined): void {
+    const p = this.#queue.shift();
+    if (this.#queue.length === 0) this.#setRef(false);
+    p?.resolve(o);
+  }
+}
+
+/**
+ * Starts a lazily spawned `git cat-file --batch` in `cwd`. Content of any size and any bytes is
+ * returned whole in a Buffer (callers wanting to stream large files read them from the work tree
+ * or the object store instead). If the process dies, its pending requests fail with
+ * GitCommandError and the next request starts a new process.
+ */
+export function startCatFile(opts: { cwd: string; env?: NodeJS.ProcessEnv }): CatFile {
+  let proc: BatchProcess | undefined;
+  return {
+    get(spec) {
+      if (spec.includes('\n')) return Promise.reject(new UsageError(`object name contains a newline: ${JSON.stringify(spec)}`));
+      if (proc === undefined || !proc.alive) proc = new BatchProcess(opts);
+      return proc.request(spec);
+    },
+    async close() {
+      const p = proc;
+      proc = undefined;
+      if (p !== undefined) await p.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The injectable process runner: run a program to completion with optional stdin, collecting its output.
+import { spawn } from 'node:child_process';
+import { ArborError, errnoCode } from './errors.js';
+
+/** What one finished process produced. */
+export interface SpawnResult {
+  /** Exit code; a process killed by a signal reports 128 + the signal number, like a shell. */
+  readonly code: number;
+  /** Everything written to stdout, as bytes (git output may be binary). */
+  readonly stdout: Buffer;
+  /** Everything written to stderr, decoded as UTF-8. */
+  readonly stderr: string;
+}
+
+/** Options for one run. */
+export interface SpawnOptions {
+  /** Working directory (default: the current one). */
+  readonly cwd?: string;
+  /** The complete environment of the child (default: this process's environment). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Bytes written to stdin, which is then closed; without it stdin is closed at once. */
+  readonly input?: string | Uint8Array;
+}
+
+/** Runs programs to completion. Tests and the composition roots choose the implementation. */
+export interface Spawner {
+  /**
+   * Runs `cmd` with `args` (no shell) and resolves when it has exited and its output is closed.
+   * Never rejects because of the exit code; rejects with SpawnError when the program cannot be
+   * started (not found, cwd missing).
+   */
+  run(cmd: string, args: readonly string[], opts?: SpawnOptions): Promise<SpawnResult>;
+}
+
+/** A program could not be started at all (ENOENT for the program or its cwd, EACCES, …). */
+export class SpawnError extends ArborError {
+  constructor(cmd: string, cause: unknown) {
+    const errno = errnoCode(cause) ?? 'unknown error';
+    super('ESPAWN', `cannot run ${cmd}: ${errno}`, { data: { cmd, errno }, cause });
+    this.name = 'SpawnError';
+  }
+}
+
+/** Signal numbers used to turn a signal death into a shell-style exit code. */
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
+
+/** The real Spawner on node:child_process. */
+export const nodeSpawner: Spawner = {
+  run(cmd, args, opts = {}) {
+    return new Promise<SpawnResult>((resolve, reject) => {
+      const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      // A child that exits without reading all its input makes our write fail with EPIPE; its exit
+      // code tells what happened, so the write error itself carries no information.
+      child.stdin.on('error', () => undefined);
+      child.on('error', (e) => reject(new SpawnError(cmd, e)));
+      child.on('close', (code, signal) => {
+        const exit = code ?? 128 + (signal === null ? 0 : (SIGNAL_NUMBERS[signal] ?? 0));
+        resolve({ code: exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
+      });
+      child.stdin.end(opts.input ?? '');
+    });
+  },
+};
