@@ -100,8 +100,11 @@ async function serveOne(meta: Map<string, string>, ctx: { reader: PktLineReader;
     return p;
   };
   async function* content(): AsyncGenerator<Buffer> {
-    while (!contentDone) {
+    for (;;) {
+      // Checked before contentDone: after the handler settles, the rest was drained, and a lazy
+      // reader must fail loudly rather than see a silently truncated file.
       if (sealed) throw new FilterProtocolError(`content of ${pathname} read after the filter handler returned`);
+      if (contentDone) return;
       const p = await nextContentPacket();
       if (p !== undefined) yield p;
     }
