@@ -1,5 +1,6 @@
 // The injectable process runner: run a program to completion with optional stdin, collecting its output.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { ArborError, errnoCode } from './errors.js';
 
 /** What one finished process produced. */
@@ -41,9 +42,6 @@ export class SpawnError extends ArborError {
   }
 }
 
-/** Signal numbers used to turn a signal death into a shell-style exit code. */
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
-
 /** The real Spawner on node:child_process. */
 export const nodeSpawner: Spawner = {
   run(cmd, args, opts = {}) {
@@ -58,7 +56,7 @@ export const nodeSpawner: Spawner = {
       child.stdin.on('error', () => undefined);
       child.on('error', (e) => reject(new SpawnError(cmd, e)));
       child.on('close', (code, signal) => {
-        const exit = code ?? 128 + (signal === null ? 0 : (SIGNAL_NUMBERS[signal] ?? 0));
+        const exit = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
         resolve({ code: exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
       });
       child.stdin.end(opts.input ?? '');
