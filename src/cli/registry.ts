@@ -1,7 +1,37 @@
 // The explicit list of CLI commands, in the order `--help` shows them.
 
 import type { ArborCommand } from './command.js';
+import { initCommand } from './commands/init.js';
+import { describeCommand } from './commands/describe.js';
+import { addCommand } from './commands/add.js';
+import { getCommand } from './commands/get.js';
+import { copyCommand } from './commands/copy.js';
+import { moveCommand } from './commands/move.js';
+import { dropCommand } from './commands/drop.js';
+import { whereisCommand } from './commands/whereis.js';
+import { fsckCommand } from './commands/fsck.js';
+import { lockCommand } from './commands/lock.js';
+import { unlockCommand } from './commands/unlock.js';
+import { infoCommand } from './commands/info.js';
+import { numcopiesCommand } from './commands/numcopies.js';
+import { filterProcessCommand } from './commands/filter-process.js';
 import { versionCommand } from './commands/version.js';
 
 /** Every command the CLI knows. Adding a command means adding it here. */
-export const commands: readonly ArborCommand[] = [versionCommand];
+export const commands: readonly ArborCommand[] = [
+  initCommand,
+  describeCommand,
+  addCommand,
+  getCommand,
+  copyCommand,
+  moveCommand,
+  dropCommand,
+  whereisCommand,
+  fsckCommand,
+  lockCommand,
+  unlockCommand,
+  infoCommand,
+  numcopiesCommand,
+  filterProcessCommand,
+  versionCommand,
+];

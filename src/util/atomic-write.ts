@@ -8,6 +8,11 @@ import { randomBytes } from 'node:crypto';
 export interface AtomicWriteOptions {
   /** File mode of the result (default 0o644). */
   readonly mode?: number;
+  /**
+   * Directory for the temp file (same filesystem as `path`). Default: beside `path`. Use it when
+   * readers list the target directory (git-annex's journal must never show a half-written entry).
+   */
+  readonly tmpDir?: string;
 }
 
 /**
@@ -19,7 +24,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(options.tmpDir ?? dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'wx', options.mode ?? 0o644);
   try {
     await handle.writeFile(data);

@@ -14,9 +14,10 @@ const allowed: Record<string, readonly string[]> = {
   annex: ['util', 'git', 'annex'],
   remotes: ['util', 'git', 'annex', 'remotes'],
   network: ['util', 'network'],
-  sync: ['util', 'git', 'annex', 'remotes', 'network', 'sync'],
-  assistant: ['util', 'git', 'annex', 'remotes', 'network', 'sync', 'drives', 'assistant'],
-  cli: ['util', 'git', 'annex', 'remotes', 'network', 'sync', 'drives', 'assistant', 'cli'],
+  content: ['util', 'git', 'annex', 'remotes', 'network', 'content'],
+  sync: ['util', 'git', 'annex', 'remotes', 'network', 'content', 'sync'],
+  assistant: ['util', 'git', 'annex', 'remotes', 'network', 'content', 'sync', 'drives', 'assistant'],
+  cli: ['util', 'git', 'annex', 'remotes', 'network', 'content', 'sync', 'drives', 'assistant', 'cli'],
 };
 
 function walk(dir: string): string[] {

@@ -26,6 +26,7 @@ export function run(
     child.on('close', (code) =>
       resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
     );
+    child.stdin.on('error', () => undefined); // a child that exits without reading stdin
     child.stdin.end(opts.input ?? '');
   });
 }

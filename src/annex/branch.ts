@@ -1,0 +1,292 @@
+// The git-annex branch: reads through the journal, commits via a separate index, union-merges siblings.
+
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Git } from '../git/git.js';
+import { readTreeIntoIndex, updateIndexInfo, writeTree } from '../git/update-index.js';
+import { withLock } from '../util/lockfile.js';
+import { errnoCode } from '../util/errors.js';
+import { Journal } from './journal.js';
+import { unionMergeContent } from './logs/union-merge.js';
+
+/** The branch's short and full names. */
+export const ANNEX_BRANCH = 'git-annex';
+export const ANNEX_BRANCH_REF = 'refs/heads/git-annex';
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** Options for AnnexBranch. */
+export interface AnnexBranchOptions {
+  readonly git: Git;
+  /** `<git dir>/annex`. */
+  readonly annexDir: string;
+}
+
+/**
+ * The git-annex branch of one repository (doc/internals.mdwn, reference §2.3–2.5).
+ *
+ * Writes never touch the user's index or work tree: changes go to the journal
+ * (.git/annex/journal/), are staged into the separate index .git/annex/index and committed with
+ * commit-tree + a compare-and-swap update-ref. `.git/annex/index.lck` records the branch commit the
+ * index matches, as git-annex expects. Other `…/git-annex` refs (remotes', synced/) are
+ * union-merged line by line before the first read, as git-annex does.
+ */
+export class AnnexBranch {
+  readonly #git: Git;
+  readonly #annexDir: string;
+  readonly #journal: Journal;
+  /** Invariant: set once update() has run in this process (git-annex merges once per process). */
+  #updated = false;
+
+  constructor(options: AnnexBranchOptions) {
+    this.#git = options.git;
+    this.#annexDir = options.annexDir;
+    this.#journal = new Journal(options.annexDir);
+  }
+
+  /** The journal (for tools that need to see pending changes). */
+  get journal(): Journal {
+    return this.#journal;
+  }
+
+  get #indexFile(): string {
+    return join(this.#annexDir, 'index');
+  }
+
+  get #lockPath(): string {
+    return join(this.#annexDir, 'arbor-journal.lock');
+  }
+
+  /** Runs `fn` holding the lock that serialises journal writes and branch commits. */
+  async locked<T>(fn: () => Promise<T>): Promise<T> {
+    await mkdir(this.#annexDir, { recursive: true });
+    return withLock(this.#lockPath, fn);
+  }
+
+  /** The branch's commit, or undefined when it does not exist yet. */
+  async head(): Promise<string | undefined> {
+    return this.#git.revParse(ANNEX_BRANCH_REF);
+  }
+
+  /**
+   * Makes sure the branch exists: from origin/git-annex when there is one (like
+   * `git branch --no-track git-annex origin/git-annex`), else a "branch created" commit of the
+   * empty tree. Returns the branch commit.
+   */
+  async ensureExists(): Promise<string> {
+    const existing = await this.head();
+    if (existing) return existing;
+    const origin = await this.#git.revParse('refs/remotes/origin/git-annex');
+    const sha = origin ?? (await this.#git.commitTree({ tree: EMPTY_TREE, parents: [], message: 'branch created' }));
+    await this.#git.updateRef(ANNEX_BRANCH_REF, sha, '');
+    return sha;
+  }
+
+  /** Every sibling ref git-annex would merge: refs whose last component is `git-annex`. */
+  async siblingRefs(): Promise<Map<string, string>> {
+    const refs = await this.#git.showRefs();
+    const out = new Map<string, string>();
+    for (const [ref, sha] of refs) {
+      if (ref !== ANNEX_BRANCH_REF && ref.endsWith('/git-annex') && !ref.startsWith('refs/annex/')) out.set(ref, sha);
+    }
+    return out;
+  }
+
+  /**
+   * Union-merges every sibling git-annex ref with commits the local branch lacks. Fast-forwards
+   * when the local branch is behind a single ref. Returns the refs merged.
+   */
+  async update(): Promise<string[]> {
+    this.#updated = true;
+    return this.locked(async () => {
+      const local = await this.ensureExists();
+      const pending: Array<[string, string]> = [];
+      const seen = new Set<string>([local]);
+      for (const [ref, sha] of await this.siblingRefs()) {
+        if (seen.has(sha)) continue;
+        seen.add(sha);
+        if (await this.#git.isAncestor(sha, local)) continue;
+        pending.push([ref, sha]);
+      }
+      if (pending.length === 0) return [];
+      const only = pending.length === 1 ? pending[0] : undefined;
+      if (only && (await this.#git.isAncestor(local, only[1]))) {
+        await this.#git.updateRef(ANNEX_BRANCH_REF, only[1], local);
+        await this.#syncIndex(only[1], true);
+        return [only[0]];
+      }
+      await this.#syncIndex(local);
+      for (const [, sha] of pending) await this.#unionIntoIndex(sha);
+      const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
+      const names = pending.map(([ref]) => ref);
+      const commit = await this.#git.commitTree({
+        tree,
+        parents: [local, ...pending.map(([, sha]) => sha)],
+        message: `merging ${names.join(' ')} into git-annex`,
+      });
+      await this.#git.updateRef(ANNEX_BRANCH_REF, commit, local);
+      await this.#writeIndexStatus(commit);
+      return names;
+    });
+  }
+
+  /** Merges siblings once per process, before the first read (as git-annex does). */
+  async #ensureUpdated(): Promise<void> {
+    if (!this.#updated) await this.update();
+  }
+
+  /** The current content of a branch file: the journal's if pending, else the committed one. */
+  async read(branchPath: string): Promise<string | undefined> {
+    await this.#ensureUpdated();
+    return this.readNoUpdate(branchPath);
+  }
+
+  /** Like read, without merging siblings first. */
+  async readNoUpdate(branchPath: string): Promise<string | undefined> {
+    const journalled = await this.#journal.read(branchPath);
+    if (journalled !== undefined) return journalled;
+    const head = await this.head();
+    if (!head) return undefined;
+    const blob = await this.#git.catFile().get(`${head}:${branchPath}`);
+    return blob?.content.toString('utf8');
+  }
+
+  /**
+   * Changes one branch file under the journal lock: `fn` gets the current content and returns
+   * the new one, or undefined to leave it unchanged. The change is journalled; commit() records it.
+   */
+  async change(branchPath: string, fn: (current: string | undefined) => string | undefined): Promise<boolean> {
+    await this.#ensureUpdated();
+    return this.locked(async () => {
+      const current = await this.readNoUpdate(branchPath);
+      const next = fn(current);
+      if (next === undefined || next === current) return false;
+      await this.#journal.write(branchPath, next);
+      return true;
+    });
+  }
+
+  /**
+   * Commits the journal to the branch ("update"). A branch moved by someone else meanwhile
+   * (git-annex, another arbor) is union-merged in rather than overwritten.
+   */
+  async commit(message = 'update'): Promise<string | undefined> {
+    return this.locked(async () => {
+      const entries = await this.#journal.list();
+      if (entries.length === 0) return this.head();
+      let parent = await this.ensureExists();
+      await this.#syncIndex(parent);
+      const out = await this.#git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+        input: entries.map((e) => e.file).join('\n') + '\n',
+      });
+      const shas = out.trim().split('\n');
+      await updateIndexInfo({
+        cwd: this.#cwd,
+        indexFile: this.#indexFile,
+        entries: entries.map((e, i) => ({ mode: '100644', sha: shas[i] ?? '', path: e.branchPath })),
+      });
+      for (let attempt = 0; ; attempt++) {
+        const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
+        const parentTree = await this.#git.revParse(`${parent}^{tree}`);
+        if (tree === parentTree) break;
+        const commit = await this.#git.commitTree({ tree, parents: [parent], message });
+        try {
+          await this.#git.updateRef(ANNEX_BRANCH_REF, commit, parent);
+          await this.#writeIndexStatus(commit);
+          break;
+        } catch (err) {
+          // Someone else committed to the branch since we read it: merge theirs into our index.
+          const moved = await this.head();
+          if (attempt >= 5 || !moved || moved === parent) throw err;
+          await this.#unionIntoIndex(moved);
+          parent = moved;
+        }
+      }
+      await this.#journal.remove(entries);
+      return this.head();
+    });
+  }
+
+  /** Every file path in the branch (committed) plus journalled ones. */
+  async listFiles(): Promise<string[]> {
+    await this.#ensureUpdated();
+    const head = await this.head();
+    const files = new Set<string>();
+    if (head) for (const e of await this.#git.lsTree(head, { recursive: true })) files.add(e.path);
+    for (const e of await this.#journal.list()) files.add(e.branchPath);
+    return [...files].sort();
+  }
+
+  get #cwd(): string {
+    return this.#git.repo.gitDir;
+  }
+
+  /** Makes .git/annex/index hold `commit`'s tree unless index.lck says it already does. */
+  async #syncIndex(commit: string, force = false): Promise<void> {
+    if (!force && (await this.#readIndexStatus()) === commit) return;
+    await readTreeIntoIndex({ cwd: this.#cwd, indexFile: this.#indexFile, treeish: commit });
+    await this.#writeIndexStatus(commit);
+  }
+
+  async #readIndexStatus(): Promise<string | undefined> {
+    try {
+      return (await readFile(join(this.#annexDir, 'index.lck'), 'utf8')).trim() || undefined;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async #writeIndexStatus(commit: string): Promise<void> {
+    await writeFile(join(this.#annexDir, 'index.lck'), `${commit}\n`);
+  }
+
+  /**
+   * Union-merges the tree of `commit` into the annex index: a file only in `commit` is taken as
+   * is, a file in both becomes the byte-sorted set of both versions' lines (Git/UnionMerge.hs).
+   */
+  async #unionIntoIndex(commit: string): Promise<void> {
+    const env = { GIT_INDEX_FILE: this.#indexFile };
+    const raw = await this.#git.run(['diff-index', '--cached', '-z', '--no-renames', commit], { env });
+    const parts = raw.split('\0');
+    const changed: Array<{ path: string; theirs: string; ours: string }> = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const meta = parts[i] ?? '';
+      const path = parts[i + 1] ?? '';
+      const fields = meta.replace(/^:/, '').split(' ');
+      const theirs = fields[2] ?? '';
+      const ours = fields[3] ?? '';
+      const status = fields[4] ?? '';
+      if (status.startsWith('A')) continue; // only in our index: keep
+      changed.push({ path, theirs, ours: status.startsWith('D') ? '' : ours });
+    }
+    if (changed.length === 0) return;
+    const tmp = join(this.#annexDir, 'othertmp', `union-${process.pid}`);
+    await mkdir(tmp, { recursive: true });
+    try {
+      const files: string[] = [];
+      const reuse = new Map<number, string>();
+      for (const [i, c] of changed.entries()) {
+        if (!c.ours || /^0+$/.test(c.ours)) {
+          reuse.set(i, c.theirs);
+          continue;
+        }
+        const a = (await this.#git.catFile().get(c.theirs))?.content ?? Buffer.alloc(0);
+        const b = (await this.#git.catFile().get(c.ours))?.content ?? Buffer.alloc(0);
+        const file = join(tmp, String(i));
+        await writeFile(file, unionMergeContent(b, a)); // ours first: git-annex keeps our bytes when they already hold every line
+        files.push(file);
+      }
+      const shas = files.length
+        ? (await this.#git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: files.join('\n') + '\n' })).trim().split('\n')
+        : [];
+      let next = 0;
+      await updateIndexInfo({
+        cwd: this.#cwd,
+        indexFile: this.#indexFile,
+        entries: changed.map((c, i) => ({ mode: '100644', sha: reuse.get(i) ?? shas[next++] ?? '', path: c.path })),
+      });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// Location log IO: which repositories have a key's content (Logs/Location.hs over presence.ts).
+
+import type { AnnexBranch } from '../branch.js';
+import type { Key } from '../key.js';
+import { locationLogPath } from '../locations.js';
+import type { VectorClock } from '../vector-clock.js';
+import { changePresence, currentlyPresent, formatPresenceLog, parsePresenceLog, type PresenceStatus } from './presence.js';
+
+/** UUIDs of the repositories the location log says have the content of `key`. */
+export async function keyLocations(branch: AnnexBranch, key: Key): Promise<string[]> {
+  const text = await branch.read(locationLogPath(key));
+  return text === undefined ? [] : currentlyPresent(parsePresenceLog(text));
+}
+
+/**
+ * Records that `uuid` has (`'1'`) or no longer has (`'0'`) the content of `key`. Writes nothing
+ * when the log already says so, as git-annex does. Returns whether the log changed.
+ */
+export async function logKeyPresence(
+  branch: AnnexBranch,
+  change: { key: Key; uuid: string; status: PresenceStatus; now: VectorClock },
+): Promise<boolean> {
+  return branch.change(locationLogPath(change.key), (current) => {
+    const next = changePresence(parsePresenceLog(current ?? ''), { info: change.uuid, status: change.status, now: change.now });
+    return next === undefined ? undefined : formatPresenceLog(next);
+  });
+}

@@ -1,0 +1,240 @@
+// The content store: .git/annex/objects/<hash>/<keyfile>/<keyfile>, written atomically, kept read-only.
+
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, link, lstat, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { ArborError, errnoCode } from '../util/errors.js';
+import { fsyncDir } from '../util/atomic-write.js';
+import { withLock } from '../util/lockfile.js';
+import type { Key } from './key.js';
+import { formatKey, keyToFileName } from './key.js';
+import { createHasher, keyFromDigest, verifyKeyContent } from './backend.js';
+import { objectPath, type HashLayout } from './locations.js';
+
+/** The disk filled up while storing content; nothing partial was left behind. */
+export class DiskFullError extends ArborError {
+  constructor(path: string, cause: unknown) {
+    super('ENOSPC', `disk full while writing ${path}; nothing was changed`, { data: { path }, cause });
+  }
+}
+
+/** Content on disk does not match its key. */
+export class CorruptObjectError extends ArborError {
+  constructor(key: string, where: string) {
+    super('ECORRUPT', `content of ${key} in ${where} does not match its checksum`, { data: { key, where } });
+  }
+}
+
+/** Options for ObjectStore. */
+export interface ObjectStoreOptions {
+  /** The git dir (`.git` of a non-bare repository, the repository itself when bare). */
+  readonly gitDir: string;
+  readonly bare: boolean;
+}
+
+/**
+ * Object files of one repository. Non-bare repositories use hashdirmixed, bare ones hashdirlower;
+ * readers look in both (Annex/Locations.hs annexLocations). Content enters only through a temp
+ * file in annex/tmp that is fsynced and renamed into place, so a crash or a full disk never leaves a
+ * partial object at the final path. Objects and their directories are read-only, as git-annex
+ * keeps them (doc/internals/lockdown.mdwn).
+ */
+export class ObjectStore {
+  readonly #gitDir: string;
+  /** Invariant: the layout new objects are written in; the other one is only read. */
+  readonly #layouts: readonly HashLayout[];
+
+  constructor(options: ObjectStoreOptions) {
+    this.#gitDir = options.gitDir;
+    this.#layouts = options.bare ? ['lower', 'mixed'] : ['mixed', 'lower'];
+  }
+
+  /** annex/tmp: partial content, resumable transfers. */
+  get tmpDir(): string {
+    return join(this.#gitDir, 'annex', 'tmp');
+  }
+
+  /** Where a new object for `key` is written (absolute). */
+  preferredPath(key: Key): string {
+    return join(this.#gitDir, objectPath(key, this.#layouts[0] ?? 'mixed'));
+  }
+
+  /** The absolute path of the object if this repository has it. */
+  async pathOf(key: Key): Promise<string | undefined> {
+    for (const layout of this.#layouts) {
+      const p = join(this.#gitDir, objectPath(key, layout));
+      try {
+        const s = await stat(p);
+        if (s.isFile()) return p;
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw err;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether the content of `key` is here. */
+  async has(key: Key): Promise<boolean> {
+    return (await this.pathOf(key)) !== undefined;
+  }
+
+  /** A temp path in annex/tmp for content of `key` on its way in (stable per key, so transfers resume). */
+  tmpPathFor(key: Key): string {
+    return join(this.tmpDir, keyToFileName(formatKey(key)));
+  }
+
+  /** A fresh unique temp path in annex/tmp. */
+  async uniqueTmpPath(): Promise<string> {
+    await mkdir(this.tmpDir, { recursive: true });
+    return join(this.tmpDir, `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /**
+   * Moves a complete, verified temp file into place as the object for `key`. If the object is
+   * already present the temp file is removed instead. The final path only ever holds whole content.
+   */
+  async commitTemp(key: Key, tmpPath: string): Promise<string> {
+    const existing = await this.pathOf(key);
+    if (existing) {
+      await rm(tmpPath, { force: true });
+      return existing;
+    }
+    const dest = this.preferredPath(key);
+    const dir = dirname(dest);
+    await mkdir(dirname(dir), { recursive: true });
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o755);
+    await chmod(tmpPath, 0o444);
+    await rename(tmpPath, dest);
+    await fsyncDir(dir);
+    await chmod(dir, 0o555);
+    return dest;
+  }
+
+  /**
+   * Stores the file at `source` as content and returns its key. `mode: 'link'` is git-annex's
+   * lockdown for locked adds: the file is hard-linked into annex/tmp (copied where links are not
+   * possible) and made read-only, and the link is what gets hashed, so the work-tree path keeps
+   * the file until the caller atomically replaces it with a symlink: a crash at any point loses
+   * nothing. `'copy'` copies while hashing (unlocked files keep their work-tree copy).
+   */
+  async ingest(source: string, options: { backend: string; fileName: string; mode: 'copy' | 'link' }): Promise<Key> {
+    const tmp = await this.uniqueTmpPath();
+    try {
+      let key: Key;
+      if (options.mode === 'link') {
+        try {
+          await link(source, tmp);
+          await chmod(tmp, 0o444);
+          key = await hashToKey(tmp, options);
+          await syncFile(tmp);
+        } catch (err) {
+          if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'].includes(errnoCode(err) ?? '')) throw err;
+          await rm(tmp, { force: true });
+          key = await copyHashing(source, tmp, options);
+        }
+      } else {
+        key = await copyHashing(source, tmp, options);
+      }
+      await this.commitTemp(key, tmp);
+      return key;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if (errnoCode(err) === 'ENOSPC') throw new DiskFullError(source, err);
+      throw err;
+    }
+  }
+
+  /** Checks the object's content against its key; undefined when the object is absent. */
+  async verify(key: Key): Promise<boolean | undefined> {
+    const p = await this.pathOf(key);
+    if (!p) return undefined;
+    return verifyKeyContent(key, p);
+  }
+
+  /** Moves a bad object out of the way into annex/bad/ (as git-annex fsck does). */
+  async quarantine(key: Key): Promise<string | undefined> {
+    const p = await this.pathOf(key);
+    if (!p) return undefined;
+    const bad = join(this.#gitDir, 'annex', 'bad');
+    await mkdir(bad, { recursive: true });
+    const dest = join(bad, keyToFileName(formatKey(key)));
+    await chmod(dirname(p), 0o755);
+    await rename(p, dest);
+    await rmdir(dirname(p)).catch(() => undefined);
+    return dest;
+  }
+
+  /**
+   * Runs `fn` holding this repository's lock on `key`'s content. Dropping takes the same lock, so
+   * content another process relies on (a drop elsewhere counting this copy) stays put meanwhile.
+   */
+  async withKeyLock<T>(key: Key, fn: () => Promise<T>): Promise<T> {
+    const dir = join(this.#gitDir, 'annex', 'arbor-locks');
+    await mkdir(dir, { recursive: true });
+    return withLock(join(dir, `${keyToFileName(formatKey(key))}.lck`), fn);
+  }
+
+  /** Deletes the object (callers have checked numcopies). Returns whether anything was removed. */
+  async remove(key: Key): Promise<boolean> {
+    let removed = false;
+    for (const layout of this.#layouts) {
+      const p = join(this.#gitDir, objectPath(key, layout));
+      const dir = dirname(p);
+      try {
+        await lstat(p);
+      } catch {
+        continue;
+      }
+      await chmod(dir, 0o755);
+      await unlink(p);
+      await rm(`${p}.lck`, { force: true });
+      await rmdir(dir).catch(() => undefined);
+      await rmdir(dirname(dir)).catch(() => undefined);
+      await rmdir(dirname(dirname(dir))).catch(() => undefined);
+      removed = true;
+    }
+    return removed;
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  // fsync through a read-only descriptor works on Linux and keeps the object read-only.
+  const h = await open(path, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+async function hashToKey(source: string, options: { backend: string; fileName: string }): Promise<Key> {
+  const hasher = createHasher(options.backend);
+  let size = 0;
+  for await (const chunk of createReadStream(source, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
+    hasher.update(buf);
+    size += buf.length;
+  }
+  return keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size, fileName: options.fileName });
+}
+
+/** Copies source → dest (fsynced) while hashing; one read of the data. */
+async function copyHashing(source: string, dest: string, options: { backend: string; fileName: string }): Promise<Key> {
+  const hasher = createHasher(options.backend);
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hasher.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const out = createWriteStream(dest, { flags: 'wx', mode: 0o644 });
+  await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), tap, out);
+  await syncFile(dest);
+  return keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size, fileName: options.fileName });
+}

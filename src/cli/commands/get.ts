@@ -1,0 +1,30 @@
+// `git arbor get [path...]`: bring content here from remotes.
+
+import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { getFile } from '../../content/get.js';
+import { remoteNamed } from '../../content/session.js';
+import { withSession } from '../repo-context.js';
+import { forEachFile } from '../per-file.js';
+import type { ArborCommand } from '../command.js';
+
+/** Gets the content of annexed files (cheapest remote first, verified). */
+export const getCommand: ArborCommand = {
+  name: 'get',
+  summary: 'get the content of annexed files from remotes',
+  configure: (cmd) =>
+    void cmd.argument('[paths...]').option('--from <remote>', 'only from this remote').option('--json', 'one JSON object per file'),
+  run: (ctx, args, opts) =>
+    withSession(ctx, async (session) => {
+      const workTree = session.annex.workTree ?? '';
+      const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const from = typeof opts.from === 'string' ? remoteNamed(session, opts.from) : undefined;
+      return forEachFile(ctx, { command: 'get', json: opts.json === true, workTree, files }, async (file, progress) => {
+        if (await session.annex.store.has(file.key)) {
+          await getFile(session, file);
+          return { skipped: true };
+        }
+        const r = await getFile(session, file, { ...(from ? { from } : {}), ...(progress ? { progress } : {}) });
+        return r.status === 'got' ? { note: `from ${r.from}...` } : {};
+      });
+    }),
+};

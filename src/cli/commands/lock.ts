@@ -1,0 +1,21 @@
+// `git arbor lock [path...]`: turn unlocked annexed files back into symlinks into the store.
+
+import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { lockFiles } from '../../content/lock.js';
+import { withAnnex } from '../repo-context.js';
+import type { ArborCommand } from '../command.js';
+
+/** Locks files (content must be unmodified). */
+export const lockCommand: ArborCommand = {
+  name: 'lock',
+  summary: 'lock annexed files (symlinks into the object store; content read-only)',
+  configure: (cmd) => void cmd.argument('[paths...]').option('--json', 'machine-readable output'),
+  run: (ctx, args, opts) =>
+    withAnnex(ctx, async (annex) => {
+      const files = await listAnnexedFiles(annex, toTopRelative(annex.workTree ?? '', ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const done = await lockFiles(annex, files);
+      if (opts.json === true) ctx.out.json({ command: 'lock', files: done });
+      else for (const p of done) ctx.out.line(`lock ${p} ok`);
+      return 0;
+    }),
+};

@@ -1,0 +1,28 @@
+// Opening the repository and its content session for a command, and closing them afterwards.
+
+import { openAnnex, type Annex } from '../annex/annex.js';
+import { closeSession, openSession, type ContentSession } from '../content/session.js';
+import type { CliContext } from './command.js';
+
+/** Runs `fn` with the annex of the repository containing ctx.cwd. */
+export async function withAnnex<T>(ctx: CliContext, fn: (annex: Annex) => Promise<T>): Promise<T> {
+  const annex = await openAnnex(ctx.cwd);
+  try {
+    return await fn(annex);
+  } finally {
+    await annex.close();
+  }
+}
+
+/** Runs `fn` with a content session (the annex plus its remotes); warnings go to stderr. */
+export async function withSession<T>(ctx: CliContext, fn: (session: ContentSession) => Promise<T>): Promise<T> {
+  return withAnnex(ctx, async (annex) => {
+    const session = await openSession(annex, (e) => ctx.out.warn(e.message));
+    try {
+      return await fn(session);
+    } finally {
+      await annex.branch.commit().catch(() => undefined);
+      await closeSession(session);
+    }
+  });
+}

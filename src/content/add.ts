@@ -1,0 +1,122 @@
+// add: large files into the annex (locked, or unlocked with annex.addunlocked), the rest into git.
+
+import { lstat, readlink, symlink, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Annex } from '../annex/annex.js';
+import { formatKey } from '../annex/key.js';
+import { lockedLinkTarget } from '../annex/locations.js';
+import { keyFromLinkTarget } from '../annex/pointer.js';
+import { loadLargeFilesRules } from '../annex/largefiles.js';
+import { shouldAnnex } from '../annex/annexable.js';
+import { logKeyPresence } from '../annex/logs/location.js';
+import { listAnnexedFiles } from './annexed-files.js';
+import { stagePaths } from './stage.js';
+
+/** What happened to one added file. */
+export interface AddedFile {
+  readonly path: string;
+  readonly kind: 'locked' | 'unlocked' | 'git';
+  readonly key?: string;
+}
+
+/** Untracked (not ignored) and modified files under the pathspecs, top-relative. */
+async function candidates(annex: Annex, paths: readonly string[]): Promise<string[]> {
+  const specs = paths.map((p) => `:(literal)${p}`);
+  const out = await annex.git.run(['ls-files', '-z', '--others', '--modified', '--exclude-standard', '--', ...specs]);
+  return [...new Set(out.split('\0').filter(Boolean))].sort();
+}
+
+/** Runs `git add` on many paths through a pathspec file (no argv length limit). */
+async function gitAdd(annex: Annex, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await annex.git.run(['add', '--pathspec-from-file=-', '--pathspec-file-nul', '--'], {
+    input: paths.map((p) => `:(literal)${p}`).join('\0') + '\0',
+  });
+}
+
+/**
+ * Adds files under `paths` (top-relative; default everything). Large files (annex.largefiles,
+ * dotfiles excepted) are stored in the annex: locked (a symlink into .git/annex/objects, the
+ * default) or unlocked (annex.addunlocked or `unlocked`: the file stays editable and git tracks a
+ * pointer; the content goes through the filter). Everything else is added to git as it is.
+ */
+export async function addFiles(annex: Annex, options: { paths?: readonly string[]; unlocked?: boolean; onFile?: (f: AddedFile) => void } = {}): Promise<AddedFile[]> {
+  const workTree = annex.workTree;
+  if (!workTree) throw new Error('add needs a work tree');
+  const files = await candidates(annex, options.paths ?? []);
+  const rules = await loadLargeFilesRules({ workTree });
+  const dotfiles = (await annex.git.configGet('annex.dotfiles'))?.toLowerCase() === 'true';
+  const unlocked = options.unlocked ?? (await annex.addUnlocked());
+  const backend = await annex.backend();
+  const alreadyUnlocked = new Set((await listAnnexedFiles(annex, options.paths ?? [], { requireMatch: false })).filter((f) => !f.locked).map((f) => f.path));
+  const toGit: string[] = [];
+  const toUnlocked: string[] = [];
+  const locked: string[] = [];
+  const results: AddedFile[] = [];
+  try {
+    for (const path of files) {
+      const abs = join(workTree, path);
+      const st = await lstat(abs).catch(() => undefined);
+      if (!st) continue;
+      if (st.isSymbolicLink()) {
+        // An annex link that moved, or an ordinary symlink: git stores both as links.
+        const key = keyFromLinkTarget(await readlink(abs));
+        if (key) {
+          const target = lockedLinkTarget(path, key);
+          if ((await readlink(abs)) !== target) await replaceLink(abs, target);
+          locked.push(path);
+          results.push({ path, kind: 'locked', key: formatKey(key) });
+        } else {
+          toGit.push(path);
+        }
+        continue;
+      }
+      if (!st.isFile()) continue;
+      const annexIt = await shouldAnnex({ rules, path, absolutePath: abs, size: st.size, dotfiles, alreadyAnnexed: alreadyUnlocked.has(path) });
+      if (!annexIt) {
+        toGit.push(path);
+      } else if (unlocked || alreadyUnlocked.has(path)) {
+        toUnlocked.push(path);
+      } else {
+        const key = await annex.store.ingest(abs, { backend, fileName: path, mode: 'link' });
+        await replaceLink(abs, lockedLinkTarget(path, key));
+        await logKeyPresence(annex.branch, { key, uuid: annex.uuid, status: '1', now: annex.now() });
+        locked.push(path);
+        const r: AddedFile = { path, kind: 'locked', key: formatKey(key) };
+        results.push(r);
+        options.onFile?.(r);
+      }
+    }
+  } finally {
+    await rules.close();
+  }
+  await stagePaths(annex, locked);
+  await gitAdd(annex, toGit);
+  for (const path of toGit) {
+    const r: AddedFile = { path, kind: 'git' };
+    results.push(r);
+    options.onFile?.(r);
+  }
+  if (toUnlocked.length) {
+    await gitAdd(annex, toUnlocked);
+    const keys = new Map((await listAnnexedFiles(annex, toUnlocked)).map((f) => [f.path, formatKey(f.key)]));
+    for (const path of toUnlocked) {
+      const key = keys.get(path);
+      const r: AddedFile = key ? { path, kind: 'unlocked', key } : { path, kind: 'git' };
+      results.push(r);
+      options.onFile?.(r);
+    }
+  }
+  await annex.branch.commit();
+  return results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function replaceLink(path: string, target: string): Promise<void> {
+  const tmp = join(dirname(path), `.arbor-${randomBytes(6).toString('hex')}.tmp`);
+  await symlink(target, tmp);
+  await rename(tmp, path).catch(async (err: unknown) => {
+    await rm(tmp, { force: true });
+    throw err;
+  });
+}

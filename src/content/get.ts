@@ -1,0 +1,67 @@
+// get: bring a file's content here from the cheapest remote that has it, verified.
+
+import { mkdir, rm } from 'node:fs/promises';
+import type { Remote, Progress } from '../remotes/remote.js';
+import { ArborError, describeError } from '../util/errors.js';
+import type { AnnexedFile } from './annexed-files.js';
+import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
+import { populateUnlocked } from './worktree.js';
+
+/** No reachable remote has the content. */
+export class NoCopyError extends ArborError {
+  constructor(path: string, tried: readonly string[]) {
+    super(
+      'ENOCOPY',
+      tried.length ? `could not get ${path}: no reachable copy (tried ${tried.join(', ')})` : `could not get ${path}: no known copy in any reachable remote`,
+      { data: { path, tried } },
+    );
+  }
+}
+
+/** Result of getting one file. */
+export type GetResult = { readonly status: 'present' } | { readonly status: 'got'; readonly from: string };
+
+/**
+ * Gets the content of `file` unless it is here already: remotes the location log names are tried
+ * cheapest first (then, if none worked, any other reachable remote that turns out to have it).
+ * Content is verified before it counts; a partial download resumes next time.
+ */
+export async function getFile(
+  session: ContentSession,
+  file: AnnexedFile,
+  options: { from?: Remote; progress?: Progress } = {},
+): Promise<GetResult> {
+  const { annex } = session;
+  if (await annex.store.has(file.key)) {
+    await populateUnlocked(annex, file);
+    return { status: 'present' };
+  }
+  const locations = new Set(await locationsOf(session, file.key));
+  const usable = (options.from ? [options.from] : session.remotes).filter((r) => !r.config.ignore || options.from);
+  const listed: Remote[] = [];
+  const others: Remote[] = [];
+  for (const r of usable) {
+    const uuid = r.uuid || (await connectRemote(session, r));
+    if (!uuid) continue;
+    (locations.has(uuid) ? listed : others).push(r);
+  }
+  const tried: string[] = [];
+  for (const remote of [...listed, ...others]) {
+    if (session.unavailable.has(remote.name)) continue;
+    if (!listed.includes(remote) && !(await remote.checkPresent(file.key).catch(() => false))) continue;
+    tried.push(remote.name);
+    try {
+      await mkdir(annex.store.tmpDir, { recursive: true });
+      const tmp = annex.store.tmpPathFor(file.key);
+      await remote.retrieve(file.key, tmp, options.progress);
+      await annex.store.commitTemp(file.key, tmp);
+      await recordLocation(session, file.key, annex.uuid, true);
+      await populateUnlocked(annex, file);
+      return { status: 'got', from: remote.name };
+    } catch (err) {
+      if (err instanceof ArborError && err.code === 'EVERIFY') await rm(annex.store.tmpPathFor(file.key), { force: true });
+      session.report({ level: 'warn', message: `${file.path}: ${describeError(err)}` });
+    }
+  }
+  throw new NoCopyError(file.path, tried);
+}

@@ -1,0 +1,66 @@
+// A content session: one repository, its remotes, and the bookkeeping every content command shares.
+
+import type { Annex } from '../annex/annex.js';
+import type { Key } from '../annex/key.js';
+import { keyLocations, logKeyPresence } from '../annex/logs/location.js';
+import { openRemotes } from '../remotes/index.js';
+import type { Remote } from '../remotes/remote.js';
+import { UnknownRemoteError } from '../remotes/remote.js';
+import { describeError } from '../util/errors.js';
+
+/** One line per event a command may want to show (the CLI prints them; tests collect them). */
+export type Reporter = (event: { level: 'info' | 'warn'; message: string }) => void;
+
+/** What content operations work with. */
+export interface ContentSession {
+  readonly annex: Annex;
+  /** Remotes cheapest first (annex-ignore ones included; operations skip them). */
+  readonly remotes: readonly Remote[];
+  readonly report: Reporter;
+  /** Remotes that could not be reached in this session (each reported once). */
+  readonly unavailable: Set<string>;
+}
+
+/** Opens the repository's remotes for a content command. */
+export async function openSession(annex: Annex, report: Reporter = () => undefined): Promise<ContentSession> {
+  return { annex, remotes: await openRemotes(annex), report, unavailable: new Set() };
+}
+
+/** Closes remotes opened by the session. */
+export async function closeSession(session: ContentSession): Promise<void> {
+  await Promise.all(session.remotes.map((r) => r.close()));
+}
+
+/** The named remote, or UnknownRemoteError. */
+export function remoteNamed(session: ContentSession, name: string): Remote {
+  const r = session.remotes.find((x) => x.name === name);
+  if (!r) throw new UnknownRemoteError(name);
+  return r;
+}
+
+/**
+ * Connects a remote and returns its UUID, recording it as remote.<name>.annex-uuid (as git-annex
+ * does when it probes a remote). Unreachable remotes give undefined and one warning.
+ */
+export async function connectRemote(session: ContentSession, remote: Remote): Promise<string | undefined> {
+  if (session.unavailable.has(remote.name)) return undefined;
+  try {
+    const uuid = await remote.connect();
+    if (uuid && remote.config.uuid !== uuid) await session.annex.git.configSet(`remote.${remote.name}.annex-uuid`, uuid);
+    return uuid;
+  } catch (err) {
+    session.unavailable.add(remote.name);
+    session.report({ level: 'warn', message: describeError(err) });
+    return undefined;
+  }
+}
+
+/** The UUIDs the location log lists for a key. */
+export function locationsOf(session: ContentSession, key: Key): Promise<string[]> {
+  return keyLocations(session.annex.branch, key);
+}
+
+/** Records presence of `key` in `uuid` in this repository's git-annex branch (journal). */
+export async function recordLocation(session: ContentSession, key: Key, uuid: string, present: boolean): Promise<void> {
+  await logKeyPresence(session.annex.branch, { key, uuid, status: present ? '1' : '0', now: session.annex.now() });
+}

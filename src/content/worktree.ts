@@ -1,0 +1,72 @@
+// Keeping unlocked files in the work tree in step with the object store (populate after get, pointer after drop).
+
+import { chmod, copyFile, lstat, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Annex } from '../annex/annex.js';
+import { formatKey } from '../annex/key.js';
+import { formatPointer, parsePointer } from '../annex/pointer.js';
+import { verifyKeyContent } from '../annex/backend.js';
+import type { AnnexedFile } from './annexed-files.js';
+
+async function isPointerFor(path: string, file: AnnexedFile): Promise<boolean> {
+  const s = await lstat(path).catch(() => undefined);
+  if (!s?.isFile() || s.size > 32 * 1024) return false;
+  const key = parsePointer(await readFile(path));
+  return key !== undefined && formatKey(key) === formatKey(file.key);
+}
+
+/** Replaces `dest` atomically with a copy of `source`, keeping the executable bit of the index mode. */
+async function replaceWithCopy(source: string, dest: string, mode: string): Promise<void> {
+  const tmp = join(dirname(dest), `.arbor-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await copyFile(source, tmp);
+    await chmod(tmp, mode === '100755' ? 0o755 : 0o644);
+    const h = await open(tmp, 'r+');
+    await h.sync();
+    await h.close();
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Lets git re-read the stat data of files arbor rewrote, so they do not show as modified. */
+export async function refreshIndex(annex: Annex, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await annex.git.tryRun(['update-index', '-q', '--refresh', '--', ...paths]);
+}
+
+/**
+ * After content arrived: an unlocked file whose work-tree copy is still the pointer gets the
+ * content. A file the user changed meanwhile is never touched. Returns whether it wrote.
+ */
+export async function populateUnlocked(annex: Annex, file: AnnexedFile): Promise<boolean> {
+  if (file.locked || !annex.workTree) return false;
+  const path = join(annex.workTree, file.path);
+  if (!(await isPointerFor(path, file))) return false;
+  const object = await annex.store.pathOf(file.key);
+  if (!object) return false;
+  await replaceWithCopy(object, path, file.mode);
+  return true;
+}
+
+/**
+ * Before content leaves: an unlocked file whose work-tree copy is the key's content goes back to
+ * being a pointer file. A modified copy is left alone (it is not this key's content). Returns
+ * whether it wrote.
+ */
+export async function depopulateUnlocked(annex: Annex, file: AnnexedFile): Promise<boolean> {
+  if (file.locked || !annex.workTree) return false;
+  const path = join(annex.workTree, file.path);
+  const s = await stat(path).catch(() => undefined);
+  if (!s?.isFile()) return false;
+  if (file.key.size !== undefined && s.size !== file.key.size) return false;
+  if (!(await verifyKeyContent(file.key, path))) return false;
+  const tmp = join(dirname(path), `.arbor-${randomBytes(6).toString('hex')}.tmp`);
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(tmp, formatPointer(file.key), { mode: file.mode === '100755' ? 0o755 : 0o644 });
+  await rename(tmp, path);
+  return true;
+}

@@ -1,0 +1,175 @@
+// Git remotes on a local path (bare or not): content goes straight into their object store.
+
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rm } from 'node:fs/promises';
+import { openAnnex, type Annex } from '../annex/annex.js';
+import { initAnnex } from '../annex/init.js';
+import type { Key } from '../annex/key.js';
+import { formatKey } from '../annex/key.js';
+import { logKeyPresence } from '../annex/logs/location.js';
+import { copyVerified } from '../annex/verified-copy.js';
+import { findRepository } from '../git/repo.js';
+import { ArborError, errnoCode } from '../util/errors.js';
+import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType } from './remote.js';
+import { RemoteUnavailableError, VerificationError } from './remote.js';
+
+/** git-annex's default cost of a remote on a local path (Config/Cost.hs: cheapRemoteCost). */
+export const LOCAL_REMOTE_COST = 100;
+
+/** The filesystem path a remote URL names, or undefined when it is not local. */
+export function localPathOf(url: string, base: string): string | undefined {
+  if (url.startsWith('file://')) return fileURLToPath(url);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return undefined;
+  // scp-like "host:path" is ssh unless the part before ':' contains a '/'.
+  const colon = url.indexOf(':');
+  if (colon > 0 && !url.slice(0, colon).includes('/')) return undefined;
+  return isAbsolute(url) ? url : resolve(base, url);
+}
+
+/** The remote is a git repository without an annex (no git-annex branch, no annex.uuid). */
+export class NotAnnexRemoteError extends ArborError {
+  constructor(name: string) {
+    super('ENOTANNEXREMOTE', `remote ${name} has no annex (sync with it first, or run git arbor init there)`, { data: { remote: name } });
+  }
+}
+
+/**
+ * A local git remote. Its repository is opened on first use (so an unplugged drive only fails
+ * when used, with RemoteUnavailableError). A repository with a git-annex branch but no uuid is
+ * initialised on first use, as git-annex auto-initialises local remotes.
+ */
+class LocalGitRemote implements Remote {
+  readonly typeName = 'git';
+  readonly name: string;
+  readonly cost: number;
+  readonly config: RemoteConfig;
+  readonly #path: string;
+  readonly #deps: RemoteDeps;
+  /** Invariant: opened at most once; undefined until first use. */
+  #annex: Promise<Annex> | undefined;
+  #uuid: string;
+
+  constructor(config: RemoteConfig, path: string, deps: RemoteDeps) {
+    this.config = config;
+    this.name = config.name;
+    this.cost = config.cost ?? LOCAL_REMOTE_COST;
+    this.#path = path;
+    this.#deps = deps;
+    this.#uuid = config.uuid ?? '';
+  }
+
+  get uuid(): string {
+    return this.#uuid;
+  }
+
+  /** The remote repository, opened (and auto-initialised if it has a git-annex branch). */
+  async annex(): Promise<Annex> {
+    this.#annex ??= this.#open();
+    return this.#annex;
+  }
+
+  async #open(): Promise<Annex> {
+    try {
+      await stat(this.#path);
+    } catch (err) {
+      throw new RemoteUnavailableError(this.name, errnoCode(err) === 'ENOENT' ? `${this.#path} does not exist` : String(err));
+    }
+    let repo;
+    try {
+      repo = await findRepository(this.#path);
+    } catch {
+      throw new RemoteUnavailableError(this.name, `${this.#path} is not a git repository`);
+    }
+    try {
+      const annex = await openAnnex(this.#path, { clock: this.#deps.clock });
+      this.#uuid = annex.uuid;
+      return annex;
+    } catch (err) {
+      if (!(err instanceof ArborError) || err.code !== 'ENOTANNEX') throw err;
+    }
+    const { openGit } = await import('../git/git.js');
+    const git = await openGit(repo.workTree ?? repo.gitDir);
+    const hasBranch = (await git.revParse('refs/heads/git-annex')) !== undefined;
+    await git.close();
+    if (!hasBranch) throw new NotAnnexRemoteError(this.name);
+    await initAnnex(this.#path, { deps: { clock: this.#deps.clock } });
+    const annex = await openAnnex(this.#path, { clock: this.#deps.clock });
+    this.#uuid = annex.uuid;
+    return annex;
+  }
+
+  async connect(): Promise<string> {
+    return (await this.annex()).uuid;
+  }
+
+  async checkPresent(key: Key): Promise<boolean> {
+    const annex = await this.annex();
+    const p = await annex.store.pathOf(key);
+    if (!p) return false;
+    return key.size === undefined || (await stat(p)).size === key.size;
+  }
+
+  async verifyContent(key: Key): Promise<boolean | undefined> {
+    const annex = await this.annex();
+    const ok = await annex.store.verify(key);
+    if (ok === false) await annex.store.quarantine(key);
+    return ok;
+  }
+
+  async store(key: Key, source: string, progress?: Progress): Promise<void> {
+    const annex = await this.annex();
+    if (await annex.store.has(key)) return;
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(annex.store.tmpDir, { recursive: true });
+    const tmp = annex.store.tmpPathFor(key);
+    const ok = await copyVerified({ key, source, dest: tmp, ...(progress ? { progress } : {}) });
+    if (!ok) {
+      await rm(tmp, { force: true });
+      throw new VerificationError(formatKey(key), this.name);
+    }
+    await annex.store.commitTemp(key, tmp);
+  }
+
+  async retrieve(key: Key, dest: string, progress?: Progress): Promise<void> {
+    const annex = await this.annex();
+    const src = await annex.store.pathOf(key);
+    if (!src) throw new ArborError('ENOTPRESENT', `remote ${this.name} does not have ${formatKey(key)}`);
+    const ok = await copyVerified({ key, source: src, dest, ...(progress ? { progress } : {}) });
+    if (!ok) {
+      await rm(dest, { force: true });
+      throw new VerificationError(formatKey(key), this.name);
+    }
+  }
+
+  async remove(key: Key): Promise<void> {
+    const annex = await this.annex();
+    await annex.store.withKeyLock(key, () => annex.store.remove(key));
+  }
+
+  async lockContent<T>(key: Key, fn: () => Promise<T>): Promise<T> {
+    const annex = await this.annex();
+    return annex.store.withKeyLock(key, async () => {
+      if (!(await this.checkPresent(key))) throw new ArborError('ENOTPRESENT', `remote ${this.name} does not have ${formatKey(key)}`);
+      return fn();
+    });
+  }
+
+  async recordPresence(key: Key, present: boolean): Promise<void> {
+    const annex = await this.annex();
+    await logKeyPresence(annex.branch, { key, uuid: annex.uuid, status: present ? '1' : '0', now: annex.now() });
+    await annex.branch.commit();
+  }
+
+  async close(): Promise<void> {
+    if (this.#annex) await (await this.#annex.catch(() => undefined))?.close();
+  }
+}
+
+/** Remotes whose URL is a local path or file:// URL. */
+export const localGitRemoteType: RemoteType = {
+  typeName: 'git',
+  handles: (config) => localPathOf(config.url, '/') !== undefined,
+  open: async (config, deps) => new LocalGitRemote(config, localPathOf(config.url, deps.localPath) ?? config.url, deps),
+};

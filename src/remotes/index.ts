@@ -1,0 +1,64 @@
+// The explicit list of remote types, and the remotes of a repository read from its git config.
+
+import type { Annex } from '../annex/annex.js';
+import type { Remote, RemoteConfig, RemoteType } from './remote.js';
+import { UnknownRemoteError } from './remote.js';
+import { localGitRemoteType } from './git-local.js';
+import { ArborError } from '../util/errors.js';
+
+/** Every remote type arbor knows, tried in order. ssh slots in here. */
+export const remoteTypes: readonly RemoteType[] = [localGitRemoteType];
+
+function truthy(v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  return ['true', 'yes', 'on', '1'].includes(v.toLowerCase());
+}
+
+/** Reads every git remote's config (remote.<name>.url and the annex-* settings). */
+export async function readRemoteConfigs(annex: Annex): Promise<RemoteConfig[]> {
+  const entries = await annex.git.configGetRegexp('^remote\\.');
+  const byName = new Map<string, Map<string, string>>();
+  for (const [k, v] of entries) {
+    const m = /^remote\.(.+)\.([^.]+)$/.exec(k);
+    if (!m?.[1] || !m[2]) continue;
+    const settings = byName.get(m[1]) ?? new Map<string, string>();
+    settings.set(m[2].toLowerCase(), v);
+    byName.set(m[1], settings);
+  }
+  const out: RemoteConfig[] = [];
+  for (const [name, s] of byName) {
+    const url = s.get('url');
+    if (!url) continue;
+    const cost = s.get('annex-cost');
+    const uuid = s.get('annex-uuid');
+    out.push({
+      name,
+      url,
+      ...(uuid ? { uuid } : {}),
+      ...(cost !== undefined && Number.isFinite(Number(cost)) ? { cost: Number(cost) } : {}),
+      ignore: truthy(s.get('annex-ignore'), false),
+      sync: truthy(s.get('annex-sync'), true),
+    });
+  }
+  return out;
+}
+
+/** Opens every remote of a known type, cheapest first (ties by name). */
+export async function openRemotes(annex: Annex): Promise<Remote[]> {
+  const remotes: Remote[] = [];
+  for (const config of await readRemoteConfigs(annex)) {
+    const type = remoteTypes.find((t) => t.handles(config));
+    if (!type) continue;
+    remotes.push(await type.open(config, { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock }));
+  }
+  return remotes.sort((a, b) => a.cost - b.cost || a.name.localeCompare(b.name));
+}
+
+/** Opens one remote by name; unknown names and unsupported kinds are one-line errors. */
+export async function openRemote(annex: Annex, name: string): Promise<Remote> {
+  const config = (await readRemoteConfigs(annex)).find((c) => c.name === name);
+  if (!config) throw new UnknownRemoteError(name);
+  const type = remoteTypes.find((t) => t.handles(config));
+  if (!type) throw new ArborError('EREMOTETYPE', `remote ${name} (${config.url}) is not a kind arbor supports yet`);
+  return type.open(config, { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock });
+}

@@ -1,0 +1,87 @@
+// The remote interface: what arbor needs from any place that can hold annexed content.
+
+import type { Key } from '../annex/key.js';
+import { ArborError } from '../util/errors.js';
+import type { Clock } from '../util/clock.js';
+
+/** Progress callback: bytes done so far of `total`. */
+export type Progress = (done: number, total: number | undefined) => void;
+
+/** Configuration of one git remote, as read from git config. */
+export interface RemoteConfig {
+  readonly name: string;
+  readonly url: string;
+  /** remote.<name>.annex-uuid, when recorded. */
+  readonly uuid?: string;
+  /** remote.<name>.annex-cost, when set. */
+  readonly cost?: number;
+  /** remote.<name>.annex-ignore: never used for content. */
+  readonly ignore: boolean;
+  /** remote.<name>.annex-sync=false: left out of sync. */
+  readonly sync: boolean;
+}
+
+/**
+ * One remote repository. Content operations verify: a store or retrieve only succeeds when the
+ * received bytes match the key. Optional capabilities are optional members (STYLE rule 9).
+ */
+export interface Remote {
+  readonly name: string;
+  /** The remote's annex UUID ('' when the remote is not an annex repository). */
+  readonly uuid: string;
+  readonly cost: number;
+  readonly typeName: string;
+  readonly config: RemoteConfig;
+  /** Opens the remote (learning its UUID); throws RemoteUnavailableError when it cannot be reached. */
+  connect(): Promise<string>;
+  /** Whether content at the remote is present (checked on the remote itself, not the log). */
+  checkPresent(key: Key): Promise<boolean>;
+  /** Re-hashes the remote's copy: true good, false corrupt (it is then moved aside there), undefined absent. */
+  verifyContent?(key: Key): Promise<boolean | undefined>;
+  /** Sends the content at `source` (verified local content of `key`) to the remote. */
+  store(key: Key, source: string, progress?: Progress): Promise<void>;
+  /** Fetches the content into `dest` (resuming a partial file there); the caller verifies it. */
+  retrieve(key: Key, dest: string, progress?: Progress): Promise<void>;
+  /** Removes the content from the remote (the caller has checked numcopies). */
+  remove(key: Key): Promise<void>;
+  /** Keeps the content from being dropped on the remote while `fn` runs (for safe drops). */
+  lockContent?<T>(key: Key, fn: () => Promise<T>): Promise<T>;
+  /** Records in the remote's own git-annex branch that it has / lacks the key, when it has one. */
+  recordPresence?(key: Key, present: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A kind of remote: recognises its configs and opens them. */
+export interface RemoteType {
+  readonly typeName: string;
+  handles(config: RemoteConfig): boolean;
+  open(config: RemoteConfig, deps: RemoteDeps): Promise<Remote>;
+}
+
+/** What opening a remote needs. */
+export interface RemoteDeps {
+  /** The local repository's work tree or git dir, to resolve relative remote paths. */
+  readonly localPath: string;
+  readonly clock: Clock;
+}
+
+/** The remote cannot be reached right now (path gone, drive unplugged, host down). */
+export class RemoteUnavailableError extends ArborError {
+  constructor(name: string, why: string) {
+    super('EREMOTEUNAVAILABLE', `remote ${name} is not available: ${why}`, { data: { remote: name } });
+  }
+}
+
+/** No remote of that name. */
+export class UnknownRemoteError extends ArborError {
+  constructor(name: string) {
+    super('EUNKNOWNREMOTE', `there is no remote named ${name}`, { data: { remote: name } });
+  }
+}
+
+/** Transferred bytes did not match the key. */
+export class VerificationError extends ArborError {
+  constructor(key: string, remote: string) {
+    super('EVERIFY', `content of ${key} from ${remote} failed verification and was discarded`, { data: { key, remote } });
+  }
+}

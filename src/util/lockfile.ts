@@ -1,0 +1,103 @@
+// A cross-process exclusive lock: a lock file created with O_EXCL, holding the owner's pid.
+
+import { open, readFile, rm } from 'node:fs/promises';
+import { errnoCode } from './errors.js';
+import { ArborError } from './errors.js';
+
+/** A held lock; release() is idempotent. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/** Options for acquireLock. */
+export interface LockOptions {
+  /** Give up after this many milliseconds (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Sleep between attempts (default 10 ms, growing to 100 ms). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Thrown when a lock stays held by a live process for longer than the timeout. */
+export class LockTimeoutError extends ArborError {
+  constructor(path: string, pid: number | undefined) {
+    super('ELOCKED', `timed out waiting for lock ${path}${pid ? ` (held by pid ${pid})` : ''}`, { data: { path, pid } });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM';
+  }
+}
+
+/** In-process queue per path, so two callers in one process never race on the same file. */
+const localQueues = new Map<string, Promise<void>>();
+
+/**
+ * Takes the lock at `path`. A lock file left by a dead process (crash, kill -9) is taken over,
+ * so a crash never wedges the repository. Within one process, callers queue in order.
+ */
+export async function acquireLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
+  const previous = localQueues.get(path) ?? Promise.resolve();
+  let releaseLocal!: () => void;
+  const mine = new Promise<void>((r) => (releaseLocal = r));
+  const chained = previous.then(() => mine);
+  localQueues.set(path, chained);
+  await previous;
+  try {
+    await acquireFileLock(path, options);
+  } catch (err) {
+    releaseLocal();
+    if (localQueues.get(path) === chained) localQueues.delete(path);
+    throw err;
+  }
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      await rm(path, { force: true });
+      releaseLocal();
+      if (localQueues.get(path) === chained) localQueues.delete(path);
+    },
+  };
+}
+
+async function acquireFileLock(path: string, options: LockOptions): Promise<void> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const timeout = options.timeoutMs ?? 60_000;
+  let waited = 0;
+  let delay = 10;
+  for (;;) {
+    try {
+      const h = await open(path, 'wx');
+      await h.writeFile(`${process.pid}\n`);
+      await h.close();
+      return;
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+    const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    if (Number.isFinite(owner) && owner > 0 && !alive(owner)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (waited >= timeout) throw new LockTimeoutError(path, Number.isFinite(owner) ? owner : undefined);
+    await sleep(delay);
+    waited += delay;
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+/** Runs `fn` while holding the lock at `path`. */
+export async function withLock<T>(path: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const lock = await acquireLock(path, options);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

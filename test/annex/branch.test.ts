@@ -1,0 +1,112 @@
+// The git-annex branch: journal, commit through the separate index, union merge of siblings.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openGit } from '../../src/git/git.js';
+import { AnnexBranch } from '../../src/annex/branch.js';
+import { makeRepo, git, writeFiles } from '../helpers/repo.js';
+
+async function branchOf(path: string): Promise<{ branch: AnnexBranch; close: () => Promise<void> }> {
+  const g = await openGit(path);
+  return { branch: new AnnexBranch({ git: g, annexDir: join(g.repo.gitDir, 'annex') }), close: () => g.close() };
+}
+
+test('changes are journalled, then committed without touching the user index or work tree', async () => {
+  const repo = await makeRepo();
+  writeFiles(repo, { 'a.txt': 'user file\n' });
+  await git(repo, 'add', 'a.txt');
+  const indexBefore = readFileSync(join(repo, '.git', 'index'));
+  const { branch, close } = await branchOf(repo);
+  await branch.change('uuid.log', () => 'u1 first timestamp=1s\n');
+  assert.ok(existsSync(join(repo, '.git/annex/journal/uuid.log')), 'journal file written');
+  assert.equal(await branch.read('uuid.log'), 'u1 first timestamp=1s\n', 'reads see the journal');
+  await branch.commit();
+  await close();
+  assert.ok(!existsSync(join(repo, '.git/annex/journal/uuid.log')), 'journal emptied after commit');
+  assert.equal(await git(repo, 'show', 'git-annex:uuid.log'), 'u1 first timestamp=1s');
+  assert.deepEqual(readFileSync(join(repo, '.git', 'index')), indexBefore, 'user index untouched');
+  assert.equal(await git(repo, 'status', '--porcelain'), 'A  a.txt');
+  assert.equal(readFileSync(join(repo, '.git/annex/index.lck'), 'utf8').trim(), await git(repo, 'rev-parse', 'git-annex'));
+  assert.equal(await git(repo, 'log', '-1', '--format=%s', 'git-annex'), 'update');
+});
+
+test('journal entries with underscores and nested paths round-trip', async () => {
+  const repo = await makeRepo();
+  const { branch, close } = await branchOf(repo);
+  await branch.change('d91/b11/SHA256E-s6--x_y.txt.log', () => '1s 1 u\n');
+  await branch.commit();
+  await close();
+  assert.equal(await git(repo, 'show', 'git-annex:d91/b11/SHA256E-s6--x_y.txt.log'), '1s 1 u');
+});
+
+test('diverged git-annex branches are union-merged line by line, nothing lost', async () => {
+  const a = await makeRepo({ name: 'a' });
+  const { branch: ba, close: ca } = await branchOf(a);
+  await ba.change('uuid.log', () => 'u1 one timestamp=1s\n');
+  await ba.commit();
+  await ca();
+  const parent = join(a, '..');
+  await git(parent, 'clone', '-q', a, 'b');
+  const b = join(parent, 'b');
+  await git(b, 'fetch', '-q', 'origin', 'git-annex:refs/remotes/origin/git-annex');
+  const { branch: bb, close: cb } = await branchOf(b);
+  await bb.update();
+  await bb.change('uuid.log', (cur) => `${cur ?? ''}u2 two timestamp=2s\n`);
+  await bb.change('only-b.log', () => 'b\n');
+  await bb.commit();
+  await cb();
+  // Meanwhile A writes a different line to the same file.
+  const { branch: ba2, close: ca2 } = await branchOf(a);
+  await ba2.change('uuid.log', (cur) => `${cur ?? ''}u3 three timestamp=3s\n`);
+  await ba2.commit();
+  await ca2();
+  await git(b, 'fetch', '-q', 'origin', '+git-annex:refs/remotes/origin/git-annex');
+  const { branch: bb2, close: cb2 } = await branchOf(b);
+  const merged = await bb2.update();
+  assert.deepEqual(merged, ['refs/remotes/origin/git-annex']);
+  assert.equal(await bb2.read('uuid.log'), 'u1 one timestamp=1s\nu2 two timestamp=2s\nu3 three timestamp=3s\n');
+  assert.equal(await bb2.read('only-b.log'), 'b\n');
+  await cb2();
+  const parents = (await git(b, 'log', '-1', '--format=%P', 'git-annex')).split(' ');
+  assert.equal(parents.length, 2, 'a merge commit with both heads as parents');
+  assert.match(await git(b, 'log', '-1', '--format=%s', 'git-annex'), /^merging refs\/remotes\/origin\/git-annex into git-annex/);
+});
+
+test('a branch behind a sibling is fast-forwarded', async () => {
+  const a = await makeRepo({ name: 'a' });
+  const { branch: ba, close: ca } = await branchOf(a);
+  await ba.change('x.log', () => 'x\n');
+  await ba.commit();
+  await ca();
+  const parent = join(a, '..');
+  await git(parent, 'clone', '-q', a, 'b');
+  const b = join(parent, 'b');
+  await git(b, 'fetch', '-q', 'origin', 'git-annex:refs/remotes/origin/git-annex');
+  const { branch: bb, close: cb } = await branchOf(b);
+  await bb.update();
+  await cb();
+  assert.equal(await git(b, 'rev-parse', 'git-annex'), await git(a, 'rev-parse', 'git-annex'));
+});
+
+test('a commit racing another writer merges instead of overwriting', async () => {
+  const repo = await makeRepo();
+  const { branch, close } = await branchOf(repo);
+  await branch.change('a.log', () => 'mine\n');
+  await branch.commit();
+  await branch.change('a.log', (cur) => `${cur ?? ''}mine2\n`);
+  // Someone else (git-annex, another arbor) commits to the branch behind our index's back.
+  const other = join(repo, '..', 'other');
+  await git(join(repo, '..'), 'clone', '-q', '--no-checkout', repo, 'other');
+  await git(other, 'fetch', '-q', 'origin', 'git-annex:git-annex');
+  await git(other, 'checkout', '-q', 'git-annex');
+  writeFiles(other, { 'theirs.log': 'theirs\n' });
+  await git(other, 'add', 'theirs.log');
+  await git(other, 'commit', '-q', '-m', 'theirs');
+  await git(other, 'push', '-q', 'origin', 'git-annex:git-annex');
+  await branch.commit();
+  await close();
+  assert.equal(await git(repo, 'show', 'git-annex:theirs.log'), 'theirs');
+  assert.equal(await git(repo, 'show', 'git-annex:a.log'), 'mine\nmine2');
+});

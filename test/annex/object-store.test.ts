@@ -1,0 +1,73 @@
+// The object store: atomic ingest, read-only objects, both hash layouts, quarantine and removal.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ObjectStore } from '../../src/annex/object-store.js';
+import { formatKey } from '../../src/annex/key.js';
+import { objectPath } from '../../src/annex/locations.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function store(bare = false): { s: ObjectStore; gitDir: string; dir: string } {
+  const dir = tempDir('arbor-store-');
+  const gitDir = bare ? dir : join(dir, '.git');
+  return { s: new ObjectStore({ gitDir, bare }), gitDir, dir };
+}
+
+test('copy ingest stores read-only content at the mixed-hash path and leaves the source', async () => {
+  const { s, gitDir, dir } = store();
+  writeFileSync(join(dir, 'hello.txt'), 'hello\n');
+  const key = await s.ingest(join(dir, 'hello.txt'), { backend: 'SHA256E', fileName: 'hello.txt', mode: 'copy' });
+  assert.equal(formatKey(key), 'SHA256E-s6--5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03.txt');
+  const p = join(gitDir, objectPath(key, 'mixed'));
+  assert.equal(p, join(gitDir, 'annex/objects/mK/4w', formatKey(key), formatKey(key)));
+  assert.equal(readFileSync(p, 'utf8'), 'hello\n');
+  assert.equal(statSync(p).mode & 0o777, 0o444, 'object is read-only');
+  assert.equal(statSync(join(p, '..')).mode & 0o777, 0o555, 'object dir is read-only');
+  assert.equal(readFileSync(join(dir, 'hello.txt'), 'utf8'), 'hello\n', 'source kept');
+  assert.deepEqual(readdirSync(s.tmpDir), [], 'no temp files left');
+  assert.equal(await s.verify(key), true);
+});
+
+test('link ingest (locked add) hashes a hard link and keeps the work-tree file until replaced', async () => {
+  const { s, dir } = store();
+  writeFileSync(join(dir, 'big.bin'), Buffer.alloc(3 << 20, 7));
+  const key = await s.ingest(join(dir, 'big.bin'), { backend: 'SHA256E', fileName: 'big.bin', mode: 'link' });
+  assert.ok(existsSync(join(dir, 'big.bin')), 'work-tree path still holds the file');
+  assert.equal(statSync(join(dir, 'big.bin')).ino, statSync((await s.pathOf(key)) ?? '').ino, 'same inode, no copy');
+});
+
+test('bare repositories use hashdirlower; both layouts are read', async () => {
+  const { s, gitDir, dir } = store(true);
+  writeFileSync(join(dir, 'x'), 'tar');
+  const key = await s.ingest(join(dir, 'x'), { backend: 'SHA256E', fileName: 'arch.tar.gz', mode: 'copy' });
+  assert.ok(existsSync(join(gitDir, 'annex/objects/c98/60b', formatKey(key), formatKey(key))));
+  const nonBare = new ObjectStore({ gitDir, bare: false });
+  assert.ok(await nonBare.has(key), 'a non-bare reader finds lower-layout objects too');
+});
+
+test('a corrupt object is detected and quarantined; remove deletes it', async () => {
+  const { s, gitDir, dir } = store();
+  writeFileSync(join(dir, 'f'), 'content\n');
+  const key = await s.ingest(join(dir, 'f'), { backend: 'SHA256E', fileName: 'f', mode: 'copy' });
+  const p = (await s.pathOf(key)) ?? '';
+  chmodSync(join(p, '..'), 0o755);
+  chmodSync(p, 0o644);
+  writeFileSync(p, 'cOntent\n');
+  assert.equal(await s.verify(key), false);
+  const bad = await s.quarantine(key);
+  assert.ok(bad?.startsWith(join(gitDir, 'annex/bad')));
+  assert.equal(await s.has(key), false);
+  writeFileSync(join(dir, 'g'), 'other\n');
+  const k2 = await s.ingest(join(dir, 'g'), { backend: 'SHA256E', fileName: 'g', mode: 'copy' });
+  assert.equal(await s.remove(k2), true);
+  assert.equal(await s.has(k2), false);
+  assert.equal(await s.verify(k2), undefined);
+});
+
+test('a missing source fails with nothing left behind', async () => {
+  const { s } = store();
+  await assert.rejects(s.ingest('/nonexistent/file', { backend: 'SHA256E', fileName: 'file', mode: 'copy' }), /ENOENT/);
+  assert.deepEqual(readdirSync(s.tmpDir), []);
+});

@@ -1,0 +1,35 @@
+// The cross-process lock: exclusion, queueing in one process, takeover from dead owners.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireLock, withLock } from '../../src/util/lockfile.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('callers in one process run one at a time, in order', async () => {
+  const path = join(tempDir(), 'l.lock');
+  const log: string[] = [];
+  const task = (name: string) =>
+    withLock(path, async () => {
+      log.push(`${name}+`);
+      await new Promise((r) => setTimeout(r, 5));
+      log.push(`${name}-`);
+    });
+  await Promise.all([task('a'), task('b'), task('c')]);
+  assert.deepEqual(log, ['a+', 'a-', 'b+', 'b-', 'c+', 'c-']);
+  assert.equal(existsSync(path), false, 'released');
+});
+
+test('a lock left by a dead process is taken over', async () => {
+  const path = join(tempDir(), 'l.lock');
+  writeFileSync(path, '999999999\n');
+  const lock = await acquireLock(path, { timeoutMs: 1000 });
+  await lock.release();
+});
+
+test('a lock held by a live process times out with a one-line error', async () => {
+  const path = join(tempDir(), 'l.lock');
+  writeFileSync(path, `${process.ppid}\n`);
+  await assert.rejects(acquireLock(path, { timeoutMs: 30, sleep: async () => undefined }), /timed out waiting for lock .*held by pid/);
+});
