@@ -15,6 +15,7 @@ import { nodeSpawner } from '../util/spawn.js';
 import type { Spawner } from '../util/spawn.js';
 import { startCheckAttr } from '../git/check-attr.js';
 import type { CheckAttr } from '../git/check-attr.js';
+import { GitCommandError } from '../git/errors.js';
 import { MatchExpressionError, parseMatchExpression } from './matcher.js';
 import type { FileInfo, Matcher } from './matcher.js';
 import { mimeEncodingOfFile } from './mime-encoding.js';
@@ -82,7 +83,9 @@ export async function loadLargeFilesRules(opts: LoadLargeFilesOptions): Promise<
   const env = opts.env ?? process.env;
   const info = (file: LargeFileCandidate): FileInfo => fileInfo(file, { spawner, env });
 
-  const configured = await spawner.run('git', ['config', '--get', 'annex.largefiles'], { cwd: opts.workTree, env });
+  const configArgs = ['config', '--get', 'annex.largefiles'];
+  const configured = await spawner.run('git', configArgs, { cwd: opts.workTree, env });
+  if (configured.code !== 0 && configured.code !== 1) throw new GitCommandError({ args: configArgs, exitCode: configured.code, stderr: configured.stderr });
   if (configured.code === 0) {
     const matcher = compile(configured.stdout.toString('utf8').replace(/\n$/, ''), 'git config');
     return { isLarge: (file) => matcher.match(info(file)), close: () => Promise.resolve() };

@@ -5,16 +5,15 @@
 // - Tokens are separated by whitespace; '(' and ')' are always tokens of their own, so the
 //   attribute form `(largerthan=100kb)or(mimeencoding=binary)` needs no spaces. Keywords are
 //   lower case only (`AND` is an unknown token).
-// - There is no precedence: `a or b and c` is `(a or b) and c`, read left to right. Adjacent terms
-//   or groups at the top level are joined by an implicit `and`. A `not` applies to the one term or
-//   group after it. Stray `)` are ignored, missing `)` are supplied, and a dangling operator keeps
-//   git-annex's reading (`nothing or` matches everything, `anything and not` nothing). Inside a
-//   group no implicit `and` is inserted, so `(a (b or c))` means `((a and b) or c)`, as in git-annex.
+// - `and`/`or` have no precedence and read left to right; adjacent terms are and-ed; odd inputs
+//   (stray parentheses, dangling operators) mean what they mean to git-annex: see match-tree.ts.
 // - The empty expression matches every file.
 import { ArborError } from '../util/errors.js';
 import { parseDataSize, HASKELL_SPACE } from './data-units.js';
 import { compileAnnexGlob, globMatches } from './match-glob.js';
 import type { AnnexGlob } from './match-glob.js';
+import { buildMatchTree } from './match-tree.js';
+import type { MatchSyntax, MatchToken } from './match-tree.js';
 
 /** What a matcher needs to know about one file. Mime answers are computed only when asked for. */
 export interface FileInfo {
@@ -102,9 +101,9 @@ export function tokenizeMatchExpression(text: string): string[] {
 /** Parses an expression of either vocabulary into a tree (throws MatchExpressionError). */
 export function parseMatchTree(text: string, opts: { vocabulary: MatchVocabulary }): MatchTree {
   const errors: string[] = [];
-  const tokens: Token[] = [];
+  const tokens: MatchToken[] = [];
   for (const word of tokenizeMatchExpression(text)) {
-    if (SYNTAX.has(word)) tokens.push(word as Syntax);
+    if (SYNTAX.has(word)) tokens.push(word as MatchSyntax);
     else {
       const term = parseTerm(word, opts.vocabulary);
       if (typeof term === 'string') errors.push(term);
@@ -114,7 +113,7 @@ export function parseMatchTree(text: string, opts: { vocabulary: MatchVocabulary
   if (errors.length > 0) {
     throw new MatchExpressionError(`bad expression ${JSON.stringify(text)}: ${errors.join('; ')}`, { expression: text, errors });
   }
-  return simplify(processItems(ANY, implicitAnd(groupTokens(tokens))));
+  return buildMatchTree(tokens);
 }
 
 /** True when the tree has no terms at all (git-annex treats this as "not configured"). */
@@ -205,9 +204,7 @@ function useGlob(glob: AnnexGlob, text: string): boolean {
   return r;
 }
 
-type Syntax = 'and' | 'or' | 'not' | '(' | ')';
 const SYNTAX: ReadonlySet<string> = new Set(['and', 'or', 'not', '(', ')']);
-type Token = Syntax | MatchTerm;
 
 const GLOB_TERMS = new Set(['include', 'exclude']);
 const MIME_TERMS = new Set(['mimeencoding', 'mimetype']);
@@ -234,87 +231,4 @@ function parseTerm(word: string, vocabulary: MatchVocabulary): MatchTerm | strin
   }
   if (MIME_TERMS.has(key)) return `${near} (only allowed in annex.largefiles expressions)`;
   return near;
-}
-
-// Building the tree: the same grouping, implicit-and and left-to-right folding as git-annex's
-// Utility/Matcher.hs `generate`, so that odd inputs mean the same to both.
-
-type Item = { readonly one: Token } | { readonly group: readonly Item[] };
-const ANY: MatchTree = { op: 'any' };
-
-function groupTokens(tokens: readonly Token[]): Item[] {
-  const items: Item[] = [];
-  let i = 0;
-  /** Reads up to the matching ')' (or the end), starting after a '('. */
-  const readGroup = (): Item[] => {
-    const acc: Item[] = [];
-    while (i < tokens.length) {
-      const t = tokens[i++] as Token;
-      if (t === ')') return acc;
-      acc.push(t === '(' ? { group: readGroup() } : { one: t });
-    }
-    return acc;
-  };
-  while (i < tokens.length) {
-    const t = tokens[i++] as Token;
-    if (t === '(') items.push({ group: readGroup() });
-    else if (t !== ')') items.push({ one: t });
-  }
-  return items;
-}
-
-function isOperand(item: Item): boolean {
-  return 'group' in item || typeof item.one !== 'string';
-}
-
-/** Inserts `and` between adjacent terms/groups (top level only, as git-annex does). */
-function implicitAnd(items: readonly Item[]): Item[] {
-  const out: Item[] = [];
-  items.forEach((item, i) => {
-    const prev = items[i - 1];
-    if (prev !== undefined && isOperand(prev) && isOperand(item)) out.push({ one: 'and' });
-    out.push(item);
-  });
-  return out;
-}
-
-function processItems(start: MatchTree, items: readonly Item[]): MatchTree {
-  let m = start;
-  let rest = items;
-  while (rest.length > 0) [m, rest] = consume(m, rest);
-  return m;
-}
-
-function consume(m: MatchTree, items: readonly Item[]): [MatchTree, readonly Item[]] {
-  const [first, ...rest] = items;
-  if (first === undefined) return [m, []];
-  if ('group' in first) return [processItems(m, first.group), rest];
-  const t = first.one;
-  const operand = (): [MatchTree, readonly Item[]] => consume(ANY, rest);
-  if (t === 'and' || t === 'or') {
-    const [p, after] = operand();
-    return [{ op: t, left: m, right: p }, after];
-  }
-  if (t === 'not') {
-    const [p, after] = operand();
-    return [{ op: 'and', left: m, right: { op: 'not', operand: p } }, after];
-  }
-  if (typeof t === 'string') return consume(m, rest); // '(' / ')' never survive grouping
-  return [{ op: 'and', left: m, right: { op: 'term', term: t } }, rest];
-}
-
-/** Drops `any` from `and` nodes as git-annex's simplify does (meaning is unchanged). */
-function simplify(t: MatchTree): MatchTree {
-  switch (t.op) {
-    case 'and':
-      if (t.left.op === 'any') return simplify(t.right);
-      if (t.right.op === 'any') return simplify(t.left);
-      return { op: 'and', left: simplify(t.left), right: simplify(t.right) };
-    case 'or':
-      return { op: 'or', left: simplify(t.left), right: simplify(t.right) };
-    case 'not':
-      return { op: 'not', operand: simplify(t.operand) };
-    default:
-      return t;
-  }
 }

@@ -118,3 +118,9 @@ test('a missing file(1) is an error, not a silent "no match"', async () => {
   const dir = await repo({ config: 'mimetype=image/*' });
   await assert.rejects(decide(dir, { 'a.jpg': 'x' }, { spawner }), { code: 'ESPAWN' });
 });
+
+test('a git config that git cannot read is an error, not "unset"', async () => {
+  const dir = await repo();
+  await writeFile(join(dir, '.git', 'config'), '[core\nthis is not a config file\n');
+  await assert.rejects(loadLargeFilesRules({ workTree: dir }), { code: 'EGIT' });
+});
