@@ -184,7 +184,7 @@ test('every expression × file decision agrees with git-annex matchexpression', 
 });
 
 /** Writes the corpus into a fresh annex repo, runs `git annex add`, and reports which became annex symlinks. */
-async function annexAddGroundTruth(opts: { gitattributes?: string; config?: string }): Promise<{ repo: string; annexed: Map<string, boolean> }> {
+async function annexAddGroundTruth(opts: { gitattributes?: string; config?: string; global?: string }): Promise<{ repo: string; annexed: Map<string, boolean> }> {
   const repo = await annexRepo();
   if (opts.gitattributes !== undefined) {
     await writeFile(join(repo, '.gitattributes'), opts.gitattributes);
@@ -192,13 +192,14 @@ async function annexAddGroundTruth(opts: { gitattributes?: string; config?: stri
     await ok('git', ['commit', '-q', '-m', 'attributes'], { cwd: repo });
   }
   if (opts.config !== undefined) await ok('git', ['config', 'annex.largefiles', opts.config], { cwd: repo });
+  if (opts.global !== undefined) await ok('git', ['annex', 'config', '--set', 'annex.largefiles', opts.global], { cwd: repo });
   const files = corpus();
   for (const f of files) {
     await mkdir(dirname(join(repo, f.path)), { recursive: true });
     await writeFile(join(repo, f.path), f.content);
   }
   // Decide with arbor before git-annex touches the files.
-  const rules = await loadLargeFilesRules({ workTree: repo });
+  const rules = await loadLargeFilesRules({ workTree: repo, ...(opts.global === undefined ? {} : { globalLargeFiles: opts.global }) });
   const ours = new Map<string, boolean>();
   try {
     for (const f of files) ours.set(f.path, await rules.isLarge({ path: f.path, size: f.content.length, absolutePath: join(repo, f.path) }));
@@ -246,4 +247,11 @@ test('git config annex.largefiles overrides gitattributes, as in git annex add',
 test('an empty git config annex.largefiles still overrides gitattributes and annexes everything', needsGitAnnex, async () => {
   const { annexed } = await annexAddGroundTruth({ gitattributes: '* annex.largefiles=nothing\n', config: '' });
   assert.ok([...annexed.values()].every((v) => v));
+});
+
+test('git annex config annex.largefiles applies where no attribute is specified, as in git annex add', needsGitAnnex, async () => {
+  const { annexed } = await annexAddGroundTruth({ gitattributes: '*.txt annex.largefiles=anything\n', global: 'include=img/* or largerthan=100kb' });
+  assert.equal(annexed.get('one.txt'), true);
+  assert.equal(annexed.get('img/tiny.png'), true);
+  assert.equal(annexed.get('README.md'), false);
 });
