@@ -85,7 +85,14 @@ async function commitAll(repo: string, message: string): Promise<void> {
  * Commits `base`, then `left` and `right` on two branches, and merges each into the other in its
  * own clone; resolveConflicts resolves each merge, which is then committed.
  */
-async function scenario(s: { base: Change; left: Change; right: Change }): Promise<{ left: Side; right: Side }> {
+async function scenario(s: {
+  base: Change;
+  left: Change;
+  right: Change;
+  strategy?: string;
+  /** Runs in each clone before its merge. */
+  prepare?: (dir: string, branch: string) => Promise<void>;
+}): Promise<{ left: Side; right: Side }> {
   const origin = await makeRepo();
   s.base(origin);
   await commitAll(origin, 'base');
@@ -101,7 +108,9 @@ async function scenario(s: { base: Change; left: Change; right: Change }): Promi
     const dir = join(parent, ours);
     await git(parent, 'clone', '-q', '-b', ours, origin, dir);
     await git(dir, 'config', 'annex.uuid', randomUUID());
-    const merge = await run('git', ['-c', 'merge.directoryRenames=false', 'merge', '--no-edit', `origin/${theirs}`], { cwd: dir });
+    await s.prepare?.(dir, ours);
+    const strategy = s.strategy ? ['-s', s.strategy] : [];
+    const merge = await run('git', ['-c', 'merge.directoryRenames=false', 'merge', '--no-edit', ...strategy, `origin/${theirs}`], { cwd: dir });
     assert.notEqual(merge.code, 0, `merging ${theirs} into ${ours} should conflict`);
     const annex = await openAnnex(dir);
     try {
@@ -197,6 +206,29 @@ test('both sides changed an unlocked annexed file: unlocked variants with pointe
   assert.equal(tree.get(variantPath(path, formatKey(kr))), `100644 blob ${blobSha(formatPointer(kr))}`);
   assert.equal(readFileSync(join(right.dir, vl), 'utf8'), formatPointer(kl));
   assert.equal(lstatSync(join(right.dir, vl)).mode & 0o777, 0o755);
+});
+
+test('an unlocked file whose content is only in the work tree takes it to its variant', async () => {
+  // A stand-in for git-annex's clean filter, so git sees the content as the pointer it is for.
+  const path = 'u.bin';
+  const content = 'content that is only in the work tree';
+  const key = keyOf(path, content);
+  const { left, right } = await scenario({
+    base: (r) => void putUnlocked(r, path, 'base'),
+    left: (r) => void putUnlocked(r, path, content),
+    right: (r) => remove(r, path),
+    prepare: async (dir, branch) => {
+      if (branch !== 'left') return;
+      const clean = `c=$(cat); if [ "$c" = '${content}' ]; then printf '%s' '${formatPointer(key)}'; else printf '%s' "$c"; fi\n`;
+      writeFiles(dir, { '.git/clean.sh': clean, '.git/info/attributes': '*.bin filter=annex\n', [path]: content });
+      await git(dir, 'config', 'filter.annex.clean', 'sh .git/clean.sh');
+      await git(dir, 'add', path); // stages the same pointer again, with the content's stat data
+      assert.equal(await git(dir, 'status', '--porcelain'), '', 'the filter makes the content match the pointer');
+    },
+  });
+  const variant = variantPath(path, formatKey(key));
+  assert.equal(readFileSync(join(left.dir, variant), 'utf8'), content);
+  assert.equal(readFileSync(join(right.dir, variant), 'utf8'), formatPointer(key));
 });
 
 test('the same key locked on one side and unlocked on the other keeps the name, unlocked', async () => {
@@ -344,6 +376,28 @@ test('a modified file deleted by a case-only rename keeps both, without names eq
   const variant = variantPath('Notes.md', blobSha('original notes\nmore\n'));
   assert.deepEqual(left.results, [{ path: 'Notes.md', kind: 'modify-delete', results: [variant] }]);
   assert.deepEqual(workTreeFiles(left.dir).sort(), ['notes.md', variant].sort());
+});
+
+test("with git's older recursive strategy too (it leaves <name>~<ref> copies in the work tree)", async () => {
+  let key: Key | undefined;
+  const { left, right } = await scenario({
+    strategy: 'recursive',
+    base: (r) => {
+      putGit(r, 'keep', 'k\n');
+      putLocked(r, 'd/pic.jpg', 'base');
+    },
+    left: (r) => {
+      putGit(r, 'thing', 'file\n');
+      key = putLocked(r, 'd/pic.jpg', 'left');
+    },
+    right: (r) => {
+      putGit(r, 'thing/inside', 'dir\n');
+      putGit(r, 'd/pic.jpg', 'in git now\n');
+    },
+  });
+  assert.ok(key);
+  const expected = ['d/pic.jpg', variantPath('d/pic.jpg', formatKey(key)), 'keep', 'thing/inside', variantPath('thing', blobSha('file\n'))].sort();
+  for (const side of [left, right]) assert.deepEqual(workTreeFiles(side.dir).sort(), expected);
 });
 
 test('several conflicts in one merge are all resolved', async () => {
