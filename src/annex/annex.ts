@@ -12,6 +12,9 @@ import { AnnexBranch } from './branch.js';
 import { ObjectStore } from './object-store.js';
 import { vectorClockFromNanos, type VectorClock } from './vector-clock.js';
 import { DEFAULT_BACKEND } from './backend.js';
+import { loadLargeFilesRules, type LargeFilesRules } from './largefiles.js';
+import { CONFIG_LOG } from './logs/paths.js';
+import { parseMapLog } from './logs/map-log.js';
 
 /** The repository has no annex.uuid: `git arbor init` has not been run. */
 export class NotInitializedError extends ArborError {
@@ -71,6 +74,17 @@ export class Annex {
   async addUnlocked(): Promise<boolean> {
     const v = (await this.git.configGet('annex.addunlocked'))?.toLowerCase();
     return v === 'true' || v === 'yes' || v === 'on' || v === '1';
+  }
+
+  /** A repository-wide setting from the git-annex branch's config.log (`git annex config --set`). */
+  async branchConfig(name: string): Promise<string | undefined> {
+    return parseMapLog((await this.branch.read(CONFIG_LOG)) ?? '').get(name)?.value;
+  }
+
+  /** The annex.largefiles rules: git config, else .gitattributes, else `git annex config` (config.log). */
+  async largeFilesRules(): Promise<LargeFilesRules> {
+    const globalLargeFiles = await this.branchConfig('annex.largefiles');
+    return loadLargeFilesRules({ workTree: this.workTree ?? this.git.repo.gitDir, ...(globalLargeFiles !== undefined ? { globalLargeFiles } : {}) });
   }
 
   /** Stops batch processes; the object must not be used afterwards. */

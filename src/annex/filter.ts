@@ -10,9 +10,11 @@ import { serveFilterProcess } from '../git/filter-process.js';
 import type { Annex } from './annex.js';
 import { createHasher, keyFromDigest } from './backend.js';
 import { formatPointer, parsePointer } from './pointer.js';
-import { loadLargeFilesRules, type LargeFilesRules } from './largefiles.js';
+import type { LargeFilesRules } from './largefiles.js';
 import { shouldAnnex } from './annexable.js';
 import { logKeyPresence } from './logs/location.js';
+import { DiskFullError } from './object-store.js';
+import { describeError, errnoCode } from '../util/errors.js';
 
 const MAX_POINTER = 32 * 1024;
 
@@ -128,6 +130,7 @@ class AnnexFilter {
     } catch (err) {
       out.destroy();
       await rm(tmp, { force: true });
+      if (errnoCode(err) === 'ENOSPC') throw new DiskFullError(pathname, err);
       throw err;
     }
   }
@@ -138,11 +141,17 @@ class AnnexFilter {
  * the pipe, then commits the location changes it journalled.
  */
 export async function runFilterProcess(annex: Annex, io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream }): Promise<void> {
-  const rules = await loadLargeFilesRules({ workTree: annex.workTree ?? annex.git.repo.gitDir });
+  const rules = await annex.largeFilesRules();
   const dotfiles = (await annex.git.configGet('annex.dotfiles'))?.toLowerCase() === 'true';
   const filter = new AnnexFilter({ annex, rules, backend: await annex.backend(), dotfiles });
   try {
-    await serveFilterProcess({ input: io.input, output: io.output, handle: (req) => filter.handle(req) });
+    await serveFilterProcess({
+      input: io.input,
+      output: io.output,
+      handle: (req) => filter.handle(req),
+      // git shows the filter's stderr; `add` reads this line to explain a file it could not annex.
+      onError: (err, req) => void process.stderr.write(`git-arbor: ${req.command} ${req.pathname}: ${describeError(err)}\n`),
+    });
   } finally {
     await rules.close();
     if (filter.changed) await annex.branch.commit();

@@ -33,7 +33,7 @@ export const FILTER_PROCESS_COMMAND = 'git-arbor filter-process';
  */
 export async function initAnnex(
   path: string,
-  options: { description?: string; deps?: AnnexDeps } = {},
+  options: { description?: string; deps?: AnnexDeps; filterCommand?: string } = {},
 ): Promise<InitResult> {
   const git = await openGit(path);
   const existing = await git.configGet('annex.uuid');
@@ -42,6 +42,8 @@ export async function initAnnex(
   if ((await git.configGet('annex.version')) !== ANNEX_VERSION) await git.configSet('annex.version', ANNEX_VERSION);
   await makeAnnexDirs(git.repo.gitDir);
   const annex = new Annex({ git, uuid, deps: options.deps ?? { clock: systemClock } });
+  // Joining an existing annex (a clone, a peer's branch fetched) keeps that network's policy.
+  const newAnnex = (await annex.branch.siblingRefs()).size === 0 && (await annex.branch.head()) === undefined;
   try {
     const mergedRefs = await annex.branch.update();
     const known = (await repositoryDescriptions(annex.branch)).get(uuid);
@@ -49,8 +51,8 @@ export async function initAnnex(
     if (known !== description) await describeRepository(annex.branch, { uuid, description, now: annex.now() });
     let wroteLargefiles = false;
     if (git.repo.workTree) {
-      await setUpFilter(annex);
-      wroteLargefiles = await writeDefaultLargefiles(annex);
+      await setUpFilter(annex, options.filterCommand ?? FILTER_PROCESS_COMMAND);
+      if (newAnnex) wroteLargefiles = await writeDefaultLargefiles(annex);
     }
     await annex.branch.commit();
     return { uuid, description, created: !existing, mergedRefs, wroteLargefiles };
@@ -60,11 +62,14 @@ export async function initAnnex(
 }
 
 /** Configures git to pass `filter=annex` files through arbor's filter process (unlocked files). */
-async function setUpFilter(annex: Annex): Promise<void> {
+async function setUpFilter(annex: Annex, command: string): Promise<void> {
   const git = annex.git;
   const current = await git.configGet('filter.annex.process');
   // Keep git-annex's own filter when it is configured: both implement the same conversion.
-  if (!current) await git.configSet('filter.annex.process', FILTER_PROCESS_COMMAND);
+  // Replace an arbor filter command that no longer matches (arbor moved or newly on PATH).
+  if (!current || (current !== command && current.includes('git-arbor') && !current.startsWith('git-annex'))) {
+    await git.configSet('filter.annex.process', command);
+  }
   const infoAttributes = join(git.repo.gitDir, 'info', 'attributes');
   const attrs = await readOptional(infoAttributes);
   const tracked = await readOptional(join(git.repo.workTree ?? '', '.gitattributes'));

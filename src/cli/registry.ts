@@ -16,10 +16,14 @@ import { infoCommand } from './commands/info.js';
 import { numcopiesCommand } from './commands/numcopies.js';
 import { filterProcessCommand } from './commands/filter-process.js';
 import { versionCommand } from './commands/version.js';
+import { syncCommand } from './commands/sync.js';
+import { statusCommand } from './commands/status.js';
 
 /** Every command the CLI knows. Adding a command means adding it here. */
 export const commands: readonly ArborCommand[] = [
   initCommand,
+  syncCommand,
+  statusCommand,
   describeCommand,
   addCommand,
   getCommand,

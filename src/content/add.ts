@@ -7,11 +7,11 @@ import type { Annex } from '../annex/annex.js';
 import { formatKey } from '../annex/key.js';
 import { lockedLinkTarget } from '../annex/locations.js';
 import { keyFromLinkTarget } from '../annex/pointer.js';
-import { loadLargeFilesRules } from '../annex/largefiles.js';
 import { shouldAnnex } from '../annex/annexable.js';
 import { logKeyPresence } from '../annex/logs/location.js';
 import { listAnnexedFiles } from './annexed-files.js';
 import { stagePaths } from './stage.js';
+import { ArborError } from '../util/errors.js';
 
 /** What happened to one added file. */
 export interface AddedFile {
@@ -27,12 +27,25 @@ async function candidates(annex: Annex, paths: readonly string[]): Promise<strin
   return [...new Set(out.split('\0').filter(Boolean))].sort();
 }
 
-/** Runs `git add` on many paths through a pathspec file (no argv length limit). */
-async function gitAdd(annex: Annex, paths: readonly string[]): Promise<void> {
-  if (paths.length === 0) return;
-  await annex.git.run(['add', '--pathspec-from-file=-', '--pathspec-file-nul', '--'], {
+/** Runs `git add` on many paths through a pathspec file (no argv length limit); returns git's stderr. */
+async function gitAdd(annex: Annex, paths: readonly string[]): Promise<string> {
+  if (paths.length === 0) return '';
+  const r = await annex.git.tryRun(['add', '--pathspec-from-file=-', '--pathspec-file-nul', '--'], {
     input: paths.map((p) => `:(literal)${p}`).join('\0') + '\0',
   });
+  if (r.code !== 0) throw new ArborError('EGIT', `git add failed: ${firstLine(r.stderr)}`);
+  return r.stderr;
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => l.trim()) ?? '').replace(/^(fatal|error|git-arbor): /, '');
+}
+
+/** A file that should have gone to the annex did not (the filter failed); it was unstaged again. */
+export class AnnexAddError extends ArborError {
+  constructor(path: string, reason: string) {
+    super('EADD', `could not add ${path} to the annex: ${reason || 'the annex filter did not run (is git-arbor on PATH?)'}`, { data: { path } });
+  }
 }
 
 /**
@@ -45,7 +58,7 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   const workTree = annex.workTree;
   if (!workTree) throw new Error('add needs a work tree');
   const files = await candidates(annex, options.paths ?? []);
-  const rules = await loadLargeFilesRules({ workTree });
+  const rules = await annex.largeFilesRules();
   const dotfiles = (await annex.git.configGet('annex.dotfiles'))?.toLowerCase() === 'true';
   const unlocked = options.unlocked ?? (await annex.addUnlocked());
   const backend = await annex.backend();
@@ -99,11 +112,20 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
     options.onFile?.(r);
   }
   if (toUnlocked.length) {
-    await gitAdd(annex, toUnlocked);
-    const keys = new Map((await listAnnexedFiles(annex, toUnlocked)).map((f) => [f.path, formatKey(f.key)]));
+    const stderr = await gitAdd(annex, toUnlocked);
+    const keys = new Map((await listAnnexedFiles(annex, toUnlocked, { requireMatch: false })).map((f) => [f.path, formatKey(f.key)]));
+    const failed = toUnlocked.filter((p) => !keys.has(p));
+    if (failed.length) {
+      // git stores a file raw when its filter fails: take those out again rather than put large files in git.
+      const specs = failed.map((p) => `:(literal)${p}`);
+      if (await annex.git.revParse('HEAD')) await annex.git.tryRun(['reset', '-q', '--', ...specs]);
+      else await annex.git.run(['rm', '-q', '--cached', '--', ...specs]);
+      const reason = stderr.split('\n').find((l) => l.includes(failed[0] ?? '\0')) ?? stderr;
+      await annex.branch.commit();
+      throw new AnnexAddError(failed[0] ?? '', firstLine(reason).replace(/^(clean|smudge) \S+: /, ''));
+    }
     for (const path of toUnlocked) {
-      const key = keys.get(path);
-      const r: AddedFile = key ? { path, kind: 'unlocked', key } : { path, kind: 'git' };
+      const r: AddedFile = { path, kind: 'unlocked', key: keys.get(path) ?? '' };
       results.push(r);
       options.onFile?.(r);
     }

@@ -7,7 +7,7 @@ import type { Remote } from '../remotes/remote.js';
 import { ArborError } from '../util/errors.js';
 import type { AnnexedFile } from './annexed-files.js';
 import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
-import { depopulateUnlocked, refreshIndex } from './worktree.js';
+import { depopulateUnlocked } from './worktree.js';
 
 /** Not enough verified copies elsewhere: the content stays. */
 export class NotEnoughCopiesError extends ArborError {
@@ -98,7 +98,7 @@ export async function dropLocal(session: ContentSession, file: AnnexedFile, opti
       const wrote = await depopulateUnlocked(annex, file);
       await annex.store.remove(file.key);
       await recordLocation(session, file.key, annex.uuid, false);
-      if (wrote) await refreshIndex(annex, [file.path]);
+      if (wrote) session.restage.add(file.path);
     });
   };
   if (options.force) {

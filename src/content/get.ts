@@ -9,11 +9,13 @@ import { populateUnlocked } from './worktree.js';
 
 /** No reachable remote has the content. */
 export class NoCopyError extends ArborError {
-  constructor(path: string, tried: readonly string[]) {
+  constructor(path: string, tried: readonly string[], reasons: readonly string[] = []) {
     super(
       'ENOCOPY',
-      tried.length ? `could not get ${path}: no reachable copy (tried ${tried.join(', ')})` : `could not get ${path}: no known copy in any reachable remote`,
-      { data: { path, tried } },
+      tried.length
+        ? `could not get ${path}: ${reasons.length ? reasons.join('; ') : `no reachable copy (tried ${tried.join(', ')})`}`
+        : `could not get ${path}: no known copy in any reachable remote`,
+      { data: { path, tried, reasons } },
     );
   }
 }
@@ -33,7 +35,7 @@ export async function getFile(
 ): Promise<GetResult> {
   const { annex } = session;
   if (await annex.store.has(file.key)) {
-    await populateUnlocked(annex, file);
+    if (await populateUnlocked(annex, file)) session.restage.add(file.path);
     return { status: 'present' };
   }
   const locations = new Set(await locationsOf(session, file.key));
@@ -46,6 +48,7 @@ export async function getFile(
     (locations.has(uuid) ? listed : others).push(r);
   }
   const tried: string[] = [];
+  const reasons: string[] = [];
   for (const remote of [...listed, ...others]) {
     if (session.unavailable.has(remote.name)) continue;
     if (!listed.includes(remote) && !(await remote.checkPresent(file.key).catch(() => false))) continue;
@@ -56,12 +59,13 @@ export async function getFile(
       await remote.retrieve(file.key, tmp, options.progress);
       await annex.store.commitTemp(file.key, tmp);
       await recordLocation(session, file.key, annex.uuid, true);
-      await populateUnlocked(annex, file);
+      if (await populateUnlocked(annex, file)) session.restage.add(file.path);
       return { status: 'got', from: remote.name };
     } catch (err) {
       if (err instanceof ArborError && err.code === 'EVERIFY') await rm(annex.store.tmpPathFor(file.key), { force: true });
-      session.report({ level: 'warn', message: `${file.path}: ${describeError(err)}` });
+      if (err instanceof ArborError && err.code === 'ENOSPC') throw err;
+      reasons.push(describeError(err));
     }
   }
-  throw new NoCopyError(file.path, tried);
+  throw new NoCopyError(file.path, tried, reasons);
 }

@@ -19,16 +19,33 @@ export interface ContentSession {
   readonly report: Reporter;
   /** Remotes that could not be reached in this session (each reported once). */
   readonly unavailable: Set<string>;
+  /** Unlocked files whose work-tree copy arbor rewrote: restaged together by flushSession. */
+  readonly restage: Set<string>;
 }
 
 /** Opens the repository's remotes for a content command. */
 export async function openSession(annex: Annex, report: Reporter = () => undefined): Promise<ContentSession> {
-  return { annex, remotes: await openRemotes(annex), report, unavailable: new Set() };
+  return { annex, remotes: await openRemotes(annex), report, unavailable: new Set(), restage: new Set() };
 }
 
-/** Closes remotes opened by the session. */
+/**
+ * Restages unlocked files whose work-tree copy changed between content and pointer, so git's
+ * index has fresh stat data and `git status` stays clean (one `git update-index` for all of them).
+ */
+export async function flushSession(session: ContentSession): Promise<void> {
+  if (session.restage.size === 0) return;
+  const paths = [...session.restage];
+  session.restage.clear();
+  await session.annex.git.run(['update-index', '-q', '-z', '--stdin'], { input: paths.join('\0') + '\0' });
+}
+
+/** Restages what needs it and closes remotes opened by the session. */
 export async function closeSession(session: ContentSession): Promise<void> {
-  await Promise.all(session.remotes.map((r) => r.close()));
+  try {
+    await flushSession(session);
+  } finally {
+    await Promise.all(session.remotes.map((r) => r.close()));
+  }
 }
 
 /** The named remote, or UnknownRemoteError. */

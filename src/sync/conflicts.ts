@@ -33,7 +33,6 @@ import type { Key } from '../annex/key.js';
 import { formatKey, sameKey } from '../annex/key.js';
 import { lockedLinkTarget } from '../annex/locations.js';
 import { MAX_POINTER_BYTES, formatPointer, keyFromLinkTarget, parsePointer } from '../annex/pointer.js';
-import { refreshIndex } from '../content/worktree.js';
 import type { IndexEntry } from '../git/update-index.js';
 import { updateIndexInfo } from '../git/update-index.js';
 import { ArborError } from '../util/errors.js';
@@ -162,7 +161,7 @@ function tildeOrigins(path: string): string[] {
 export function groupConflicts(unmerged: readonly UnmergedPath[], isDirectory: (path: string) => boolean): Conflict[] {
   const byPath = new Map(unmerged.map((u) => [u.path, u]));
   const joined = new Map<string, UnmergedPath[]>(); // original path → temporary-name records joining it
-  const moved = new Map<string, UnmergedPath>(); // temporary name → its record, for file/directory conflicts
+  const moved = new Map<string, string>(); // temporary name → the directory's path, for file/directory conflicts
   for (const u of unmerged) {
     if ((u.ours === undefined) === (u.theirs === undefined)) continue;
     for (const origin of tildeOrigins(u.path)) {
@@ -173,7 +172,7 @@ export function groupConflicts(unmerged: readonly UnmergedPath[], isDirectory: (
         break;
       }
       if (!target && isDirectory(origin)) {
-        moved.set(u.path, u);
+        moved.set(u.path, origin);
         break;
       }
     }
@@ -182,8 +181,7 @@ export function groupConflicts(unmerged: readonly UnmergedPath[], isDirectory: (
   const conflicts: Conflict[] = [];
   for (const u of unmerged) {
     if (absorbed.has(u.path)) continue;
-    const movedFrom = moved.get(u.path);
-    const path = movedFrom ? (tildeOrigins(u.path).find((o) => isDirectory(o)) ?? u.path) : u.path;
+    const path = moved.get(u.path) ?? u.path;
     const parts = [u, ...(joined.get(u.path) ?? [])];
     const ours = parts.find((p) => p.ours)?.ours;
     const theirs = parts.find((p) => p.theirs)?.theirs;
@@ -472,7 +470,9 @@ export async function resolveConflicts(annex: Annex): Promise<ResolvedConflict[]
     const shas = new Set(u.flatMap((x) => [x.base, x.ours, x.theirs]).flatMap((e) => (e ? [e.sha] : [])));
     await removeCruft(annex, { workTree, path: s.conflict.path, shas, tracked });
   }
-  await refreshIndex(annex, written);
+  // Stat data for the entries staged above (they have none yet; git compares content through the
+  // clean filter once). Not `update-index --refresh -- <paths>`: git would re-add those paths.
+  if (written.length > 0) await annex.git.tryRun(['update-index', '-q', '--refresh']);
 
   return settled.map((s) => ({ path: s.conflict.path, kind: s.kind, results: s.placements.map((p) => p.path).sort(compare) }));
 }

@@ -17,9 +17,9 @@ export const fsckCommand: ArborCommand = {
       const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
       const remote = typeof opts.from === 'string' ? remoteNamed(session, opts.from) : undefined;
       const report = await fsck(session, files, remote ? { remote } : {});
-      const failed = report.findings.filter((f) => f.failed);
+      const failed = [...new Set(report.findings.filter((f) => f.failed).map((f) => f.path))];
       if (opts.json === true) {
-        ctx.out.json({ command: 'fsck', checked: report.checked, failed: failed.length, findings: report.findings });
+        ctx.out.json({ command: 'fsck', checked: report.checked, failed: failed.length, failedFiles: failed, findings: report.findings });
       } else {
         for (const f of report.findings) (f.failed ? ctx.out.warn.bind(ctx.out) : ctx.out.line.bind(ctx.out))(f.message);
         ctx.out.line(`fsck: ${report.checked} checked, ${failed.length} failed`);

@@ -4,6 +4,7 @@ import { initAnnex } from '../../annex/init.js';
 import { openAnnex } from '../../annex/annex.js';
 import { openSession, closeSession, connectRemote } from '../../content/session.js';
 import type { ArborCommand } from '../command.js';
+import { selfCommand } from '../self-command.js';
 
 /** Initialises the repository, then probes local remotes for their UUIDs as git-annex does. */
 export const initCommand: ArborCommand = {
@@ -12,7 +13,7 @@ export const initCommand: ArborCommand = {
   configure: (cmd) => void cmd.argument('[description]', 'a description of this repository (default user@host:path)').option('--json', 'machine-readable output'),
   run: async (ctx, args, opts) => {
     const description = typeof args[0] === 'string' ? args[0] : undefined;
-    const result = await initAnnex(ctx.cwd, description ? { description } : {});
+    const result = await initAnnex(ctx.cwd, { ...(description ? { description } : {}), filterCommand: selfCommand(['filter-process'], ctx.env) });
     const annex = await openAnnex(ctx.cwd);
     try {
       const session = await openSession(annex, () => undefined);

@@ -1,0 +1,56 @@
+// Merging peers' branches into the current branch: fast-forward, merge, or resolve conflicts and commit.
+
+import type { Annex } from '../annex/annex.js';
+import { describeError } from '../util/errors.js';
+import { resolveConflicts, hasUnmergedPaths, type ResolvedConflict } from './conflicts.js';
+import { simpleGitFor } from './git-client.js';
+import { identityArgs } from './identity.js';
+
+/** The outcome of merging one ref. */
+export interface MergeOutcome {
+  readonly ref: string;
+  readonly status: 'up-to-date' | 'merged' | 'conflicts-resolved' | 'failed';
+  readonly conflicts: readonly ResolvedConflict[];
+  readonly error?: string;
+}
+
+/** The message of arbor's conflict-fixing merge commits (git-annex writes a similar one). */
+export const CONFLICT_FIX_MESSAGE = 'arbor: automatic merge conflict fix';
+
+/**
+ * Merges `ref` into the checked-out branch unless it has nothing new. Conflicts are resolved
+ * (both versions kept, see conflicts.ts) and the merge committed, so the repository is never left
+ * mid-merge. A merge git refuses to start (e.g. an untracked file in the way) is aborted and
+ * reported, leaving the work tree as it was.
+ */
+export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome> {
+  const git = annex.git;
+  const sha = await git.revParse(ref);
+  if (!sha) return { ref, status: 'up-to-date', conflicts: [] };
+  const head = await git.revParse('HEAD');
+  if (head && (await git.isAncestor(sha, head))) return { ref, status: 'up-to-date', conflicts: [] };
+  const workTree = annex.workTree ?? git.repo.gitDir;
+  const ident = await identityArgs(git);
+  if (!head) {
+    // Unborn branch: take the peer's history as ours (there is nothing of ours to merge yet).
+    await git.run(['merge', '-q', '--ff-only', sha]);
+    return { ref, status: 'merged', conflicts: [] };
+  }
+  try {
+    await simpleGitFor(workTree).raw([...ident, '-c', 'merge.directoryRenames=false', 'merge', '--no-edit', '--no-verify', '--allow-unrelated-histories', '-q', sha]);
+    return { ref, status: 'merged', conflicts: [] };
+  } catch (err) {
+    if (!(await hasUnmergedPaths(annex))) {
+      await git.tryRun(['merge', '--abort']);
+      return { ref, status: 'failed', conflicts: [], error: describeError(err) };
+    }
+  }
+  try {
+    const conflicts = await resolveConflicts(annex);
+    await git.run([...ident, 'commit', '-q', '--no-verify', '-m', CONFLICT_FIX_MESSAGE]);
+    return { ref, status: 'conflicts-resolved', conflicts };
+  } catch (err) {
+    await git.tryRun(['merge', '--abort']);
+    return { ref, status: 'failed', conflicts: [], error: `could not resolve conflicts: ${describeError(err)}` };
+  }
+}

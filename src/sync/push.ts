@@ -1,0 +1,65 @@
+// Pushing to one remote exactly as `git annex sync` does, so git-annex peers merge what arbor pushes.
+
+import type { Annex } from '../annex/annex.js';
+
+/** One ref update as reported by `git push --porcelain`. */
+export interface PushedRef {
+  readonly flag: string;
+  readonly from: string;
+  readonly to: string;
+  readonly summary: string;
+}
+
+/** Parses `git push --porcelain` output (flag TAB from:to TAB summary). */
+export function parsePushPorcelain(out: string): PushedRef[] {
+  const refs: PushedRef[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^([ +\-*=!])\t([^\t]*):([^\t]*)\t(.*)$/.exec(line);
+    if (m) refs.push({ flag: m[1] ?? '', from: m[2] ?? '', to: m[3] ?? '', summary: m[4] ?? '' });
+  }
+  return refs;
+}
+
+/** The result of pushing to one remote. */
+export interface PushOutcome {
+  readonly ok: boolean;
+  /** synced/<branch> was rejected because the remote moved on: fetch, merge and push again. */
+  readonly rejected: boolean;
+  /** Whether the remote's <branch> itself was updated (refused for a checked-out non-bare remote: normal). */
+  readonly branchUpdated: boolean;
+  readonly error?: string;
+}
+
+/**
+ * Pushes, in git-annex's order (Command/Sync.hs pushBranch): `<branch>:synced/<branch>` and
+ * `+git-annex:synced/git-annex` (this decides success); then `git-annex` (may fail harmlessly when
+ * the remote's moved on: it merges synced/git-annex itself); then `<branch>` (refused by a non-bare
+ * remote with it checked out: that is normal, not an error).
+ */
+export async function pushToRemote(annex: Annex, remote: string, branch: string): Promise<PushOutcome> {
+  const git = annex.git;
+  if (!(await git.revParse(`refs/heads/${branch}`))) {
+    // Unborn branch (nothing committed yet): only the git-annex branch has anything to say.
+    const r = await git.tryRun(['push', '--porcelain', remote, '+refs/heads/git-annex:refs/heads/synced/git-annex'], { env: { GIT_TERMINAL_PROMPT: '0' } });
+    return r.code === 0 ? { ok: true, rejected: false, branchUpdated: false } : { ok: false, rejected: false, branchUpdated: false, error: firstError(r.stderr, r.code) };
+  }
+  const main = await git.tryRun(['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/synced/${branch}`, '+refs/heads/git-annex:refs/heads/synced/git-annex'], {
+    env: { GIT_TERMINAL_PROMPT: '0' },
+  });
+  const refs = parsePushPorcelain(main.stdout.toString('utf8'));
+  const synced = refs.find((r) => r.to === `refs/heads/synced/${branch}`);
+  if (main.code !== 0 || !synced || synced.flag === '!') {
+    const rejected = synced?.flag === '!' && /non-fast-forward|fetch first|rejected/.test(synced.summary);
+    return { ok: false, rejected, branchUpdated: false, error: synced?.summary || firstError(main.stderr, main.code) };
+  }
+  await git.tryRun(['push', '--porcelain', remote, 'refs/heads/git-annex:refs/heads/git-annex']);
+  const direct = await git.tryRun(['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`]);
+  const directRef = parsePushPorcelain(direct.stdout.toString('utf8')).find((r) => r.to === `refs/heads/${branch}`);
+  return { ok: true, rejected: false, branchUpdated: direct.code === 0 && directRef !== undefined && directRef.flag !== '!' };
+}
+
+/** The first fatal/error line of git's stderr, without its prefix. */
+function firstError(stderr: string, code: number): string {
+  const line = stderr.split('\n').find((l) => /^(fatal|error):/.test(l));
+  return line ? line.replace(/^(fatal|error): /, '') : `git push exited ${code}`;
+}
