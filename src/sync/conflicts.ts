@@ -247,9 +247,9 @@ export function planConflict(conflict: Conflict, ours: Version | undefined, thei
  * Gives every planned file its final path. `existing` maps the merged (stage 0) index paths to an
  * identity ("mode sha"); `identity` gives the same for a planned file as it will be staged. A kept
  * name that differs only in case from another path (a file or a directory, merged or kept by
- * another conflict) becomes a variant; a variant whose name is
- * taken by different content uses the long form. Plans are handled in path order, so the outcome
- * does not depend on which side merged.
+ * another conflict) becomes a variant; a variant whose name is taken by different content uses
+ * the long form. Plans are handled in path order, so the outcome does not depend on which side
+ * merged.
  */
 export function settleNames(
   plans: readonly ConflictPlan[],
