@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { run, runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
-import { annex, annexRun, arbor, arborWhereis, asObject, cloneWithArbor, gitAnnexWhereis, sha256, sha256OfFile, uuidOf } from '../helpers/annex-fixtures.js';
+import { annex, annexRun, arborWhereis, asObject, cloneWithArbor, gitAnnexWhereis, sha256, sha256OfFile, uuidOf } from '../helpers/annex-fixtures.js';
 
 /** Replaces `path` (possibly a read-only locked symlink) with `content`. */
 function put(dir: string, files: Record<string, string | Buffer>): void {
