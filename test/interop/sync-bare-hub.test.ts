@@ -158,6 +158,24 @@ test('git arbor sync typed the way users type it (git runs git-arbor, setting GI
   assert.equal(readFileSync(join(a, 'two.txt'), 'utf8'), 'two\n', 'G\'s change was fetched and merged');
 });
 
+test('git arbor sync works in a usual user environment (EDITOR, PAGER, GIT_SSH_COMMAND set)', needsGitAnnex, async () => {
+  const { parent, hub, a } = await hubWithArborClone();
+  await git(parent, 'clone', '-q', hub, 'G');
+  const g = join(parent, 'G');
+  await annex(g, 'init', '-q', 'G');
+  writeFiles(g, { 'two.txt': 'two\n' });
+  await annex(g, 'add', '-q', 'two.txt');
+  await annexSync(g);
+  // Variables most shells export; git itself honours them, so must everything arbor runs.
+  const env = { EDITOR: 'vi', PAGER: 'less', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' };
+  writeFiles(a, { 'one.txt': 'one\n' });
+  const r = await runArbor(['sync'], { cwd: a, env });
+  assert.equal(r.code, 0, `git arbor sync failed:\n${r.stdout}\n${r.stderr}`);
+  assert.equal(readFileSync(join(a, 'two.txt'), 'utf8'), 'two\n', 'G\'s change was fetched and merged');
+  await annexSync(g);
+  assert.equal(readFileSync(join(g, 'one.txt'), 'utf8'), 'one\n', 'A\'s change was pushed');
+});
+
 test('without --content only the branches move: git annex fsck --fast is clean on both sides, content stays where it was', needsGitAnnex, async () => {
   const { parent, hub, a } = await hubWithArborClone();
   const big = randomBytes(200_000);
