@@ -18,11 +18,13 @@ import { filterProcessCommand } from './commands/filter-process.js';
 import { versionCommand } from './commands/version.js';
 import { syncCommand } from './commands/sync.js';
 import { statusCommand } from './commands/status.js';
+import { assistantCommand } from './commands/assistant.js';
 
 /** Every command the CLI knows. Adding a command means adding it here. */
 export const commands: readonly ArborCommand[] = [
   initCommand,
   syncCommand,
+  assistantCommand,
   statusCommand,
   describeCommand,
   addCommand,

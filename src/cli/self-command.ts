@@ -29,3 +29,8 @@ export function selfCommand(args: readonly string[], env: NodeJS.ProcessEnv = pr
   }
   return [process.execPath, script, ...args].map(shellQuote).join(' ');
 }
+
+/** argv to start this arbor again (node and the script, absolute), for detached and systemd starts. */
+export function selfArgv(args: readonly string[]): string[] {
+  return [process.execPath, realpathSync(process.argv[1] ?? ''), ...args];
+}

@@ -14,6 +14,11 @@ export interface MergeOutcome {
   readonly error?: string;
 }
 
+/** Whether .git/MERGE_HEAD exists (a merge stopped before its commit). */
+export async function mergeInProgress(annex: Annex): Promise<boolean> {
+  return (await annex.git.revParse('MERGE_HEAD')) !== undefined;
+}
+
 /** The message of arbor's conflict-fixing merge commits (git-annex writes a similar one). */
 export const CONFLICT_FIX_MESSAGE = 'arbor: automatic merge conflict fix';
 
@@ -36,14 +41,18 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
     await git.run(['merge', '-q', '--ff-only', sha]);
     return { ref, status: 'merged', conflicts: [] };
   }
+  let failure: unknown;
   try {
     await simpleGitFor(workTree).raw([...ident, '-c', 'merge.directoryRenames=false', 'merge', '--no-edit', '--no-verify', '--allow-unrelated-histories', '-q', sha]);
-    return { ref, status: 'merged', conflicts: [] };
   } catch (err) {
-    if (!(await hasUnmergedPaths(annex))) {
-      await git.tryRun(['merge', '--abort']);
-      return { ref, status: 'failed', conflicts: [], error: describeError(err) };
-    }
+    failure = err;
+  }
+  // Judge by the repository's state, not only by how git exited.
+  const unmerged = await hasUnmergedPaths(annex);
+  if (!unmerged) {
+    if (failure === undefined && !(await mergeInProgress(annex))) return { ref, status: 'merged', conflicts: [] };
+    await git.tryRun(['merge', '--abort']);
+    return { ref, status: 'failed', conflicts: [], error: describeError(failure ?? new Error('the merge did not complete')) };
   }
   try {
     const conflicts = await resolveConflicts(annex);

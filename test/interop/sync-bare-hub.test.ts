@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { run, runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
-import { annex, annexRun, arborWhereis, asObject, cloneWithArbor, gitAnnexWhereis, sha256, sha256OfFile, uuidOf } from '../helpers/annex-fixtures.js';
+import { annex, annexRun, arbor, arborWhereis, asObject, cloneWithArbor, gitAnnexWhereis, sha256, sha256OfFile, uuidOf } from '../helpers/annex-fixtures.js';
 
 /** Replaces `path` (possibly a read-only locked symlink) with `content`. */
 function put(dir: string, files: Record<string, string | Buffer>): void {
@@ -136,6 +136,44 @@ test('three rounds through a bare hub: arbor → git-annex, git-annex → arbor,
   assert.deepEqual(asObject(await gitAnnexWhereis(a)), expected, 'git-annex in A');
   assert.deepEqual(asObject(await arborWhereis(a)), expected, 'arbor in A');
   assert.deepEqual(asObject(await arborWhereis(g)), expected, 'arbor in G');
+});
+
+test('unlocked annexed files edited in place on either side reach the other, still unlocked', needsGitAnnex, async () => {
+  const { parent, hub, a } = await hubWithArborClone();
+  const v1 = randomBytes(150_000);
+  writeFiles(a, { 'edit/me.dat': v1 });
+  await arbor(a, 'add', '--unlocked', 'edit/me.dat');
+  await arborSync(a, '--content');
+  await arborSync(a, '--content');
+  assert.equal(await modeAt(a, 'edit/me.dat'), '100644', 'an unlocked file is a pointer file in git');
+
+  await git(parent, 'clone', '-q', hub, 'G');
+  const g = join(parent, 'G');
+  await annex(g, 'init', '-q', 'G');
+  await annexSync(g, '--content');
+  assert.ok(lstatSync(join(g, 'edit/me.dat')).isFile() && !lstatSync(join(g, 'edit/me.dat')).isSymbolicLink(), 'unlocked in G too');
+  assertContent(g, { 'edit/me.dat': v1 });
+
+  // G edits in place; `git annex sync` commits it (through the annex filter) and sends the content.
+  const v2 = randomBytes(160_000);
+  writeFiles(g, { 'edit/me.dat': v2 });
+  await annexSync(g, '--content');
+  await arborSync(a, '--content');
+  assertContent(a, { 'edit/me.dat': v2 });
+  await assertClean(a);
+
+  // A edits in place; arbor's sync commits it and sends the content.
+  const v3 = randomBytes(170_000);
+  writeFiles(a, { 'edit/me.dat': v3 });
+  await arborSync(a, '--content');
+  await annexSync(g, '--content');
+  assertContent(g, { 'edit/me.dat': v3 });
+  assert.equal(await modeAt(g, 'edit/me.dat'), '100644', 'still unlocked');
+  assert.equal(await treeOf(a), await treeOf(g));
+  await assertClean(a);
+  await assertClean(g);
+  await assertFsck(a);
+  await assertFsck(g);
 });
 
 test('git arbor sync typed the way users type it (git runs git-arbor, setting GIT_EXEC_PATH) fetches and pushes', needsGitAnnex, async () => {

@@ -177,3 +177,34 @@ test('a peer that empties its tree propagates the deletion, but no content is dr
   await git(a, 'checkout', '-q', 'HEAD~1', '--', 'big.bin').catch(async () => git(a, 'checkout', '-q', 'HEAD~2', '--', 'big.bin'));
   assert.deepEqual(readFileSync(join(a, 'big.bin')), BIG);
 });
+
+test('conflicting edits never leave markers or a half-done merge, and both sides converge with both versions', async () => {
+  const { clones: [a, b] } = await hubAndClones(['A', 'B']);
+  assert.ok(a && b);
+  writeFiles(a, { 'notes.txt': 'line\n', 'pic.bin': BIG });
+  await arbor(a, 'sync', '--content');
+  await arbor(b, 'sync', '--content');
+  writeFiles(a, { 'notes.txt': 'from A\n' });
+  writeFiles(b, { 'notes.txt': 'from B\n' });
+  rmSync(join(a, 'pic.bin'));
+  rmSync(join(b, 'pic.bin'));
+  writeFiles(a, { 'pic.bin': Buffer.alloc(150_000, 4) });
+  writeFiles(b, { 'pic.bin': Buffer.alloc(150_000, 5) });
+  await arbor(a, 'sync');
+  const r = JSON.parse((await runArbor(['sync', '--json'], { cwd: b })).stdout);
+  assert.equal(r.ok, true);
+  assert.ok(r.conflicts.length >= 2, 'both conflicts reported');
+  await arbor(a, 'sync');
+  await arbor(b, 'sync');
+  for (const repo of [a, b]) {
+    assert.equal(existsSync(join(repo, '.git', 'MERGE_HEAD')), false, 'no merge left half done');
+    const files = (await git(repo, 'ls-files')).split('\n');
+    assert.equal(files.filter((f) => f.startsWith('pic.variant-')).length, 2, 'both annexed versions kept as variants');
+    const texts = files.filter((f) => f.startsWith('notes')).map((f) => readFileSync(join(repo, f), 'utf8'));
+    assert.deepEqual(texts.sort(), ['from A\n', 'from B\n'], 'both text versions kept');
+    for (const t of texts) assert.doesNotMatch(t, /^(<<<<<<<|=======|>>>>>>>)/m);
+  }
+  assert.equal(await git(a, 'rev-parse', 'HEAD^{tree}'), await git(b, 'rev-parse', 'HEAD^{tree}'));
+  const status = JSON.parse(await arbor(b, 'status', '--json'));
+  assert.ok(status.conflicts.some((c: { path: string }) => c.path === 'pic.bin'), 'recorded for git arbor status');
+});

@@ -1,0 +1,54 @@
+// The assistant's shared state: its dependencies and every channel between workers (like git-annex's AssistantData).
+
+import type { Annex } from '../annex/annex.js';
+import type { Clock } from '../util/clock.js';
+import type { Log } from '../util/log.js';
+import type { KeyedWorkSet, Pool, Signal } from '../util/channel.js';
+import type { FsChange, WatcherHealth } from './watch/watcher.js';
+import type { AssistantSettings } from './settings.js';
+import type { DaemonStatus } from './daemon-status.js';
+
+/** A remote whose last push failed, for the retrier. */
+export interface FailedPush {
+  /** When it first failed (ms). */
+  readonly since: number;
+  /** Failed attempts so far. */
+  readonly attempts: number;
+  /** Earliest time to try again (ms), growing with attempts. */
+  readonly nextTry: number;
+}
+
+/**
+ * Everything workers share. Workers never import each other: they meet only here.
+ *
+ * | channel | written by | read by |
+ * |---|---|---|
+ * | changes | watcher | committer |
+ * | rescan | watcher (startup, periodic), retrier | committer |
+ * | commits | committer, merger | pusher |
+ * | failedPushes | pusher | retrier |
+ * | remotesChanged | merger (refs watch, scheduled fetch), retrier | merger |
+ * | transfers | committer, merger | transferrer |
+ */
+export interface AssistantContext {
+  readonly annex: Annex;
+  readonly branch: string;
+  readonly settings: AssistantSettings;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly status: DaemonStatus;
+  /** File-system changes not yet committed. */
+  readonly changes: Pool<FsChange>;
+  /** Asks the committer to check the whole work tree (startup scan, periodic rescan, watcher trouble). */
+  readonly rescan: Signal;
+  /** HEAD or the git-annex branch moved: push. */
+  readonly commits: Signal;
+  /** Remotes whose push failed, by name. */
+  readonly failedPushes: KeyedWorkSet<string, FailedPush>;
+  /** Remotes to fetch and merge from now (by name; empty name = our own synced/ refs changed). */
+  readonly remotesChanged: Pool<string>;
+  /** Work-tree paths whose content may need to move (new local files, files merged from peers). */
+  readonly transfers: Pool<string>;
+  /** The watcher's current health (for status). */
+  watcherHealth?: WatcherHealth;
+}

@@ -1,0 +1,82 @@
+// Starting the assistant in the background, stopping it, and asking whether it runs.
+
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { findRepository } from '../git/repo.js';
+import { ArborError } from '../util/errors.js';
+import type { Clock } from '../util/clock.js';
+import { assistantPaths } from './paths.js';
+import type { StatusSnapshot } from './daemon-status.js';
+
+/** Whether the assistant runs for a repository, and its last status snapshot. */
+export interface AssistantState {
+  readonly running: boolean;
+  readonly pid?: number;
+  readonly status?: StatusSnapshot;
+  readonly logFile: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Reads the pid file and status snapshot of the repository at `path`. */
+export async function assistantState(path: string): Promise<AssistantState> {
+  const repo = await findRepository(path);
+  const paths = assistantPaths(repo.gitDir);
+  const pid = Number.parseInt(await readFile(paths.pid, 'utf8').catch(() => ''), 10);
+  const running = Number.isFinite(pid) && pid > 0 && alive(pid);
+  let status: StatusSnapshot | undefined;
+  try {
+    status = JSON.parse(await readFile(paths.status, 'utf8')) as StatusSnapshot;
+  } catch {
+    status = undefined;
+  }
+  return { running, ...(running ? { pid } : {}), ...(status ? { status } : {}), logFile: paths.log };
+}
+
+/**
+ * Starts `command` (the CLI re-invoking itself with --foreground) detached, with its output going
+ * to the log file, and waits until it holds the pid lock (or exits early with an error).
+ */
+export async function startDetached(options: { path: string; command: readonly string[]; clock: Clock; timeoutMs?: number }): Promise<number> {
+  const repo = await findRepository(options.path);
+  const paths = assistantPaths(repo.gitDir);
+  mkdirSync(paths.dir, { recursive: true });
+  const before = await assistantState(options.path);
+  if (before.running) throw new ArborError('ERUNNING', `the assistant is already running for this repository (pid ${before.pid})`);
+  const out = openSync(paths.log, 'a');
+  const [cmd, ...args] = options.command;
+  const child = spawn(cmd ?? process.execPath, args, { cwd: repo.workTree ?? repo.gitDir, detached: true, stdio: ['ignore', out, out], env: { ...process.env, ARBOR_DAEMON: '1' } });
+  closeSync(out);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  child.unref();
+  const deadline = options.clock.now() + (options.timeoutMs ?? 20_000);
+  while (options.clock.now() < deadline) {
+    const state = await assistantState(options.path);
+    if (child.pid !== undefined && state.running && state.pid === child.pid && state.status?.pid === child.pid) return child.pid;
+    if (exited !== undefined) throw new ArborError('ESTART', `the assistant exited at start (code ${exited}); see ${paths.log}`);
+    await options.clock.sleep(50);
+  }
+  throw new ArborError('ESTART', `the assistant did not start within ${Math.round((options.timeoutMs ?? 20_000) / 1000)} s; see ${paths.log}`);
+}
+
+/** Asks a running assistant to stop (SIGTERM) and waits until it has. Returns its pid, or undefined if none ran. */
+export async function stopAssistant(options: { path: string; clock: Clock; timeoutMs?: number }): Promise<number | undefined> {
+  const state = await assistantState(options.path);
+  if (!state.running || !state.pid) return undefined;
+  process.kill(state.pid, 'SIGTERM');
+  const deadline = options.clock.now() + (options.timeoutMs ?? 60_000);
+  while (options.clock.now() < deadline) {
+    if (!alive(state.pid)) return state.pid;
+    await options.clock.sleep(50);
+  }
+  throw new ArborError('ESTOP', `the assistant (pid ${state.pid}) did not stop within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`);
+}

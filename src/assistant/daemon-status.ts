@@ -1,0 +1,96 @@
+// The daemon's observable state, written atomically to daemon.status.json for `git arbor status`.
+
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+/** Per-remote state. */
+export interface RemoteStatus {
+  lastSync?: number;
+  lastFailure?: { time: number; error: string };
+  failingSince?: number;
+  attempts: number;
+}
+
+/** A transfer in flight or queued. */
+export interface TransferStatus {
+  readonly file: string;
+  readonly key: string;
+  readonly remote: string;
+  readonly direction: 'upload' | 'download';
+  done: number;
+  total: number | undefined;
+}
+
+/** The whole snapshot (stable field names: `status --json`). */
+export interface StatusSnapshot {
+  pid: number;
+  startedAt: number;
+  updatedAt: number;
+  scanning: boolean;
+  pendingChanges: number;
+  lastCommit?: { time: number; sha: string; files: number };
+  remotes: Record<string, RemoteStatus>;
+  transfers: { running: TransferStatus[]; queued: number };
+  watcher: { backend: string; degraded: boolean; reason?: string };
+  workers: Record<string, { restarts: number; lastError?: string }>;
+  stopping: boolean;
+}
+
+/**
+ * Mutable status plus a debounced writer: changes mark it dirty, and it is written at most every
+ * `intervalMs` (and on flush), so a burst of events does not rewrite the file thousands of times.
+ */
+export class DaemonStatus {
+  readonly snapshot: StatusSnapshot;
+  readonly #file: string;
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+  /** Invariant: a timer is pending exactly when a write is scheduled. */
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(options: { file: string; now: () => number; intervalMs?: number; pid: number }) {
+    this.#file = options.file;
+    this.#now = options.now;
+    this.#intervalMs = options.intervalMs ?? 250;
+    const t = this.#now();
+    this.snapshot = {
+      pid: options.pid,
+      startedAt: t,
+      updatedAt: t,
+      scanning: true,
+      pendingChanges: 0,
+      remotes: {},
+      transfers: { running: [], queued: 0 },
+      watcher: { backend: 'none', degraded: false },
+      workers: {},
+      stopping: false,
+    };
+  }
+
+  /** The per-remote record, created on first use. */
+  remote(name: string): RemoteStatus {
+    this.snapshot.remotes[name] ??= { attempts: 0 };
+    return this.snapshot.remotes[name];
+  }
+
+  /** Applies a change and schedules a write. */
+  update(fn: (s: StatusSnapshot) => void): void {
+    fn(this.snapshot);
+    this.snapshot.updatedAt = this.#now();
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, this.#intervalMs);
+  }
+
+  /** Writes now. */
+  async flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const data = JSON.stringify(this.snapshot, null, 2) + '\n';
+    this.#writing = this.#writing.then(() => writeFileAtomic(this.#file, data)).catch(() => undefined);
+    await this.#writing;
+  }
+}

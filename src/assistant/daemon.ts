@@ -1,0 +1,140 @@
+// The composition root of the assistant: open the repository, build the context, run the workers.
+
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import cron from 'node-cron';
+import { openAnnex } from '../annex/annex.js';
+import { syncBranch } from '../sync/preflight.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { acquireLock, type HeldLock } from '../util/lockfile.js';
+import { ArborError, describeError } from '../util/errors.js';
+import { createLog, type Log } from '../util/log.js';
+import { KeyedWorkSet, Pool, Signal } from '../util/channel.js';
+import type { AssistantContext, FailedPush } from './context.js';
+import { DaemonStatus } from './daemon-status.js';
+import { assistantPaths } from './paths.js';
+import { readSettings } from './settings.js';
+import { supervise } from './supervisor.js';
+import type { Worker } from './worker.js';
+import { watcher } from './workers/watcher.js';
+import { committer } from './workers/committer.js';
+import { pusher } from './workers/pusher.js';
+import { merger } from './workers/merger.js';
+import { retrier } from './workers/retrier.js';
+import { transferrer } from './workers/transferrer.js';
+
+/** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
+export const workers: readonly Worker[] = [committer, pusher, merger, retrier, transferrer, watcher];
+
+/** Another assistant already runs for this repository. */
+export class AlreadyRunningError extends ArborError {
+  constructor(pid: number | undefined) {
+    super('ERUNNING', `the assistant is already running for this repository${pid ? ` (pid ${pid})` : ''}`, { data: { pid } });
+  }
+}
+
+/** Options for runDaemon. */
+export interface DaemonOptions {
+  readonly path: string;
+  /** Also log readable lines here (the --foreground terminal). */
+  readonly stderr?: NodeJS.WritableStream;
+  readonly clock?: Clock;
+  /** Aborting stops the daemon gracefully (SIGTERM/SIGINT do the same when `handleSignals`). */
+  readonly signal?: AbortSignal;
+  readonly handleSignals?: boolean;
+}
+
+async function pidOf(file: string): Promise<number | undefined> {
+  const n = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * After a crash (kill -9, power loss) git may have left .git/index.lock behind, which would block
+ * every later git command. It is removed only when the previous assistant is known dead and the
+ * lock is older than a few seconds (so a user's own git command is not disturbed).
+ */
+async function repairAfterCrash(gitDir: string, log: Log, now: number): Promise<void> {
+  const lock = join(gitDir, 'index.lock');
+  const s = await stat(lock).catch(() => undefined);
+  if (s && now - s.mtimeMs > 5000) {
+    await rm(lock, { force: true });
+    log.warn({ worker: 'daemon' }, 'removed a stale .git/index.lock left by a crash');
+  }
+}
+
+/**
+ * Runs the assistant until stopped. One instance per repository (the pid file is an exclusive
+ * lock; a dead owner's lock is taken over and its leftovers repaired). Returns after a clean
+ * shutdown: the in-flight commit finished, status written, lock released.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const clock = options.clock ?? systemClock;
+  const annex = await openAnnex(options.path, { clock });
+  const paths = assistantPaths(annex.git.repo.gitDir);
+  await mkdir(paths.dir, { recursive: true });
+  const log = createLog({ file: paths.log, ...(options.stderr ? { stderr: options.stderr } : {}) });
+  let lock: HeldLock;
+  const previous = await pidOf(paths.pid);
+  try {
+    lock = await acquireLock(paths.pid, { timeoutMs: 0 });
+  } catch {
+    await annex.close();
+    throw new AlreadyRunningError(await pidOf(paths.pid));
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  if (options.handleSignals) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  options.signal?.addEventListener('abort', onSignal, { once: true });
+  const status = new DaemonStatus({ file: paths.status, now: () => clock.now(), pid: process.pid });
+  try {
+    if (previous && previous !== process.pid && !alive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
+    const branch = await syncBranch(annex);
+    const settings = await readSettings(annex.git, (e) => cron.validate(e));
+    const ctx: AssistantContext = {
+      annex,
+      branch,
+      settings,
+      clock,
+      log,
+      status,
+      changes: new Pool(),
+      rescan: new Signal(),
+      commits: new Signal(),
+      failedPushes: new KeyedWorkSet<string, FailedPush>(),
+      remotesChanged: new Pool<string>(),
+      transfers: new Pool<string>(),
+    };
+    log.info({ worker: 'daemon' }, `assistant started (pid ${process.pid}) in ${annex.workTree ?? annex.git.repo.gitDir}`);
+    await status.flush();
+    ctx.commits.notify(); // push whatever a previous run committed but did not push
+    await supervise(ctx, workers, controller.signal, () => controller.abort());
+    status.update((s) => void (s.stopping = true));
+    log.info({ worker: 'daemon' }, 'assistant stopped');
+  } catch (err) {
+    log.error({ worker: 'daemon' }, `assistant failed: ${describeError(err)}`);
+    throw err;
+  } finally {
+    if (options.handleSignals) {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+    await status.flush();
+    await annex.branch.commit().catch(() => undefined);
+    await annex.close();
+    await lock.release();
+    log.flush?.();
+  }
+}

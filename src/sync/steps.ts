@@ -1,0 +1,143 @@
+// The steps of a sync as separate functions, so the assistant's workers can run each on its own.
+
+import PQueue from 'p-queue';
+import type { Annex } from '../annex/annex.js';
+import type { Reporter } from '../content/session.js';
+import { describeError } from '../util/errors.js';
+import { mergeRef, type MergeOutcome } from './merge.js';
+import { pushToRemote } from './push.js';
+import { simpleGitFor } from './git-client.js';
+import { recordConflicts } from './conflict-log.js';
+
+/** Per-remote result of a sync step. */
+export interface RemoteSyncResult {
+  readonly remote: string;
+  fetched: boolean | undefined;
+  pushed: boolean | undefined;
+  /** Whether the remote's branch itself was updated (false for a non-bare remote with it checked out). */
+  branchUpdated: boolean | undefined;
+  errors: string[];
+}
+
+/** A fresh result record for `remote`. */
+export function remoteResult(remote: string): RemoteSyncResult {
+  return { remote, fetched: undefined, pushed: undefined, branchUpdated: undefined, errors: [] };
+}
+
+/** Shared by the steps of one sync (or one assistant action). */
+export interface StepContext {
+  readonly annex: Annex;
+  readonly branch: string;
+  readonly report: Reporter;
+  /** Merges done so far (appended by mergeInto). */
+  readonly merges: MergeOutcome[];
+}
+
+/** Merges touch the one work tree: never two at once, even when pushes run in parallel. */
+let mergeChain: Promise<unknown> = Promise.resolve();
+export function serialised<T>(fn: () => Promise<T>): Promise<T> {
+  const next = mergeChain.then(fn, fn);
+  mergeChain = next.catch(() => undefined);
+  return next;
+}
+
+/** Merges one ref into the current branch, recording and reporting conflicts. Returns whether HEAD moved. */
+export async function mergeInto(ctx: StepContext, ref: string): Promise<boolean> {
+  const outcome = await serialised(() => mergeRef(ctx.annex, ref));
+  if (outcome.status === 'up-to-date') return false;
+  ctx.merges.push(outcome);
+  if (outcome.conflicts.length) {
+    await recordConflicts(ctx.annex, ref, outcome.conflicts);
+    ctx.report({ level: 'warn', message: `merge conflict with ${ref} resolved automatically: ${outcome.conflicts.map((c) => c.results.join(', ')).join('; ')}` });
+  }
+  if (outcome.status === 'failed') {
+    ctx.report({ level: 'warn', message: `could not merge ${ref}: ${outcome.error ?? ''}` });
+    return false;
+  }
+  return true;
+}
+
+/** Merges what peers pushed into this repository: refs/heads/synced/<branch>. */
+export function mergeOwnSynced(ctx: StepContext): Promise<boolean> {
+  return mergeInto(ctx, `refs/heads/synced/${ctx.branch}`);
+}
+
+/** `git fetch <remote>`; a failure is recorded in `result`, reported once, never thrown. */
+export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): Promise<boolean> {
+  try {
+    // raw(): simple-git 3's fetch('<name>') resolved on a failed fetch here; the exit code is what counts.
+    await simpleGitFor(ctx.annex.workTree ?? ctx.annex.git.repo.gitDir).raw(['fetch', '--quiet', result.remote]);
+    result.fetched = true;
+    return true;
+  } catch (err) {
+    result.fetched = false;
+    const msg = `fetch from ${result.remote} failed: ${firstLine(err)}`;
+    result.errors.push(msg);
+    ctx.report({ level: 'warn', message: msg });
+    return false;
+  }
+}
+
+/** Merges a fetched remote's <branch> and synced/<branch>. Returns whether HEAD moved. */
+export async function mergeRemote(ctx: StepContext, remote: string): Promise<boolean> {
+  const a = await mergeInto(ctx, `refs/remotes/${remote}/${ctx.branch}`);
+  const b = await mergeInto(ctx, `refs/remotes/${remote}/synced/${ctx.branch}`);
+  return a || b;
+}
+
+/** Union-merges every git-annex branch and commits the journal. Returns the refs merged. */
+export async function mergeAnnexBranches(ctx: StepContext): Promise<string[]> {
+  return serialised(async () => {
+    const merged = await ctx.annex.branch.update();
+    await ctx.annex.branch.commit();
+    return merged;
+  });
+}
+
+/** `git branch -f synced/<branch> <branch>`: what peers merge from us. */
+export async function pointSyncedBranch(annex: Annex, branch: string): Promise<void> {
+  const sha = await annex.git.revParse(`refs/heads/${branch}`);
+  if (sha) await annex.git.updateRef(`refs/heads/synced/${branch}`, sha);
+}
+
+/**
+ * Pushes to every remote in `results` in parallel. A push rejected because the remote moved on
+ * fetches it, merges, and pushes again, up to `retries` times, so nodes syncing at the same moment
+ * all succeed. Remotes whose fetch already failed in this sync are not pushed to.
+ */
+export async function pushAll(ctx: StepContext, results: readonly RemoteSyncResult[], options: { retries?: number; concurrency?: number } = {}): Promise<void> {
+  const queue = new PQueue({ concurrency: options.concurrency ?? 8 });
+  const retries = options.retries ?? 3;
+  await Promise.all(
+    results.map((r) =>
+      queue.add(async () => {
+        if (r.fetched === false) {
+          r.pushed = false;
+          return;
+        }
+        for (let attempt = 0; ; attempt++) {
+          await pointSyncedBranch(ctx.annex, ctx.branch);
+          const outcome = await pushToRemote(ctx.annex, r.remote, ctx.branch);
+          r.pushed = outcome.ok;
+          r.branchUpdated = outcome.branchUpdated;
+          if (outcome.ok) return;
+          if (!outcome.rejected || attempt >= retries) {
+            const msg = `push to ${r.remote} failed: ${outcome.error ?? ''}`;
+            r.errors.push(msg);
+            ctx.report({ level: 'warn', message: msg });
+            return;
+          }
+          // The remote moved on (another node pushed first): take its changes and try again.
+          if (await fetchRemote(ctx, r)) await mergeRemote(ctx, r.remote);
+          await mergeAnnexBranches(ctx);
+        }
+      }),
+    ),
+  );
+}
+
+function firstLine(err: unknown): string {
+  const msg = describeError(err);
+  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
+  return (lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? msg).replace(/^(fatal|error): /, '');
+}

@@ -1,0 +1,74 @@
+// Real assistant daemons in tests: start detached, wait for conditions with bounded polling, always stopped.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runArbor } from './run.js';
+import { git } from './repo.js';
+import { onBeforeCleanup } from './tmp.js';
+
+const started = new Set<number>();
+onBeforeCleanup(() => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Fast settings for tests: short quiet period, retries every second, fetches every 2 s. */
+export async function configureFastAssistant(repo: string): Promise<void> {
+  await git(repo, 'config', 'arbor.assistant.quietms', '100');
+  await git(repo, 'config', 'arbor.assistant.maxdelayms', '1000');
+  await git(repo, 'config', 'arbor.assistant.retry', '* * * * * *');
+  await git(repo, 'config', 'arbor.assistant.fetch', '*/2 * * * * *');
+}
+
+/** Starts the assistant detached in `repo`; returns its pid. */
+export async function startAssistant(repo: string): Promise<number> {
+  const r = await runArbor(['assistant', '--json'], { cwd: repo });
+  if (r.code !== 0) throw new Error(`assistant did not start: ${r.stderr}`);
+  const pid = JSON.parse(r.stdout).pid as number;
+  started.add(pid);
+  return pid;
+}
+
+/** Stops it gracefully. */
+export async function stopAssistant(repo: string): Promise<void> {
+  const r = await runArbor(['assistant', '--stop', '--json'], { cwd: repo });
+  if (r.code !== 0) throw new Error(`assistant --stop failed: ${r.stderr}`);
+  const pid = JSON.parse(r.stdout).pid as number | undefined;
+  if (pid) started.delete(pid);
+}
+
+/** Forgets a pid (after a test killed it itself). */
+export function forget(pid: number): void {
+  started.delete(pid);
+}
+
+/**
+ * Polls `check` until it returns true, up to `timeoutMs` (default 60 s, generous for a loaded
+ * machine: this bounds a wait, it asserts no speed). Throws with `what` and the daemon log tail.
+ */
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, options: { timeoutMs?: number; logOf?: string } = {}): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) {
+      let tail = '';
+      if (options.logOf) {
+        try {
+          tail = readFileSync(join(options.logOf, '.git/annex/arbor/daemon.log'), 'utf8').split('\n').slice(-15).join('\n');
+        } catch {
+          tail = '(no log)';
+        }
+      }
+      throw new Error(`timed out waiting for: ${what}${tail ? `\n--- daemon log ---\n${tail}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
