@@ -34,7 +34,8 @@ export interface WatcherHealth {
 /**
  * A running watch over one work tree. Changes go to `changes` (one consumer: the committer).
  * start() resolves when the initial tree is watched; it reports existing files as nothing (the
- * startup scan uses git's index instead). Watch errors never throw: they show in health().
+ * startup scan uses git's index instead). Start the watcher before that scan, so a change made
+ * in between is seen by one or the other. Watch errors never throw: they show in health().
  */
 export interface Watcher {
   /** Watches the tree; resolves when ready. Call once. */
