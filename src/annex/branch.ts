@@ -76,6 +76,8 @@ export class AnnexBranch {
     const existing = await this.head();
     if (existing) return existing;
     const origin = await this.#git.revParse('refs/remotes/origin/git-annex');
+    // git knows the empty tree without storing it, but `git fsck` wants every referenced object.
+    if (!origin) await this.#git.run(['mktree'], { input: '' });
     const sha = origin ?? (await this.#git.commitTree({ tree: EMPTY_TREE, parents: [], message: 'branch created' }));
     await this.#git.updateRef(ANNEX_BRANCH_REF, sha, '');
     return sha;

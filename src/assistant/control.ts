@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { findRepository } from '../git/repo.js';
+import { processAlive } from '../util/process-alive.js';
 import { ArborError } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
 import { assistantPaths } from './paths.js';
@@ -17,21 +18,13 @@ export interface AssistantState {
   readonly logFile: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
 
 /** Reads the pid file and status snapshot of the repository at `path`. */
 export async function assistantState(path: string): Promise<AssistantState> {
   const repo = await findRepository(path);
   const paths = assistantPaths(repo.gitDir);
   const pid = Number.parseInt(await readFile(paths.pid, 'utf8').catch(() => ''), 10);
-  const running = Number.isFinite(pid) && pid > 0 && alive(pid);
+  const running = Number.isFinite(pid) && pid > 0 && processAlive(pid);
   let status: StatusSnapshot | undefined;
   try {
     status = JSON.parse(await readFile(paths.status, 'utf8')) as StatusSnapshot;
@@ -75,7 +68,7 @@ export async function stopAssistant(options: { path: string; clock: Clock; timeo
   process.kill(state.pid, 'SIGTERM');
   const deadline = options.clock.now() + (options.timeoutMs ?? 60_000);
   while (options.clock.now() < deadline) {
-    if (!alive(state.pid)) return state.pid;
+    if (!processAlive(state.pid)) return state.pid;
     await options.clock.sleep(50);
   }
   throw new ArborError('ESTOP', `the assistant (pid ${state.pid}) did not stop within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`);

@@ -7,6 +7,7 @@ import { openAnnex } from '../annex/annex.js';
 import { syncBranch } from '../sync/preflight.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { acquireLock, type HeldLock } from '../util/lockfile.js';
+import { processAlive } from '../util/process-alive.js';
 import { ArborError, describeError } from '../util/errors.js';
 import { createLog, type Log } from '../util/log.js';
 import { KeyedWorkSet, Pool, Signal } from '../util/channel.js';
@@ -49,14 +50,6 @@ async function pidOf(file: string): Promise<number | undefined> {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
 
 /**
  * After a crash (kill -9, power loss) git may have left .git/index.lock behind, which would block
@@ -100,7 +93,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   options.signal?.addEventListener('abort', onSignal, { once: true });
   const status = new DaemonStatus({ file: paths.status, now: () => clock.now(), pid: process.pid });
   try {
-    if (previous && previous !== process.pid && !alive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
+    if (previous && previous !== process.pid && !processAlive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
     const branch = await syncBranch(annex);
     const settings = await readSettings(annex.git, (e) => cron.validate(e));
     const ctx: AssistantContext = {

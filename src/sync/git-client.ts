@@ -11,12 +11,37 @@ import { gitEnv } from '../git/repo.js';
  * Any non-zero exit is an error: simple-git's default only counts one when git also wrote to
  * stderr, and `git merge` reports conflicts on stdout with exit 1 — treating that as success
  * once let a conflicted work tree be committed with its markers.
+ *
+ * simple-git also refuses to run when the environment sets things like GIT_EXEC_PATH (git sets it
+ * when it runs `git-arbor`), EDITOR, PAGER or GIT_SSH_COMMAND. Those guards protect programs that
+ * pass untrusted input to git; arbor's arguments are fixed strings and remote names from the
+ * user's own config, and the environment is the user's own, so the environment-driven categories
+ * are allowed. Argument-injection vectors (--upload-pack, protocol overrides) stay blocked.
  */
 export function simpleGitFor(dir: string, options: { concurrency?: number } = {}): SimpleGit {
   return simpleGit({
     baseDir: dir,
     maxConcurrentProcesses: options.concurrency ?? 8,
     trimmed: false,
+    unsafe: {
+      allowUnsafeAskPass: true,
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeCredentialHelper: true,
+      allowUnsafeEditor: true,
+      allowUnsafePager: true,
+      allowUnsafeSshCommand: true,
+      allowUnsafeGitProxy: true,
+      allowUnsafeGpgProgram: true,
+      allowUnsafeHooksPath: true,
+      allowUnsafeTemplateDir: true,
+      allowUnsafeFsMonitor: true,
+      allowUnsafeFilter: true,
+      allowUnsafeDiffExternal: true,
+      allowUnsafeDiffTextConv: true,
+      allowUnsafeMergeDriver: true,
+      allowUnsafeAlias: true,
+    },
     errors: (error, result) => {
       if (error) return error;
       if (result.exitCode === 0) return undefined;

@@ -20,6 +20,9 @@ export function parsePushPorcelain(out: string): PushedRef[] {
   return refs;
 }
 
+/** Push failures that a fetch, merge and second push can fix. */
+const RETRYABLE = /non-fast-forward|fetch first|rejected|failed to update ref|cannot lock ref|failed to lock/;
+
 /** The result of pushing to one remote. */
 export interface PushOutcome {
   readonly ok: boolean;
@@ -48,9 +51,13 @@ export async function pushToRemote(annex: Annex, remote: string, branch: string)
   });
   const refs = parsePushPorcelain(main.stdout.toString('utf8'));
   const synced = refs.find((r) => r.to === `refs/heads/synced/${branch}`);
-  if (main.code !== 0 || !synced || synced.flag === '!') {
-    const rejected = synced?.flag === '!' && /non-fast-forward|fetch first|rejected/.test(synced.summary);
-    return { ok: false, rejected, branchUpdated: false, error: synced?.summary || firstError(main.stderr, main.code) };
+  const failed = refs.filter((r) => r.flag === '!');
+  if (main.code !== 0 || !synced || failed.length) {
+    // Retry (fetch, merge, push again) when the remote moved on, or when another node's push
+    // held a ref lock at that moment; anything else (unreachable, permissions) is a failure.
+    const retryable = failed.length > 0 ? failed.every((r) => RETRYABLE.test(r.summary)) : RETRYABLE.test(main.stderr);
+    const why = failed.map((r) => `${r.to.replace('refs/heads/', '')}: ${r.summary}`).join('; ');
+    return { ok: false, rejected: retryable, branchUpdated: false, error: why || firstError(main.stderr, main.code) };
   }
   await git.tryRun(['push', '--porcelain', remote, 'refs/heads/git-annex:refs/heads/git-annex']);
   const direct = await git.tryRun(['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`]);

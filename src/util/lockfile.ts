@@ -3,6 +3,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { errnoCode } from './errors.js';
 import { ArborError } from './errors.js';
+import { processAlive } from './process-alive.js';
 
 /** A held lock; release() is idempotent. */
 export interface HeldLock {
@@ -24,14 +25,6 @@ export class LockTimeoutError extends ArborError {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === 'EPERM';
-  }
-}
 
 /** In-process queue per path, so two callers in one process never race on the same file. */
 const localQueues = new Map<string, Promise<void>>();
@@ -81,7 +74,7 @@ async function acquireFileLock(path: string, options: LockOptions): Promise<void
       if (errnoCode(err) !== 'EEXIST') throw err;
     }
     const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-    if (Number.isFinite(owner) && owner > 0 && !alive(owner)) {
+    if (Number.isFinite(owner) && owner > 0 && !processAlive(owner)) {
       await rm(path, { force: true });
       continue;
     }

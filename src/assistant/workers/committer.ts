@@ -62,7 +62,7 @@ export const committer: Worker = {
         aggregator.add(ctx.changes.drain());
         try {
           await commitAndSignal(ctx, undefined);
-          aggregator.poll(Number.POSITIVE_INFINITY); // everything pending was just covered
+          aggregator.takeAll(); // everything pending was just covered by the whole-tree commit
         } catch (err) {
           ctx.log.warn({ worker: 'committer' }, `rescan commit failed: ${describeError(err)}`);
         }
@@ -88,7 +88,7 @@ export const committer: Worker = {
       }
     }
     // Shutting down: finish what is pending so nothing the user wrote waits for the next start.
-    const rest = aggregator.poll(Number.POSITIVE_INFINITY).ready;
-    if (rest?.length) await commitAndSignal(ctx, rest).catch(() => undefined);
+    const rest = aggregator.takeAll();
+    if (rest.length) await commitAndSignal(ctx, rest).catch(() => undefined);
   },
 };
