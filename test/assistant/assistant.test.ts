@@ -148,3 +148,27 @@ test('the hook runs after a sync that changed something, with the changed files 
     await stopAssistant(a);
   }
 });
+
+test('a burst of 2,000 files becomes a few commits, and ignored files are never committed', async () => {
+  const { hub, clones: [a] } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { '.gitignore': 'scratch/\n*.tmp\n' });
+  await arbor(a, 'sync');
+  await configureFastAssistant(a);
+  await startAssistant(a);
+  const before = Number(await git(a, 'rev-list', '--count', 'HEAD'));
+  try {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) files[`burst/d${i % 20}/f${i}.txt`] = `${i}\n`;
+    files['scratch/notes'] = 'ignored dir\n';
+    files['x.tmp'] = 'ignored file\n';
+    writeFiles(a, files);
+    await eventually('all 2,000 files reached the hub', async () => (await git(hub, 'ls-tree', '-r', '--name-only', 'main', 'burst')).split('\n').length === 2000, { logOf: a });
+  } finally {
+    await stopAssistant(a);
+  }
+  const commits = Number(await git(a, 'rev-list', '--count', 'HEAD')) - before;
+  assert.ok(commits >= 1 && commits <= 20, `batched into a few commits, not thousands (got ${commits})`);
+  const tracked = await git(a, 'ls-files');
+  assert.doesNotMatch(tracked, /scratch\/|x\.tmp/);
+});

@@ -1,7 +1,24 @@
 // The watcher: feeds work-tree changes to the committer, asks for a startup scan and periodic rescans.
 
 import type { Worker } from '../worker.js';
+import type { AssistantContext } from '../context.js';
 import { createWatcherFor } from '../watch/select.js';
+
+/** Ignored paths at start (.gitignore, info/exclude, core.excludesFile), directories collapsed, as git reports them. */
+async function gitIgnored(ctx: AssistantContext): Promise<Set<string>> {
+  const out = await ctx.annex.git.run(['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']).catch(() => '');
+  return new Set(out.split('\0').filter(Boolean).map((p) => p.replace(/\/$/, '')));
+}
+
+/** Whether `rel` or one of its parent directories is ignored (so ignored trees are not even watched). */
+export function isIgnored(rel: string, ignored: ReadonlySet<string>): boolean {
+  if (rel === '.git' || rel.startsWith('.git/')) return true;
+  if (ignored.size === 0) return false;
+  for (let i = rel.length; i > 0; i = rel.lastIndexOf('/', i - 1)) {
+    if (ignored.has(rel.slice(0, i))) return true;
+  }
+  return false;
+}
 
 /**
  * Starts the file watcher (chokidar by default, a one-watch-per-directory backend for large trees
@@ -15,11 +32,12 @@ export const watcher: Worker = {
   run: async (ctx, signal) => {
     const root = ctx.annex.workTree;
     if (!root) return;
+    const ignoredPaths = await gitIgnored(ctx);
     const w = await createWatcherFor({
       root,
       config: ctx.settings.watcher,
       clock: ctx.clock,
-      ignored: (rel) => rel === '.git' || rel.startsWith('.git/'),
+      ignored: (rel) => isIgnored(rel, ignoredPaths),
     });
     await w.start();
     const showHealth = (): void => {
