@@ -12,21 +12,11 @@ import { objectPath } from '../../src/annex/locations.js';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { ok } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
+import { prng } from '../helpers/prng.js';
 
 const COUNT = 1000;
 const FILES_DIR = 'f';
 
-/** mulberry32: a small seeded PRNG, so the 1,000 names are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STEMS = [
   'photo', 'IMG 1234', 'résumé', '日本語のファイル', 'emoji 😀🎉', 'UPPER CASE', 'a', 'x-y_z', 'v1.2.3',

@@ -6,27 +6,9 @@ import type { Arborescence } from '../../src/network/arborescence.js';
 import { minimumArborescence, minimumBranching } from '../../src/network/arborescence.js';
 import type { Link, RepoGraph } from '../../src/network/graph.js';
 import { UnknownRepositoryError, addLink, addRepository, createRepoGraph } from '../../src/network/graph.js';
+import { prng, shuffled } from '../helpers/prng.js';
 
-/** A small seeded PRNG (mulberry32) so failures replay. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function shuffled<T>(xs: readonly T[], rnd: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 function build(nodes: readonly string[], links: readonly Link[]): RepoGraph {
   const g = createRepoGraph();

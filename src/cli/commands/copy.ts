@@ -1,6 +1,6 @@
 // `git arbor copy --to R | --from R [path...]`: send content to, or fetch it from, one remote.
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { copyToRemote } from '../../content/copy.js';
 import { getFile } from '../../content/get.js';
 import { remoteNamed } from '../../content/session.js';
@@ -23,7 +23,7 @@ export const copyCommand: ArborCommand = {
     withSession(ctx, async (session) => {
       if ((typeof opts.to === 'string') === (typeof opts.from === 'string')) throw new UsageError('copy needs exactly one of --to or --from');
       const workTree = session.annex.workTree ?? '';
-      const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, session.annex, args);
       if (typeof opts.to === 'string') {
         const to = remoteNamed(session, opts.to);
         return forEachFile(ctx, { command: 'copy', json: opts.json === true, workTree, files }, async (file, progress) => {

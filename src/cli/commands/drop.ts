@@ -1,6 +1,6 @@
 // `git arbor drop [--from R] [path...]`: remove content, only when numcopies other copies are verified.
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { dropFromRemote, dropLocal } from '../../content/drop.js';
 import { remoteNamed } from '../../content/session.js';
 import { withSession } from '../repo-context.js';
@@ -20,7 +20,7 @@ export const dropCommand: ArborCommand = {
   run: (ctx, args, opts) =>
     withSession(ctx, async (session) => {
       const workTree = session.annex.workTree ?? '';
-      const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, session.annex, args);
       const force = opts.force === true;
       const from = typeof opts.from === 'string' ? remoteNamed(session, opts.from) : undefined;
       return forEachFile(ctx, { command: 'drop', json: opts.json === true, workTree, files }, async (file) => {

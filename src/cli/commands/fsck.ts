@@ -1,6 +1,6 @@
 // `git arbor fsck [--from R] [path...]`: verify content, quarantine corrupt objects, repair location logs.
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { fsck } from '../../content/fsck.js';
 import { remoteNamed } from '../../content/session.js';
 import { withSession } from '../repo-context.js';
@@ -13,8 +13,7 @@ export const fsckCommand: ArborCommand = {
   configure: (cmd) => void cmd.argument('[paths...]').option('--from <remote>', 'check the copies on this remote').option('--json', 'machine-readable report'),
   run: (ctx, args, opts) =>
     withSession(ctx, async (session) => {
-      const workTree = session.annex.workTree ?? '';
-      const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, session.annex, args);
       const remote = typeof opts.from === 'string' ? remoteNamed(session, opts.from) : undefined;
       const report = await fsck(session, files, remote ? { remote } : {});
       const failed = [...new Set(report.findings.filter((f) => f.failed).map((f) => f.path))];

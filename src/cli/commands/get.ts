@@ -1,6 +1,6 @@
 // `git arbor get [path...]`: bring content here from remotes.
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { getFile } from '../../content/get.js';
 import { remoteNamed } from '../../content/session.js';
 import { withSession } from '../repo-context.js';
@@ -16,7 +16,7 @@ export const getCommand: ArborCommand = {
   run: (ctx, args, opts) =>
     withSession(ctx, async (session) => {
       const workTree = session.annex.workTree ?? '';
-      const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, session.annex, args);
       const from = typeof opts.from === 'string' ? remoteNamed(session, opts.from) : undefined;
       return forEachFile(ctx, { command: 'get', json: opts.json === true, workTree, files }, async (file, progress) => {
         if (await session.annex.store.has(file.key)) {

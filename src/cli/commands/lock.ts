@@ -1,6 +1,6 @@
 // `git arbor lock [path...]`: turn unlocked annexed files back into symlinks into the store.
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { lockFiles } from '../../content/lock.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
@@ -12,7 +12,7 @@ export const lockCommand: ArborCommand = {
   configure: (cmd) => void cmd.argument('[paths...]').option('--json', 'machine-readable output'),
   run: (ctx, args, opts) =>
     withAnnex(ctx, async (annex) => {
-      const files = await listAnnexedFiles(annex, toTopRelative(annex.workTree ?? '', ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, annex, args);
       const done = await lockFiles(annex, files);
       if (opts.json === true) ctx.out.json({ command: 'lock', files: done });
       else for (const p of done) ctx.out.line(`lock ${p} ok`);

@@ -1,6 +1,6 @@
 // `git arbor move --to R | --from R [path...]`: copy, then drop at the source (numcopies still holds).
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { moveFromRemote, moveToRemote } from '../../content/move.js';
 import { remoteNamed } from '../../content/session.js';
 import { UsageError } from '../../util/errors.js';
@@ -23,7 +23,7 @@ export const moveCommand: ArborCommand = {
     withSession(ctx, async (session) => {
       if ((typeof opts.to === 'string') === (typeof opts.from === 'string')) throw new UsageError('move needs exactly one of --to or --from');
       const workTree = session.annex.workTree ?? '';
-      const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, session.annex, args);
       const force = opts.force === true;
       return forEachFile(ctx, { command: 'move', json: opts.json === true, workTree, files }, async (file, progress) => {
         const p = progress ? { progress } : {};

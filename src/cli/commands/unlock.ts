@@ -1,6 +1,6 @@
 // `git arbor unlock [path...]`: make annexed files editable in place (git tracks a pointer).
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { unlockFiles } from '../../content/lock.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
@@ -12,7 +12,7 @@ export const unlockCommand: ArborCommand = {
   configure: (cmd) => void cmd.argument('[paths...]').option('--json', 'machine-readable output'),
   run: (ctx, args, opts) =>
     withAnnex(ctx, async (annex) => {
-      const files = await listAnnexedFiles(annex, toTopRelative(annex.workTree ?? '', ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, annex, args);
       const done = await unlockFiles(annex, files);
       if (opts.json === true) ctx.out.json({ command: 'unlock', files: done });
       else for (const p of done) ctx.out.line(`unlock ${p} ok`);

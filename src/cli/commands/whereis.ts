@@ -1,6 +1,6 @@
 // `git arbor whereis [path...]`: which repositories have each file's content.
 
-import { listAnnexedFiles, toTopRelative } from '../../content/annexed-files.js';
+import { annexedFilesFromArgs } from '../file-args.js';
 import { whereis } from '../../content/whereis.js';
 import { relative, join } from 'node:path';
 import { withSession } from '../repo-context.js';
@@ -14,7 +14,7 @@ export const whereisCommand: ArborCommand = {
   run: (ctx, args, opts) =>
     withSession(ctx, async (session) => {
       const workTree = session.annex.workTree ?? '';
-      const files = await listAnnexedFiles(session.annex, toTopRelative(workTree, ctx.cwd, (args[0] as string[] | undefined) ?? ['.']));
+      const files = await annexedFilesFromArgs(ctx, session.annex, args);
       let missing = 0;
       for (const entry of await whereis(session, files)) {
         const shown = relative(ctx.cwd, join(workTree, entry.file)) || entry.file;
