@@ -1,0 +1,47 @@
+// `git arbor map [--format svg|dot|json]`: the network of repositories, with the tree new content travels along.
+
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildNetworkMap } from '../../content/network-map.js';
+import { planForNewContent } from '../../content/plan.js';
+import { toJson } from '../../network/graph.js';
+import { linkId, renderDot, renderSvg } from '../../network/map-render.js';
+import { UsageError } from '../../util/errors.js';
+import { withAnnex } from '../repo-context.js';
+import type { ArborCommand } from '../command.js';
+
+const FORMATS = ['svg', 'dot', 'json'] as const;
+type MapFormat = (typeof FORMATS)[number];
+
+/**
+ * Prints the network map: SVG by default (drawn by arbor itself, no Graphviz needed), DOT for
+ * Graphviz, or JSON `{"nodes":[{uuid,description,here}],"edges":[{from,to,cost,available}]}`.
+ * The SVG and DOT highlight the minimum-cost tree that content added here would travel along.
+ */
+export const mapCommand: ArborCommand = {
+  name: 'map',
+  summary: 'draw the network of repositories (svg, dot or json)',
+  configure: (cmd) =>
+    void cmd
+      .option('--format <format>', 'svg, dot or json', 'svg')
+      .option('-o, --output <file>', 'write to this file instead of standard output'),
+  run: (ctx, _args, opts) =>
+    withAnnex(ctx, async (annex) => {
+      const format = String(opts.format ?? 'svg');
+      if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown map format ${format} (svg, dot or json)`);
+      const graph = await buildNetworkMap(annex);
+      const json = toJson(graph);
+      let text: string;
+      if ((format as MapFormat) === 'json') text = `${JSON.stringify(json)}\n`;
+      else {
+        const plan = await planForNewContent(annex, { graph });
+        const highlight = new Set(plan.edges.map((e) => linkId(e.from, e.to, e.cost)));
+        text = format === 'dot' ? renderDot(json, { highlight }) : renderSvg(json, { highlight });
+      }
+      if (typeof opts.output === 'string') {
+        await writeFile(resolve(ctx.cwd, opts.output), text);
+        ctx.out.line(`map written to ${opts.output}`);
+      } else ctx.out.stdout.write(text);
+      return 0;
+    }),
+};
