@@ -19,12 +19,14 @@ import { versionCommand } from './commands/version.js';
 import { syncCommand } from './commands/sync.js';
 import { statusCommand } from './commands/status.js';
 import { assistantCommand } from './commands/assistant.js';
+import { driveCommand } from './commands/drive.js';
 
 /** Every command the CLI knows. Adding a command means adding it here. */
 export const commands: readonly ArborCommand[] = [
   initCommand,
   syncCommand,
   assistantCommand,
+  driveCommand,
   statusCommand,
   describeCommand,
   addCommand,
