@@ -20,6 +20,10 @@ import { syncCommand } from './commands/sync.js';
 import { statusCommand } from './commands/status.js';
 import { assistantCommand } from './commands/assistant.js';
 import { driveCommand } from './commands/drive.js';
+import { mapCommand } from './commands/map.js';
+import { planCommand } from './commands/plan.js';
+import { wantedCommand } from './commands/wanted.js';
+import { groupCommand } from './commands/group.js';
 
 /** Every command the CLI knows. Adding a command means adding it here. */
 export const commands: readonly ArborCommand[] = [
@@ -40,6 +44,10 @@ export const commands: readonly ArborCommand[] = [
   unlockCommand,
   infoCommand,
   numcopiesCommand,
+  wantedCommand,
+  groupCommand,
+  mapCommand,
+  planCommand,
   filterProcessCommand,
   versionCommand,
 ];

@@ -6,6 +6,8 @@ import { readRemoteConfigs } from '../remotes/index.js';
 import type { RemoteConfig } from '../remotes/remote.js';
 import { UnknownRemoteError } from '../remotes/remote.js';
 import { openSession, closeSession, type Reporter } from '../content/session.js';
+import { publishNetworkEdges } from '../content/network-map.js';
+import { describeError } from '../util/errors.js';
 import { commitWorkTree } from './commit.js';
 import type { MergeOutcome } from './merge.js';
 import { syncBranch } from './preflight.js';
@@ -89,6 +91,10 @@ export async function sync(annex: Annex, options: SyncOptions = {}): Promise<Syn
     const fetched = await Promise.all(results.map((r) => queue.add(() => fetchRemote(ctx, r))));
     for (const [i, r] of results.entries()) if (fetched[i]) await mergeRemote(ctx, r.remote);
   }
+  // Publish this repository's links (arbor/network.log) so every clone learns the network; never fatal.
+  await publishNetworkEdges(annex, { reachable: new Map(results.map((r) => [r.remote, r.fetched])) }).catch((err: unknown) =>
+    report({ level: 'warn', message: `could not publish the network map: ${describeError(err)}` }),
+  );
   const annexBranchMerged = await mergeAnnexBranches(ctx);
 
   let content: ContentOutcome | undefined;
