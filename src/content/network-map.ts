@@ -148,6 +148,9 @@ export async function ownLinks(annex: Annex, options: OwnLinkOptions = {}): Prom
  * it. Writes nothing when the published links are already current. Returns whether it wrote.
  */
 export async function publishNetworkEdges(annex: Annex, options: OwnLinkOptions = {}): Promise<boolean> {
+  // Merge what was just fetched first: AnnexBranch merges only once per process, and a journal
+  // entry computed from the pre-merge file would overwrite the merged lines when committed.
+  await annex.branch.update();
   const links = await ownLinks(annex, { recordUuids: true, ...options });
   return writePublishedLinks(annex.branch, {
     from: annex.uuid,
