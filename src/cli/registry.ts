@@ -24,6 +24,7 @@ import { mapCommand } from './commands/map.js';
 import { planCommand } from './commands/plan.js';
 import { wantedCommand } from './commands/wanted.js';
 import { groupCommand } from './commands/group.js';
+import { transfersCommand } from './commands/transfers.js';
 
 /** Every command the CLI knows. Adding a command means adding it here. */
 export const commands: readonly ArborCommand[] = [
@@ -32,6 +33,7 @@ export const commands: readonly ArborCommand[] = [
   assistantCommand,
   driveCommand,
   statusCommand,
+  transfersCommand,
   describeCommand,
   addCommand,
   getCommand,

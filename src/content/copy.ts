@@ -2,6 +2,7 @@
 
 import type { Remote, Progress } from '../remotes/remote.js';
 import { ArborError } from '../util/errors.js';
+import { configuredThrottle, type ThrottleFor } from '../transfers/transfer-config.js';
 import type { AnnexedFile } from './annexed-files.js';
 import { connectRemote, recordLocation, type ContentSession } from './session.js';
 
@@ -18,12 +19,13 @@ export class ContentNotPresentError extends ArborError {
 /**
  * Sends `file`'s content to `remote` unless the remote already has it (checked on the remote,
  * and the location log corrected either way). The remote verifies the bytes before keeping them.
+ * Without a `throttle`, the repository's configured rate limits apply.
  */
 export async function copyToRemote(
   session: ContentSession,
   file: AnnexedFile,
   remote: Remote,
-  options: { progress?: Progress } = {},
+  options: { progress?: Progress; throttle?: ThrottleFor } = {},
 ): Promise<CopyResult> {
   const uuid = await connectRemote(session, remote);
   if (!uuid) throw new ArborError('EREMOTEUNAVAILABLE', `remote ${remote.name} is not available`);
@@ -33,7 +35,8 @@ export async function copyToRemote(
   }
   const source = await session.annex.store.pathOf(file.key);
   if (!source) throw new ContentNotPresentError(file.path);
-  await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress));
+  const throttle = (options.throttle ?? (await configuredThrottle(session.annex)))(remote.name);
+  await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress, throttle));
   await remote.recordPresence?.(file.key, true);
   await recordLocation(session, file.key, uuid, true);
   return { status: 'copied' };

@@ -6,16 +6,17 @@ import { ArborError, describeError } from '../util/errors.js';
 import type { AnnexedFile } from './annexed-files.js';
 import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
 import { populateUnlocked } from './worktree.js';
+import { configuredThrottle, type ThrottleFor } from '../transfers/transfer-config.js';
 
 /** No reachable remote has the content. */
 export class NoCopyError extends ArborError {
-  constructor(path: string, tried: readonly string[], reasons: readonly string[] = []) {
+  constructor(path: string, tried: readonly string[], reasons: readonly string[] = [], cause?: unknown) {
     super(
       'ENOCOPY',
       tried.length
         ? `could not get ${path}: ${reasons.length ? reasons.join('; ') : `no reachable copy (tried ${tried.join(', ')})`}`
         : `could not get ${path}: no known copy in any reachable remote`,
-      { data: { path, tried, reasons } },
+      { data: { path, tried, reasons }, ...(cause === undefined ? {} : { cause }) },
     );
   }
 }
@@ -26,12 +27,14 @@ export type GetResult = { readonly status: 'present' } | { readonly status: 'got
 /**
  * Gets the content of `file` unless it is here already: remotes the location log names are tried
  * cheapest first (then, if none worked, any other reachable remote that turns out to have it).
- * Content is verified before it counts; a partial download resumes next time.
+ * Content is verified before it counts; a partial download resumes next time. Without a
+ * `throttle`, the repository's configured rate limits apply. When a copy failed verification,
+ * the NoCopyError's cause is that VerificationError (so a caller can retry from scratch).
  */
 export async function getFile(
   session: ContentSession,
   file: AnnexedFile,
-  options: { from?: Remote; progress?: Progress } = {},
+  options: { from?: Remote; progress?: Progress; throttle?: ThrottleFor } = {},
 ): Promise<GetResult> {
   const { annex } = session;
   if (await annex.store.has(file.key)) {
@@ -49,6 +52,7 @@ export async function getFile(
   }
   const tried: string[] = [];
   const reasons: string[] = [];
+  let verifyFailure: unknown;
   for (const remote of [...listed, ...others]) {
     if (session.unavailable.has(remote.name)) continue;
     if (!listed.includes(remote) && !(await remote.checkPresent(file.key).catch(() => false))) continue;
@@ -56,16 +60,20 @@ export async function getFile(
     try {
       await mkdir(annex.store.tmpDir, { recursive: true });
       const tmp = annex.store.tmpPathFor(file.key);
-      await remote.retrieve(file.key, tmp, options.progress);
+      const throttle = (options.throttle ?? (await configuredThrottle(annex)))(remote.name);
+      await remote.retrieve(file.key, tmp, options.progress, throttle);
       await annex.store.commitTemp(file.key, tmp);
       await recordLocation(session, file.key, annex.uuid, true);
       if (await populateUnlocked(annex, file)) session.restage.add(file.path);
       return { status: 'got', from: remote.name };
     } catch (err) {
-      if (err instanceof ArborError && err.code === 'EVERIFY') await rm(annex.store.tmpPathFor(file.key), { force: true });
+      if (err instanceof ArborError && err.code === 'EVERIFY') {
+        await rm(annex.store.tmpPathFor(file.key), { force: true });
+        verifyFailure = err;
+      }
       if (err instanceof ArborError && err.code === 'ENOSPC') throw err;
       reasons.push(describeError(err));
     }
   }
-  throw new NoCopyError(file.path, tried, reasons);
+  throw new NoCopyError(file.path, tried, reasons, verifyFailure);
 }

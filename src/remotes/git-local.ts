@@ -12,7 +12,7 @@ import { logKeyPresence } from '../annex/logs/location.js';
 import { copyVerified } from '../annex/verified-copy.js';
 import { findRepository } from '../git/repo.js';
 import { ArborError, errnoCode } from '../util/errors.js';
-import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType } from './remote.js';
+import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, Throttle } from './remote.js';
 import { RemoteUnavailableError, VerificationError } from './remote.js';
 
 /** git-annex's default cost of a remote on a local path (Config/Cost.hs: cheapRemoteCost). */
@@ -118,13 +118,13 @@ class LocalGitRemote implements Remote {
     return ok;
   }
 
-  async store(key: Key, source: string, progress?: Progress): Promise<void> {
+  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
     const annex = await this.annex();
     if (await annex.store.has(key)) return;
     const { mkdir } = await import('node:fs/promises');
     await mkdir(annex.store.tmpDir, { recursive: true });
     const tmp = annex.store.tmpPathFor(key);
-    const ok = await copyVerified({ key, source, dest: tmp, ...(progress ? { progress } : {}) });
+    const ok = await copyVerified({ key, source, dest: tmp, ...(progress ? { progress } : {}), ...(throttle ? { throttle } : {}) });
     if (!ok) {
       await rm(tmp, { force: true });
       throw new VerificationError(formatKey(key), this.name);
@@ -132,11 +132,11 @@ class LocalGitRemote implements Remote {
     await annex.store.commitTemp(key, tmp);
   }
 
-  async retrieve(key: Key, dest: string, progress?: Progress): Promise<void> {
+  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void> {
     const annex = await this.annex();
     const src = await annex.store.pathOf(key);
     if (!src) throw new ArborError('ENOTPRESENT', `remote ${this.name} does not have ${formatKey(key)}`);
-    const ok = await copyVerified({ key, source: src, dest, ...(progress ? { progress } : {}) });
+    const ok = await copyVerified({ key, source: src, dest, ...(progress ? { progress } : {}), ...(throttle ? { throttle } : {}) });
     if (!ok) {
       await rm(dest, { force: true });
       throw new VerificationError(formatKey(key), this.name);

@@ -7,6 +7,9 @@ import type { Clock } from '../util/clock.js';
 /** Progress callback: bytes done so far of `total`. */
 export type Progress = (done: number, total: number | undefined) => void;
 
+/** Called with each chunk before it is written (rate limits, pausing); rejecting stops the transfer, leaving a resumable partial. */
+export type Throttle = (chunk: Buffer) => Promise<void>;
+
 /** Configuration of one git remote, as read from git config. */
 export interface RemoteConfig {
   readonly name: string;
@@ -39,9 +42,9 @@ export interface Remote {
   /** Re-hashes the remote's copy: true good, false corrupt (it is then moved aside there), undefined absent. */
   verifyContent?(key: Key): Promise<boolean | undefined>;
   /** Sends the content at `source` (verified local content of `key`) to the remote. */
-  store(key: Key, source: string, progress?: Progress): Promise<void>;
+  store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void>;
   /** Fetches the content into `dest` (resuming a partial file there); the caller verifies it. */
-  retrieve(key: Key, dest: string, progress?: Progress): Promise<void>;
+  retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void>;
   /** Removes the content from the remote (the caller has checked numcopies). */
   remove(key: Key): Promise<void>;
   /** Keeps the content from being dropped on the remote while `fn` runs (for safe drops). */

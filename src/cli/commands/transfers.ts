@@ -1,0 +1,51 @@
+// `git arbor transfers pause|resume|list [--json]`: hold, release and show the assistant's transfers.
+
+import { assistantPaths } from '../../assistant/paths.js';
+import { assistantState } from '../../assistant/control.js';
+import { findRepository } from '../../git/repo.js';
+import { listTransfers, setTransfersPaused, transferControlPath } from '../../transfers/control.js';
+import { systemClock } from '../../util/clock.js';
+import { UsageError } from '../../util/errors.js';
+import type { ArborCommand } from '../command.js';
+
+const ACTIONS = ['pause', 'resume', 'list'] as const;
+
+function size(n: number | undefined): string {
+  if (n === undefined) return '?';
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / (1 << 10)).toFixed(1)} KiB` : `${n} B`;
+}
+
+/** Pauses, resumes or lists the assistant's transfers (the pause persists across restarts). */
+export const transfersCommand: ArborCommand = {
+  name: 'transfers',
+  summary: 'pause, resume or list the assistant\'s content transfers',
+  configure: (cmd) => void cmd.argument('[action]', 'pause, resume or list (default list)').option('--json', 'machine-readable output'),
+  run: async (ctx, args, opts) => {
+    const action = typeof args[0] === 'string' ? args[0] : 'list';
+    if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`transfers: unknown action ${action} (use pause, resume or list)`);
+    const repo = await findRepository(ctx.cwd);
+    const controlFile = transferControlPath(repo.gitDir);
+    const state = await assistantState(ctx.cwd);
+    if (action === 'pause' || action === 'resume') {
+      const c = await setTransfersPaused({ file: controlFile, paused: action === 'pause', now: systemClock.now() });
+      if (opts.json === true) ctx.out.json({ ...c, assistant: state.running });
+      else {
+        ctx.out.line(c.paused ? 'transfers paused' : 'transfers resumed');
+        if (!state.running) ctx.out.line(c.paused ? 'the assistant is not running; it will start with transfers paused' : 'the assistant is not running');
+      }
+      return 0;
+    }
+    const listing = await listTransfers({ controlFile, statusFile: assistantPaths(repo.gitDir).status, assistantRunning: state.running });
+    if (opts.json === true) {
+      ctx.out.json({ ...listing, assistant: state.running });
+      return 0;
+    }
+    ctx.out.line(`transfers: ${listing.paused ? `paused${listing.since !== undefined ? ` since ${new Date(listing.since).toISOString()}` : ''}` : 'active'}${state.running ? '' : ' (the assistant is not running)'}`);
+    for (const t of listing.running) {
+      const pct = t.total ? ` ${Math.floor((t.done / t.total) * 100)}%` : '';
+      ctx.out.line(`${t.direction === 'upload' ? 'to' : 'from'} ${t.remote}: ${t.file} ${size(t.done)}/${size(t.total)}${pct}`);
+    }
+    ctx.out.line(`queued: ${listing.queued}`);
+    return 0;
+  },
+};

@@ -1,0 +1,288 @@
+// The transfer engine: runs queued jobs in N parallel slots under rate limits, with pause/resume and one retry of corrupt transfers.
+//
+// The engine knows nothing of content: `perform` moves the bytes (for arbor, content/copy.ts and
+// content/get.ts, whose remotes copy through annex/verified-copy.ts). The engine gives it a
+// throttle that every chunk passes through before it is written; that is where rate limits wait,
+// where a pause holds a running transfer between two chunks, and where stopping the engine
+// rejects, leaving the partial file for the next attempt to resume.
+//
+// Verification is the remote's contract (remotes/remote.ts): a store or retrieve only succeeds
+// when the received bytes match the key, and otherwise the bytes are discarded and a
+// VerificationError (code EVERIFY) is thrown before anything is recorded in the location log.
+// The engine retries such a job once, from scratch, as the discarded bytes cannot be resumed.
+
+import type { Clock } from '../util/clock.js';
+import type { Progress, Throttle } from '../remotes/remote.js';
+import type { TransferJob, TransferQueue } from './queue.js';
+import { acquire, type RateLimiter } from './rate-limit.js';
+
+/** The error code of a transfer whose received bytes did not match the key (remotes/remote.ts VerificationError). */
+export const VERIFICATION_FAILED = 'EVERIFY';
+
+/** What `perform` receives besides the job. */
+export interface TransferIo {
+  /** Bytes done of total; the first call tells where a resumed transfer starts. */
+  readonly progress: Progress;
+  /** The throttle for a transfer with the named remote (rate limits, pause, stop). */
+  readonly throttle: (remote: string) => Throttle;
+  /** Aborts when the engine stops. */
+  readonly signal: AbortSignal;
+  /** 1, or 2 when retrying after a verification failure. */
+  readonly attempt: number;
+}
+
+/** How a job ended without error: bytes moved, nothing to move, or (downloads) no known location yet. */
+export type TransferOutcome = 'transferred' | 'already-there' | 'deferred';
+
+/** Moves the bytes of one job. Throws on failure. */
+export type PerformTransfer = (job: TransferJob, io: TransferIo) => Promise<TransferOutcome>;
+
+/** A transfer in a slot. */
+export interface RunningTransfer {
+  readonly job: TransferJob;
+  readonly attempt: number;
+  readonly done: number;
+  readonly total: number | undefined;
+  /** Held between two chunks by a pause. */
+  readonly paused: boolean;
+}
+
+/** What the engine tells observers (status, logs, tests). Correctness never depends on these. */
+export type TransferEvent =
+  | { readonly type: 'start'; readonly job: TransferJob; readonly attempt: number }
+  | { readonly type: 'progress'; readonly job: TransferJob; readonly done: number; readonly total: number | undefined }
+  | { readonly type: 'retry'; readonly job: TransferJob; readonly error: unknown }
+  | { readonly type: 'finish'; readonly job: TransferJob; readonly outcome: TransferOutcome }
+  | { readonly type: 'fail'; readonly job: TransferJob; readonly error: unknown }
+  | { readonly type: 'held'; readonly job: TransferJob | undefined }
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' };
+
+/** What the engine needs. */
+export interface TransferEngineOptions {
+  readonly queue: TransferQueue;
+  readonly perform: PerformTransfer;
+  readonly clock: Pick<Clock, 'now' | 'sleep'>;
+  /** Parallel slots (default 2). */
+  readonly slots?: number;
+  /** The rate limiters a transfer with a remote must satisfy (transfer-config.ts TransferLimits). */
+  readonly limits?: { limitersFor(remote: string): readonly RateLimiter[] };
+  /** Read every `pollMs` (default 1000): the persisted pause state (control.ts). */
+  readonly isPaused?: () => Promise<boolean>;
+  readonly pollMs?: number;
+  readonly onEvent?: (event: TransferEvent) => void;
+}
+
+/** Mutable record of a transfer in a slot. */
+interface Slot {
+  readonly job: TransferJob;
+  readonly attempt: number;
+  done: number;
+  total: number | undefined;
+  paused: boolean;
+}
+
+/** Whether `err`, or an error it was caused by, is a failed verification. */
+export function isVerificationFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
+    if (typeof e === 'object' && 'code' in e && e.code === VERIFICATION_FAILED) return true;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return false;
+}
+
+/**
+ * Runs jobs from a TransferQueue. Use `run(signal)` once; jobs added to the queue start as slots
+ * free up. A pause (in memory, or read from `isPaused`) starts no new job and holds running
+ * ones between two chunks; resume lets them continue where they were.
+ */
+export class TransferEngine {
+  readonly #o: TransferEngineOptions;
+  /** Transfers in slots. */
+  readonly #running = new Set<Slot>();
+  #paused = false;
+  /** Callers waiting for resume. Invariant: empty while not paused. */
+  #resumeWaiters: Array<() => void> = [];
+  /** Callers of whenIdle. Invariant: resolved as soon as the queue is empty and nothing is active. */
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(options: TransferEngineOptions) {
+    this.#o = options;
+  }
+
+  /** Whether transfers are paused. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Starts no new transfer and holds running ones at their next chunk. */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#o.onEvent?.({ type: 'pause' });
+  }
+
+  /** Lets held and queued transfers go on. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    for (const r of this.#running) r.paused = false;
+    const waiters = this.#resumeWaiters;
+    this.#resumeWaiters = [];
+    for (const w of waiters) w();
+    this.#o.onEvent?.({ type: 'resume' });
+  }
+
+  /** The transfers in slots now (copies). */
+  running(): RunningTransfer[] {
+    return [...this.#running].map((s) => ({ job: s.job, attempt: s.attempt, done: s.done, total: s.total, paused: s.paused }));
+  }
+
+  /** Resolves once the queue is empty and no job is active (rejects when `signal` aborts). */
+  whenIdle(signal?: AbortSignal): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#idleWaiters.push(done);
+    });
+  }
+
+  /**
+   * Runs the slots (and the pause poller) until `signal` aborts. A persisted pause is read before
+   * the first job starts. Resolves when every slot has stopped; running transfers stop at their
+   * next chunk, leaving partial files that the next attempt resumes.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const { isPaused } = this.#o;
+    if (isPaused) await this.#pollOnce(isPaused);
+    const slots = Array.from({ length: Math.max(1, this.#o.slots ?? 2) }, () => this.#slot(signal));
+    const poller = isPaused ? this.#poll(isPaused, signal) : Promise.resolve();
+    await Promise.all([...slots, poller]);
+  }
+
+  async #pollOnce(isPaused: () => Promise<boolean>): Promise<void> {
+    const p = await isPaused().catch(() => this.#paused);
+    if (p) this.pause();
+    else this.resume();
+  }
+
+  async #poll(isPaused: () => Promise<boolean>, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.#o.clock.sleep(this.#o.pollMs ?? 1000, signal);
+      } catch {
+        return;
+      }
+      await this.#pollOnce(isPaused);
+    }
+  }
+
+  /** One slot: wait for resume, take a job, run it, repeat. */
+  async #slot(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let job: TransferJob;
+      try {
+        await this.#whileHeld(signal, undefined);
+        job = await this.#o.queue.take(signal);
+      } catch {
+        return;
+      }
+      let outcome: TransferOutcome | undefined;
+      try {
+        await this.#whileHeld(signal, job);
+        outcome = await this.#runJob(job, signal);
+      } catch {
+        // stopped while held: the job is dropped with the engine
+      } finally {
+        this.#o.queue.complete(job);
+      }
+      if (outcome === 'deferred') this.#o.queue.defer(job);
+      this.#checkIdle();
+    }
+  }
+
+  /** Runs a job, retrying once from scratch after a verification failure. Never throws. */
+  async #runJob(job: TransferJob, signal: AbortSignal): Promise<TransferOutcome | undefined> {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const slot: Slot = { job, attempt, done: 0, total: job.key.size, paused: false };
+      this.#running.add(slot);
+      this.#o.onEvent?.({ type: 'start', job, attempt });
+      try {
+        const outcome = await this.#o.perform(job, {
+          progress: (done, total) => {
+            slot.done = done;
+            slot.total = total;
+            this.#o.onEvent?.({ type: 'progress', job, done, total });
+          },
+          throttle: (remote) => this.#throttle(slot, remote, signal),
+          signal,
+          attempt,
+        });
+        this.#o.onEvent?.({ type: 'finish', job, outcome });
+        return outcome;
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (attempt === 1 && isVerificationFailure(error)) {
+          this.#o.onEvent?.({ type: 'retry', job, error });
+          continue;
+        }
+        this.#o.onEvent?.({ type: 'fail', job, error });
+        return undefined;
+      } finally {
+        this.#running.delete(slot);
+      }
+    }
+    return undefined;
+  }
+
+  /** The throttle of one transfer: held while paused, then the rate limits, then a stop check. */
+  #throttle(slot: Slot, remote: string, signal: AbortSignal): Throttle {
+    const limiters = this.#o.limits?.limitersFor(remote) ?? [];
+    return async (chunk) => {
+      if (this.#paused) {
+        slot.paused = true;
+        await this.#whileHeld(signal, slot.job);
+      }
+      await acquire(limiters, chunk.length, { clock: this.#o.clock, signal });
+      signal.throwIfAborted();
+    };
+  }
+
+  /** Waits while paused; rejects when `signal` aborts. */
+  #whileHeld(signal: AbortSignal, job: TransferJob | undefined): Promise<void> {
+    signal.throwIfAborted();
+    if (!this.#paused) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const go = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        this.#resumeWaiters = this.#resumeWaiters.filter((w) => w !== go);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#resumeWaiters.push(go);
+      this.#o.onEvent?.({ type: 'held', job });
+    });
+  }
+
+  #idle(): boolean {
+    return this.#o.queue.size === 0 && this.#o.queue.activeCount === 0;
+  }
+
+  #checkIdle(): void {
+    if (!this.#idle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,58 @@
+// `git arbor transfers pause|resume|list` through the real CLI, against a stopped and a running assistant.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { runArbor } from '../helpers/run.js';
+import { git, makeRepo } from '../helpers/repo.js';
+import { arbor } from '../helpers/arbor.js';
+import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+
+test('pause and resume persist in .git/annex/arbor/transfers.json; list shows the state', async () => {
+  const a = await makeRepo();
+  await arbor(a, 'init', 'A');
+  assert.deepEqual(JSON.parse(await arbor(a, 'transfers', 'list', '--json')), { paused: false, running: [], queued: 0, assistant: false });
+  const paused = JSON.parse(await arbor(a, 'transfers', 'pause', '--json'));
+  assert.equal(paused.paused, true);
+  assert.equal(typeof paused.since, 'number');
+  assert.deepEqual(JSON.parse(readFileSync(join(a, '.git/annex/arbor/transfers.json'), 'utf8')), { paused: true, since: paused.since });
+  assert.match(await arbor(a, 'transfers', 'list'), /^transfers: paused since .* \(the assistant is not running\)\nqueued: 0\n$/);
+  assert.match(await arbor(a, 'transfers', 'pause'), /transfers paused\nthe assistant is not running; it will start with transfers paused/);
+  assert.equal(JSON.parse(await arbor(a, 'transfers', 'list', '--json')).since, paused.since, 'pausing again keeps the original time');
+  assert.equal(JSON.parse(await arbor(a, 'transfers', 'resume', '--json')).paused, false);
+  assert.equal(JSON.parse(await arbor(a, 'transfers', '--json')).paused, false, 'list is the default action');
+  const bad = await runArbor(['transfers', 'stop'], { cwd: a });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /unknown action stop/);
+});
+
+test('pausing a running assistant holds its transfers; resuming lets them through', { timeout: 180_000 }, async () => {
+  const a = await makeRepo({ name: 'a' });
+  const bare = await makeRepo({ bare: true, parent: join(a, '..'), name: 'r.git' });
+  await arbor(a, 'init', 'A');
+  writeFileSync(join(a, 'seed.txt'), 'seed\n');
+  await arbor(a, 'sync');
+  await git(a, 'remote', 'add', 'r', bare);
+  await arbor(a, 'sync');
+  await configureFastAssistant(a);
+  await arbor(a, 'transfers', 'pause');
+  await startAssistant(a);
+  try {
+    writeFileSync(join(a, 'big.bin'), randomBytes(300_000));
+    const queued = async (): Promise<boolean> => JSON.parse(await arbor(a, 'transfers', 'list', '--json')).queued >= 1;
+    await eventually('the upload of big.bin is queued', queued, { logOf: a });
+    const listing = JSON.parse(await arbor(a, 'transfers', 'list', '--json'));
+    assert.equal(listing.paused, true);
+    assert.equal(listing.assistant, true);
+    assert.deepEqual(listing.running, [], 'nothing started while paused');
+    assert.deepEqual(JSON.parse(await arbor(a, 'whereis', '--json', 'big.bin')).whereis.map((w: { description: string }) => w.description), ['A'], 'the remote has no copy');
+
+    await arbor(a, 'transfers', 'resume');
+    await eventually('big.bin reaches the remote', async () => JSON.parse(await arbor(a, 'whereis', '--json', 'big.bin')).whereis.length === 2, { logOf: a });
+    await eventually('nothing left queued', async () => JSON.parse(await arbor(a, 'transfers', 'list', '--json')).queued === 0, { logOf: a });
+  } finally {
+    await stopAssistant(a);
+  }
+});
