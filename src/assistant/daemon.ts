@@ -23,9 +23,10 @@ import { pusher } from './workers/pusher.js';
 import { merger } from './workers/merger.js';
 import { retrier } from './workers/retrier.js';
 import { transferrer } from './workers/transferrer.js';
+import { driveWatcher } from './workers/drive-watcher.js';
 
 /** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
-export const workers: readonly Worker[] = [committer, pusher, merger, retrier, transferrer, watcher];
+export const workers: readonly Worker[] = [committer, pusher, merger, retrier, transferrer, driveWatcher, watcher];
 
 /** Another assistant already runs for this repository. */
 export class AlreadyRunningError extends ArborError {

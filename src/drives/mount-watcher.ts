@@ -90,10 +90,16 @@ export class MountWatcher {
       const fast = clock.now() < this.#settleUntil;
       const ms = fast ? (this.#options.settleIntervalMs ?? 500) : (this.#options.intervalMs ?? 2000);
       if (this.#wake.signal.aborted) this.#wake = new AbortController();
+      const wake = this.#wake;
+      // One listener on the outer signal per sleep, removed after it (AbortSignal.any would pile them up).
+      const onStop = (): void => wake.abort();
+      signal.addEventListener('abort', onStop, { once: true });
       try {
-        await clock.sleep(ms, AbortSignal.any([signal, this.#wake.signal]));
+        await clock.sleep(ms, wake.signal);
       } catch {
         // woken by a poke, or stopping
+      } finally {
+        signal.removeEventListener('abort', onStop);
       }
     }
   }

@@ -126,6 +126,6 @@ export function fatDrive(options: { sizeMb?: number; label?: string } = {}): Dri
  * The drive must then be unmounted and mounted again, which replays the journal.
  */
 export function yank(drive: Drive): void {
-  const script = 'open(my $fh, "<", $ARGV[0]) or die "open: $!"; ioctl($fh, 0x8004587d, pack("L", 2)) or die "ioctl: $!";';
+  const script = 'open(my $fh, "<", $ARGV[0]) or die "open: $!"; my $flags = pack("L", 2); ioctl($fh, 0x8004587d, $flags) or die "ioctl: $!";';
   sh('perl', ['-e', script, drive.mountPoint]);
 }

@@ -70,7 +70,7 @@ test('the first listing is a baseline; later listings report mounts and unmounts
   const events: MountEvent[] = [];
   const w = new MountWatcher({ source, clock, onEvent: (e) => void events.push(e) });
   await w.check();
-  assert.deepEqual(events, []);
+  assert.equal(events.length, 0);
   source.table = [root, usb];
   await w.check();
   assert.deepEqual(events.map((e) => [e.type, e.mount.mountPoint]), [['mounted', '/media/usb']]);
