@@ -14,6 +14,7 @@
 import type { Clock } from '../util/clock.js';
 import type { Progress, Throttle } from '../remotes/remote.js';
 import type { TransferJob, TransferQueue } from './queue.js';
+import { PauseGate } from './pause-gate.js';
 import { acquire, type RateLimiter } from './rate-limit.js';
 
 /** The error code of a transfer whose received bytes did not match the key (remotes/remote.ts VerificationError). */
@@ -100,9 +101,7 @@ export class TransferEngine {
   readonly #o: TransferEngineOptions;
   /** Transfers in slots. */
   readonly #running = new Set<Slot>();
-  #paused = false;
-  /** Callers waiting for resume. Invariant: empty while not paused. */
-  #resumeWaiters: Array<() => void> = [];
+  readonly #gate = new PauseGate();
   /** Callers of whenIdle. Invariant: resolved as soon as the queue is empty and nothing is active. */
   #idleWaiters: Array<() => void> = [];
 
@@ -112,25 +111,18 @@ export class TransferEngine {
 
   /** Whether transfers are paused. */
   get paused(): boolean {
-    return this.#paused;
+    return this.#gate.paused;
   }
 
   /** Starts no new transfer and holds running ones at their next chunk. */
   pause(): void {
-    if (this.#paused) return;
-    this.#paused = true;
-    this.#o.onEvent?.({ type: 'pause' });
+    if (this.#gate.pause()) this.#o.onEvent?.({ type: 'pause' });
   }
 
   /** Lets held and queued transfers go on. */
   resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
     for (const r of this.#running) r.paused = false;
-    const waiters = this.#resumeWaiters;
-    this.#resumeWaiters = [];
-    for (const w of waiters) w();
-    this.#o.onEvent?.({ type: 'resume' });
+    if (this.#gate.resume()) this.#o.onEvent?.({ type: 'resume' });
   }
 
   /** The transfers in slots now (copies). */
@@ -169,7 +161,7 @@ export class TransferEngine {
   }
 
   async #pollOnce(isPaused: () => Promise<boolean>): Promise<void> {
-    const p = await isPaused().catch(() => this.#paused);
+    const p = await isPaused().catch(() => this.#gate.paused);
     if (p) this.pause();
     else this.resume();
   }
@@ -247,7 +239,7 @@ export class TransferEngine {
   #throttle(slot: Slot, remote: string, signal: AbortSignal): Throttle {
     const limiters = this.#o.limits?.limitersFor(remote) ?? [];
     return async (chunk) => {
-      if (this.#paused) {
+      if (this.#gate.paused) {
         slot.paused = true;
         await this.#whileHeld(signal, slot.job);
       }
@@ -256,23 +248,9 @@ export class TransferEngine {
     };
   }
 
-  /** Waits while paused; rejects when `signal` aborts. */
+  /** Waits while paused (telling observers a slot or transfer is held); rejects when `signal` aborts. */
   #whileHeld(signal: AbortSignal, job: TransferJob | undefined): Promise<void> {
-    signal.throwIfAborted();
-    if (!this.#paused) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const go = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        this.#resumeWaiters = this.#resumeWaiters.filter((w) => w !== go);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#resumeWaiters.push(go);
-      this.#o.onEvent?.({ type: 'held', job });
-    });
+    return this.#gate.wait(signal, () => this.#o.onEvent?.({ type: 'held', job }));
   }
 
   #idle(): boolean {
