@@ -58,6 +58,22 @@ async function laptop(): Promise<string> {
   return repo;
 }
 
+test('drive add refuses a bad --name before writing anything, and names an existing bare repository it joins', async () => {
+  const repo = await laptop();
+  const dir = tempDir('arbor-drive-cli-');
+  const { runArbor } = await import('../helpers/run.js');
+  const bad = await runArbor(['drive', 'add', join(dir, 'stick'), '--name', 'bad name'], { cwd: repo });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /not a usable remote name/);
+  assert.deepEqual(readdirSync(dir), [], 'nothing created on the drive');
+  await ok('git', ['init', '-q', '--bare', join(dir, 'stick')]);
+  const summary = JSON.parse(await arbor(repo, 'drive', 'add', join(dir, 'stick'), '--json')) as { name: string; created: boolean; description: string };
+  assert.deepEqual([summary.name, summary.created, summary.description], ['stick', false, 'stick (removable drive)']);
+  assert.equal((await runArbor(['drive', 'remove', 'x'], { cwd: repo })).code, 1);
+  const inside = await runArbor(['drive', 'add', join(repo, 'sub')], { cwd: repo });
+  assert.match(inside.stderr, /overlaps this repository/);
+});
+
 interface Summary {
   name: string;
   path: string;

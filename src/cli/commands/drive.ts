@@ -19,7 +19,6 @@ async function chooseName(annex: Annex, drive: DriveRepository, wanted: string |
   const remotes = await readRemoteConfigs(annex);
   const pointsHere = (url: string): boolean => localPathOf(url, base) !== undefined && resolve(base, localPathOf(url, base) ?? '') === drive.path;
   if (wanted !== undefined) {
-    if (sanitizeRemoteName(wanted) !== wanted || !wanted) throw new UsageError(`${JSON.stringify(wanted)} is not a usable remote name`);
     const same = remotes.find((r) => r.name === wanted);
     if (same && !pointsHere(same.url)) throw new UsageError(`a remote named ${wanted} already exists (${same.url}); choose another --name`);
     return { name: wanted, exists: same !== undefined };
@@ -53,23 +52,28 @@ export const driveCommand: ArborCommand = {
     withAnnex(ctx, async (annex) => {
       const [action, path] = args as [string, string];
       if (action !== 'add') throw new UsageError(`unknown drive action ${JSON.stringify(action)} (expected: add)`);
+      const wanted = typeof opts.name === 'string' ? opts.name : undefined;
+      if (wanted !== undefined && (sanitizeRemoteName(wanted) !== wanted || !wanted)) throw new UsageError(`${JSON.stringify(wanted)} is not a usable remote name`);
       const target = resolve(ctx.cwd, path);
       for (const own of [annex.workTree, annex.git.repo.gitDir]) {
         if (own && (isUnder(target, own) || isUnder(own, target))) throw new UsageError(`${target} overlaps this repository (${own})`);
       }
       const source = platformMountSource(process.platform);
       const drive = await prepareDriveRepository(target, source ? { source } : {});
-      const { name, exists } = await chooseName(annex, drive, typeof opts.name === 'string' ? opts.name : undefined);
-      if (!drive.symlinks) {
-        const git = await openGit(drive.path);
-        try {
+      const { name, exists } = await chooseName(annex, drive, wanted);
+      const git = await openGit(drive.path);
+      let fresh: boolean;
+      try {
+        fresh = (await git.configGet('annex.uuid')) === undefined;
+        if (!drive.symlinks) {
           await git.configSet('annex.crippledfilesystem', 'true');
           await git.configSet('annex.sshcaching', 'false');
-        } finally {
-          await git.close();
         }
+      } finally {
+        await git.close();
       }
-      const description = typeof opts.description === 'string' ? opts.description : drive.created ? `${name} (removable drive)` : undefined;
+      // A repository that is new to the annex gets the drive description; a known one keeps its own.
+      const description = typeof opts.description === 'string' ? opts.description : fresh ? `${name} (removable drive)` : undefined;
       const init = await initAnnex(drive.path, description ? { description } : {});
       if (!exists) await annex.git.run(['remote', 'add', name, drive.path]);
       await annex.git.configSet(`remote.${name}.annex-cost`, String(DRIVE_REMOTE_COST));
