@@ -100,6 +100,10 @@ export class AnnexBranch {
   async update(): Promise<string[]> {
     this.#updated = true;
     return this.locked(async () => {
+      // Journalled changes were computed from the branch as it was; commit them before merging so
+      // the union merge combines them with the siblings' lines instead of a later commit of the
+      // journal file overwriting what the merge brought in (git-annex does the same).
+      await this.#commitJournal('update');
       const local = await this.ensureExists();
       const pending: Array<[string, string]> = [];
       const seen = new Set<string>([local]);
@@ -172,40 +176,43 @@ export class AnnexBranch {
    * (git-annex, another arbor) is union-merged in rather than overwritten.
    */
   async commit(message = 'update'): Promise<string | undefined> {
-    return this.locked(async () => {
-      const entries = await this.#journal.list();
-      if (entries.length === 0) return this.head();
-      let parent = await this.ensureExists();
-      await this.#syncIndex(parent);
-      const out = await this.#git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
-        input: entries.map((e) => e.file).join('\n') + '\n',
-      });
-      const shas = out.trim().split('\n');
-      await updateIndexInfo({
-        cwd: this.#cwd,
-        indexFile: this.#indexFile,
-        entries: entries.map((e, i) => ({ mode: '100644', sha: shas[i] ?? '', path: e.branchPath })),
-      });
-      for (let attempt = 0; ; attempt++) {
-        const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
-        const parentTree = await this.#git.revParse(`${parent}^{tree}`);
-        if (tree === parentTree) break;
-        const commit = await this.#git.commitTree({ tree, parents: [parent], message });
-        try {
-          await this.#git.updateRef(ANNEX_BRANCH_REF, commit, parent);
-          await this.#writeIndexStatus(commit);
-          break;
-        } catch (err) {
-          // Someone else committed to the branch since we read it: merge theirs into our index.
-          const moved = await this.head();
-          if (attempt >= 5 || !moved || moved === parent) throw err;
-          await this.#unionIntoIndex(moved);
-          parent = moved;
-        }
-      }
-      await this.#journal.remove(entries);
-      return this.head();
+    return this.locked(() => this.#commitJournal(message));
+  }
+
+  /** Stages the journal into the annex index and commits it. Callers hold the lock. */
+  async #commitJournal(message: string): Promise<string | undefined> {
+    const entries = await this.#journal.list();
+    if (entries.length === 0) return this.head();
+    let parent = await this.ensureExists();
+    await this.#syncIndex(parent);
+    const out = await this.#git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+      input: entries.map((e) => e.file).join('\n') + '\n',
     });
+    const shas = out.trim().split('\n');
+    await updateIndexInfo({
+      cwd: this.#cwd,
+      indexFile: this.#indexFile,
+      entries: entries.map((e, i) => ({ mode: '100644', sha: shas[i] ?? '', path: e.branchPath })),
+    });
+    for (let attempt = 0; ; attempt++) {
+      const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
+      const parentTree = await this.#git.revParse(`${parent}^{tree}`);
+      if (tree === parentTree) break;
+      const commit = await this.#git.commitTree({ tree, parents: [parent], message });
+      try {
+        await this.#git.updateRef(ANNEX_BRANCH_REF, commit, parent);
+        await this.#writeIndexStatus(commit);
+        break;
+      } catch (err) {
+        // Someone else committed to the branch since we read it: merge theirs into our index.
+        const moved = await this.head();
+        if (attempt >= 5 || !moved || moved === parent) throw err;
+        await this.#unionIntoIndex(moved);
+        parent = moved;
+      }
+    }
+    await this.#journal.remove(entries);
+    return this.head();
   }
 
   /** Every file path in the branch (committed) plus journalled ones. */

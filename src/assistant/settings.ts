@@ -5,7 +5,7 @@ import { UsageError } from '../util/errors.js';
 
 /** Every knob of the assistant. */
 export interface AssistantSettings {
-  /** Commit when no change arrived for this long (ms). arbor.assistant.quietms, default 200. */
+  /** Commit when no change arrived for this long (ms). arbor.assistant.quietms, default 100 (editors' temp+rename saves finish well within it). */
   readonly quietMs: number;
   /** Commit at the latest this long after the first pending change, even under constant writes. default 3000. */
   readonly maxDelayMs: number;
@@ -52,7 +52,7 @@ export async function readSettings(git: Git, validateCron: (expr: string) => boo
     throw new UsageError(`git config arbor.assistant.watcher=${watcher}: use auto, chokidar or parcel`);
   }
   return {
-    quietMs: await num(git, 'arbor.assistant.quietms', 200),
+    quietMs: await num(git, 'arbor.assistant.quietms', 100),
     maxDelayMs: await num(git, 'arbor.assistant.maxdelayms', 3000),
     maxBatch: await num(git, 'arbor.assistant.maxbatch', 5000),
     retrySchedule: await cron('arbor.assistant.retry', '*/30 * * * *'),

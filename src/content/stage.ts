@@ -4,11 +4,12 @@ import type { Annex } from '../annex/annex.js';
 import type { Key } from '../annex/key.js';
 import { formatPointer } from '../annex/pointer.js';
 import { updateIndexInfo } from '../git/update-index.js';
+import { NO_FILTER } from './add.js';
 
 /** Stages work-tree paths (symlinks, plain files) as they are, with stat data: `git update-index --add`. */
 export async function stagePaths(annex: Annex, paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
-  await annex.git.run(['update-index', '--add', '--remove', '-z', '--stdin'], { input: paths.join('\0') + '\0' });
+  await annex.git.run([...NO_FILTER, 'update-index', '--add', '--remove', '-z', '--stdin'], { input: paths.join('\0') + '\0' });
 }
 
 /** Stages pointer files for unlocked annexed files (blob `/annex/objects/KEY\n`). */

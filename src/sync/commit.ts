@@ -1,9 +1,9 @@
 // Step 1 of a sync: commit everything that changed in the work tree (large files to the annex).
 
 import type { Annex } from '../annex/annex.js';
-import { addFiles } from '../content/add.js';
+import { addFiles, NO_FILTER } from '../content/add.js';
 import { repositoryDescriptions } from '../annex/logs/uuid.js';
-import { identityArgs } from './identity.js';
+import { identityEnv } from './identity.js';
 import { hasUnmergedPaths } from './conflicts.js';
 import { ArborError } from '../util/errors.js';
 
@@ -40,22 +40,23 @@ export async function commitWorkTree(annex: Annex, options: CommitOptions = {}):
   const paths = options.paths;
   if (paths && paths.length === 0) return { committed: false, files: 0, annexed: [] };
   const added = await addFiles(annex, { ...(paths ? { paths } : {}), ...(options.unlocked !== undefined ? { unlocked: options.unlocked } : {}) });
-  if (paths) {
-    const tracked = (await git.run(['ls-files', '-z', '--', ...paths.map(literal)])).split('\0').filter(Boolean);
-    if (tracked.length) {
-      await git.run(['add', '-u', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: tracked.map(literal).join('\0') + '\0' });
-    }
-  } else {
-    await git.run(['add', '-u']);
+  // Deletions (and the old side of renames): removed from the index directly, no filter needed.
+  const deleted = (await git.run([...NO_FILTER, 'ls-files', '-z', '--deleted', '--', ...(paths ?? []).map(literal)])).split('\0').filter(Boolean);
+  if (deleted.length) await git.run([...NO_FILTER, 'update-index', '--remove', '-z', '--stdin'], { input: [...new Set(deleted)].join('\0') + '\0' });
+  // Commit by plumbing, as git-annex's assistant does: `git commit` would refresh the index and
+  // start the filter process for racily-clean unlocked files, and run the user's commit hooks.
+  const parent = await git.revParse('HEAD');
+  // Writing the index re-checks racily-clean entries through the filter: keep it out (see NO_FILTER).
+  const tree = (await git.run([...NO_FILTER, 'write-tree'])).trim();
+  if (parent ? (await git.revParse(`${parent}^{tree}`)) === tree : (await git.run(['ls-files', '-z'])) === '') {
+    return { committed: false, files: 0, annexed: [] };
   }
-  const headExists = (await git.revParse('HEAD')) !== undefined;
-  const staged = (await git.run(['diff', '--cached', '--name-only', '-z'])).split('\0').filter(Boolean);
-  if (headExists && staged.length === 0) return { committed: false, files: 0, annexed: [] };
-  if (!headExists && (await git.run(['ls-files', '-z'])) === '') return { committed: false, files: 0, annexed: [] };
+  const staged = parent ? (await git.run(['diff-tree', '-r', '--name-only', '-z', '--no-renames', parent, tree])).split('\0').filter(Boolean) : (await git.run(['ls-files', '-z'])).split('\0').filter(Boolean);
   const description = (await repositoryDescriptions(annex.branch)).get(annex.uuid) ?? annex.uuid;
   const message = options.message ?? `arbor in ${description}`;
-  await git.run([...(await identityArgs(git)), 'commit', '-q', '--no-verify', '-m', message]);
-  const sha = await git.revParse('HEAD');
+  const sha = await git.commitTree({ tree, parents: parent ? [parent] : [], message, env: await identityEnv(git) });
+  // Compare-and-swap: if the user committed meanwhile, fail rather than drop their commit (the next round retries).
+  await git.run(['update-ref', '-m', `commit: ${message}`, 'HEAD', sha, parent ?? '0'.repeat(40)]);
   return {
     committed: true,
     files: staged.length,

@@ -3,12 +3,23 @@
 import { hostname } from 'node:os';
 import type { Git } from '../git/git.js';
 
+/** Whether git can build an identity from config or environment. */
+async function hasIdentity(git: Git): Promise<boolean> {
+  return (await git.tryRun(['var', 'GIT_COMMITTER_IDENT'])).code === 0;
+}
+
 /**
  * `-c user.name=… -c user.email=…` when git has no identity configured (a fresh machine, a
  * service account); nothing when it has one, so the user's identity is always preferred.
  */
 export async function identityArgs(git: Git): Promise<string[]> {
-  const probe = await git.tryRun(['var', 'GIT_COMMITTER_IDENT']);
-  if (probe.code === 0) return [];
+  if (await hasIdentity(git)) return [];
   return ['-c', 'user.name=arbor', '-c', `user.email=arbor@${hostname()}`];
+}
+
+/** The same fallback as environment variables (for plumbing such as commit-tree). */
+export async function identityEnv(git: Git): Promise<NodeJS.ProcessEnv> {
+  if (await hasIdentity(git)) return {};
+  const email = `arbor@${hostname()}`;
+  return { GIT_AUTHOR_NAME: 'arbor', GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: 'arbor', GIT_COMMITTER_EMAIL: email };
 }

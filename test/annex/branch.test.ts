@@ -111,3 +111,28 @@ test('a commit racing another writer merges instead of overwriting', async () =>
   assert.equal(await git(repo, 'show', 'git-annex:theirs.log'), 'theirs');
   assert.equal(await git(repo, 'show', 'git-annex:a.log'), 'mine\nmine2');
 });
+
+test('a change journalled before a merge is combined with the merged lines, not written over them', async () => {
+  const a = await makeRepo({ name: 'a' });
+  const { branch: ba, close: ca } = await branchOf(a);
+  await ba.change('x.log', () => 'base\n');
+  await ba.commit();
+  await ca();
+  const parent = join(a, '..');
+  await git(parent, 'clone', '-q', a, 'b');
+  const b = join(parent, 'b');
+  await git(b, 'fetch', '-q', 'origin', 'git-annex:refs/remotes/origin/git-annex');
+  // B reads (merging once), then A changes the file and B fetches it, then B journals its own change.
+  const { branch: bb, close: cb } = await branchOf(b);
+  await bb.read('x.log');
+  const { branch: ba2, close: ca2 } = await branchOf(a);
+  await ba2.change('x.log', (cur) => `${cur ?? ''}from A\n`);
+  await ba2.commit();
+  await ca2();
+  await git(b, 'fetch', '-q', 'origin', '+git-annex:refs/remotes/origin/git-annex');
+  await bb.change('x.log', (cur) => `${cur ?? ''}from B\n`); // computed from B's pre-merge view
+  await bb.update();
+  await bb.commit();
+  await cb();
+  assert.equal(await git(b, 'show', 'git-annex:x.log'), 'base\nfrom A\nfrom B');
+});
