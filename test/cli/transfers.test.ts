@@ -56,3 +56,36 @@ test('pausing a running assistant holds its transfers; resuming lets them throug
     await stopAssistant(a);
   }
 });
+
+test('a running assistant reports the progress of a rate-limited upload in status --json and transfers list', { timeout: 180_000 }, async () => {
+  const a = await makeRepo({ name: 'a' });
+  const bare = await makeRepo({ bare: true, parent: join(a, '..'), name: 'r.git' });
+  await arbor(a, 'init', 'A');
+  writeFileSync(join(a, 'seed.txt'), 'seed\n');
+  await arbor(a, 'sync');
+  await git(a, 'remote', 'add', 'r', bare);
+  await arbor(a, 'sync');
+  await configureFastAssistant(a);
+  await git(a, 'config', 'arbor.transfers.ratelimit', '1MiB/s'); // about four seconds for the file below
+  await git(a, 'config', 'arbor.transfers.slots', '1');
+  await startAssistant(a);
+  try {
+    const size = 4 * (1 << 20);
+    writeFileSync(join(a, 'slow.bin'), randomBytes(size));
+    type Listed = { file: string; key: string; remote: string; direction: string; done: number; total: number };
+    let seen: Listed | undefined;
+    await eventually('status shows the upload part way', async () => {
+      const s = JSON.parse(await arbor(a, 'status', '--json')) as { transfers: { running: Listed[] } };
+      seen = s.transfers.running.find((t) => t.file === 'slow.bin' && t.done > 0 && t.done < t.total);
+      return seen !== undefined;
+    }, { logOf: a });
+    assert.ok(seen);
+    assert.match(seen.key, /^SHA256E-s4194304--[0-9a-f]{64}\.bin$/);
+    assert.deepEqual({ ...seen, key: '', done: 0 }, { file: 'slow.bin', key: '', remote: 'r', direction: 'upload', done: 0, total: size });
+    const listed = JSON.parse(await arbor(a, 'transfers', 'list', '--json')) as { running: Listed[] };
+    assert.ok(listed.running.some((t) => t.file === 'slow.bin'), 'transfers list shows it too');
+    await eventually('slow.bin reaches the remote', async () => JSON.parse(await arbor(a, 'whereis', '--json', 'slow.bin')).whereis.length === 2, { logOf: a });
+  } finally {
+    await stopAssistant(a);
+  }
+});
