@@ -1,6 +1,7 @@
 // The composition root of the assistant: open the repository, build the context, run the workers.
 
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import cron from 'node-cron';
 import { openAnnex } from '../annex/annex.js';
@@ -86,6 +87,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     throw new AlreadyRunningError(await pidOf(paths.pid));
   }
   const controller = new AbortController();
+  // Every worker and channel wait listens on this one signal; more than Node's default 10 is expected.
+  setMaxListeners(100, controller.signal);
   const onSignal = (): void => controller.abort();
   if (options.handleSignals) {
     process.on('SIGTERM', onSignal);

@@ -1,5 +1,7 @@
 // A content session: one repository, its remotes, and the bookkeeping every content command shares.
 
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
 import type { Key } from '../annex/key.js';
 import { keyLocations, logKeyPresence } from '../annex/logs/location.js';
@@ -34,9 +36,16 @@ export async function openSession(annex: Annex, report: Reporter = () => undefin
  */
 export async function flushSession(session: ContentSession): Promise<void> {
   if (session.restage.size === 0) return;
-  const paths = [...session.restage];
+  const wanted = [...session.restage];
   session.restage.clear();
-  await session.annex.git.run(['update-index', '-q', '-z', '--stdin'], { input: paths.join('\0') + '\0' });
+  const { annex } = session;
+  // A merge may have renamed or removed a path since: restage only what is still tracked and present.
+  const tracked = (await annex.git.run(['ls-files', '-z', '--', ...wanted.map((p) => `:(literal)${p}`)])).split('\0').filter(Boolean);
+  const present: string[] = [];
+  for (const p of tracked) if (await lstat(join(annex.workTree ?? '', p)).then((s) => s.isFile(), () => false)) present.push(p);
+  if (present.length === 0) return;
+  const r = await annex.git.tryRun(['update-index', '-q', '-z', '--stdin'], { input: present.join('\0') + '\0' });
+  if (r.code !== 0) session.report({ level: 'warn', message: `could not refresh git's index for ${present.length} file(s): ${r.stderr.trim().split('\n')[0] ?? ''}` });
 }
 
 /** Restages what needs it and closes remotes opened by the session. */

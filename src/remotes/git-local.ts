@@ -28,6 +28,22 @@ export function localPathOf(url: string, base: string): string | undefined {
   return isAbsolute(url) ? url : resolve(base, url);
 }
 
+/**
+ * The annex uuid of the repository at a local path (bare or not), read from its config file
+ * without opening it; undefined when there is none or the path is not a repository.
+ */
+export async function uuidAtPath(path: string): Promise<string | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  for (const config of [join(path, '.git', 'config'), join(path, 'config')]) {
+    const text = await readFile(config, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const section = /^\s*\[annex\]\s*$([\s\S]*?)(?=^\s*\[|$(?![\s\S]))/m.exec(text)?.[1] ?? '';
+    return /^\s*uuid\s*=\s*(\S+)\s*$/m.exec(section)?.[1];
+  }
+  return undefined;
+}
+
 /** The remote is a git repository without an annex (no git-annex branch, no annex.uuid). */
 export class NotAnnexRemoteError extends ArborError {
   constructor(name: string) {
@@ -84,6 +100,11 @@ class LocalGitRemote implements Remote {
     }
     try {
       const annex = await openAnnex(this.#path, { clock: this.#deps.clock });
+      if (this.config.uuid && annex.uuid !== this.config.uuid) {
+        // Another drive mounted at the same path, or the remote was replaced (git-annex: annex-checkuuid).
+        await annex.close();
+        throw new RemoteUnavailableError(this.name, `${this.#path} holds a different repository (uuid ${annex.uuid}, expected ${this.config.uuid})`);
+      }
       this.#uuid = annex.uuid;
       return annex;
     } catch (err) {

@@ -8,6 +8,8 @@ import { mergeRef, type MergeOutcome } from './merge.js';
 import { pushToRemote } from './push.js';
 import { simpleGitFor } from './git-client.js';
 import { recordConflicts } from './conflict-log.js';
+import { readRemoteConfigs } from '../remotes/index.js';
+import { localPathOf, uuidAtPath } from '../remotes/git-local.js';
 
 /** Per-remote result of a sync step. */
 export interface RemoteSyncResult {
@@ -62,8 +64,30 @@ export function mergeOwnSynced(ctx: StepContext): Promise<boolean> {
   return mergeInto(ctx, `refs/heads/synced/${ctx.branch}`);
 }
 
+/**
+ * Why a remote must not be synced with right now, if it must not: its recorded annex uuid differs
+ * from the repository now at its local path (another drive mounted at the same place).
+ */
+export async function identityProblem(ctx: StepContext, remote: string): Promise<string | undefined> {
+  const config = (await readRemoteConfigs(ctx.annex)).find((c) => c.name === remote);
+  if (!config?.uuid) return undefined;
+  const path = localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir);
+  if (!path) return undefined;
+  const found = await uuidAtPath(path);
+  if (found === undefined || found === config.uuid) return undefined;
+  return `${path} holds a different repository (uuid ${found}, expected ${config.uuid}); not syncing with it`;
+}
+
 /** `git fetch <remote>`; a failure is recorded in `result`, reported once, never thrown. */
 export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): Promise<boolean> {
+  const problem = await identityProblem(ctx, result.remote);
+  if (problem) {
+    result.fetched = false;
+    const msg = `remote ${result.remote}: ${problem}`;
+    result.errors.push(msg);
+    ctx.report({ level: 'warn', message: msg });
+    return false;
+  }
   try {
     // raw(): simple-git 3's fetch('<name>') resolved on a failed fetch here; the exit code is what counts.
     await simpleGitFor(ctx.annex.workTree ?? ctx.annex.git.repo.gitDir).raw(['fetch', '--quiet', result.remote]);
@@ -113,6 +137,13 @@ export async function pushAll(ctx: StepContext, results: readonly RemoteSyncResu
       queue.add(async () => {
         if (r.fetched === false) {
           r.pushed = false;
+          return;
+        }
+        const problem = r.fetched === undefined ? await identityProblem(ctx, r.remote) : undefined;
+        if (problem) {
+          r.pushed = false;
+          r.errors.push(`remote ${r.remote}: ${problem}`);
+          ctx.report({ level: 'warn', message: `remote ${r.remote}: ${problem}` });
           return;
         }
         for (let attempt = 0; ; attempt++) {

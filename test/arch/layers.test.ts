@@ -14,10 +14,11 @@ const allowed: Record<string, readonly string[]> = {
   annex: ['util', 'git', 'annex'],
   remotes: ['util', 'git', 'annex', 'remotes'],
   network: ['util', 'network'],
-  content: ['util', 'git', 'annex', 'remotes', 'network', 'content'],
-  sync: ['util', 'git', 'annex', 'remotes', 'network', 'content', 'sync'],
-  assistant: ['util', 'git', 'annex', 'remotes', 'network', 'content', 'sync', 'drives', 'assistant'],
-  cli: ['util', 'git', 'annex', 'remotes', 'network', 'content', 'sync', 'drives', 'assistant', 'cli'],
+  transfers: ['util', 'git', 'annex', 'remotes', 'transfers'],
+  content: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content'],
+  sync: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content', 'sync'],
+  assistant: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content', 'sync', 'drives', 'assistant'],
+  cli: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content', 'sync', 'drives', 'assistant', 'cli'],
 };
 
 function walk(dir: string): string[] {

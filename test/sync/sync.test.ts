@@ -208,3 +208,23 @@ test('conflicting edits never leave markers or a half-done merge, and both sides
   const status = JSON.parse(await arbor(b, 'status', '--json'));
   assert.ok(status.conflicts.some((c: { path: string }) => c.path === 'pic.bin'), 'recorded for git arbor status');
 });
+
+test('a different repository at a remote\'s path (another drive mounted there) is not synced with', async () => {
+  const { hub, clones: [a], parent } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'x.txt': 'x\n' });
+  await arbor(a, 'sync', '--content');
+  await arbor(a, 'sync', '--content'); // the hub is an annex after the first push: now its uuid is recorded
+  const recorded = await git(a, 'config', 'remote.origin.annex-uuid');
+  const { renameSync } = await import('node:fs');
+  renameSync(hub, join(parent, 'real-hub.git'));
+  const stranger = await makeRepo({ bare: true, parent, name: 'hub.git' });
+  await arbor(stranger, 'init', 'stranger').catch(() => undefined);
+  await git(stranger, 'config', 'annex.uuid', '11111111-2222-3333-4444-555555555555');
+  const refsBefore = await git(stranger, 'for-each-ref');
+  const r = await runArbor(['sync'], { cwd: a });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /holds a different repository/);
+  assert.equal(await git(stranger, 'for-each-ref'), refsBefore, 'nothing pushed into the stranger');
+  assert.equal(await git(a, 'config', 'remote.origin.annex-uuid'), recorded);
+});

@@ -59,10 +59,12 @@ export const committer: Worker = {
       signal.removeEventListener('abort', onAbort);
       if (signal.aborted) break;
       if (first === 'rescan') {
+        // What is pending now is covered by the whole-tree commit; changes arriving while it
+        // runs stay pending (it may not see them), so clear before committing, never after.
         aggregator.add(ctx.changes.drain());
+        aggregator.takeAll();
         try {
           await commitAndSignal(ctx, undefined);
-          aggregator.takeAll(); // everything pending was just covered by the whole-tree commit
         } catch (err) {
           ctx.log.warn({ worker: 'committer' }, `rescan commit failed: ${describeError(err)}`);
         }
