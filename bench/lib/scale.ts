@@ -10,7 +10,7 @@ export const scales: Readonly<Record<Mode, Scale>> = {
     burstFiles: 1_000,
     burstRuns: 1,
     burstTimeoutMs: 180_000,
-    treeFiles: 5_000,
+    treeFiles: 2_000,
     treeTimeoutMs: 90_000,
     treeChokidar: false,
     ingestBigMiB: 100,
