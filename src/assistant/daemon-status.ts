@@ -8,6 +8,10 @@ export interface RemoteStatus {
   lastFailure?: { time: number; error: string };
   failingSince?: number;
   attempts: number;
+  /** Files whose content this daemon sent to the remote (uploads that moved bytes). */
+  sent?: number;
+  /** Files whose content this daemon got from the remote (downloads that moved bytes). */
+  received?: number;
 }
 
 /** A transfer in flight or queued. */

@@ -23,11 +23,12 @@ import { committer } from './workers/committer.js';
 import { pusher } from './workers/pusher.js';
 import { merger } from './workers/merger.js';
 import { retrier } from './workers/retrier.js';
+import { publisher } from './workers/publisher.js';
 import { transferrer } from './workers/transferrer.js';
 import { driveWatcher } from './workers/drive-watcher.js';
 
 /** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
-export const workers: readonly Worker[] = [committer, pusher, merger, retrier, transferrer, driveWatcher, watcher];
+export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, driveWatcher, watcher];
 
 /** Another assistant already runs for this repository. */
 export class AlreadyRunningError extends ArborError {

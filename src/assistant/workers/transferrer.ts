@@ -1,17 +1,35 @@
-// The transferrer: moves content for changed files through the transfer engine: gets what is missing here, sends what remotes lack.
+// The transferrer: moves content along the minimum-cost plan: sends to this repository's children in the tree, fetches only what no sender brings.
 
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { formatKey } from '../../annex/key.js';
+import { loadPreferredContent } from '../../annex/preferred-content.js';
 import { listAnnexedFiles, type AnnexedFile } from '../../content/annexed-files.js';
 import { copyToRemote } from '../../content/copy.js';
 import { getFile } from '../../content/get.js';
+import { annexBranchStamp, changedLocationKeys } from '../../content/location-changes.js';
+import { buildNetworkMap } from '../../content/network-map.js';
+import { planTargets, type PlanRemote, type PlanTargets } from '../../content/plan-targets.js';
 import { closeSession, connectRemote, locationsOf, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
+import { populateUnlocked } from '../../content/worktree.js';
 import { readTransferControl, transferControlPath } from '../../transfers/control.js';
 import { TransferEngine, type TransferEvent, type TransferOutcome, type TransferIo } from '../../transfers/engine.js';
 import { TransferQueue, type TransferJob } from '../../transfers/queue.js';
 import { loadTransferSettings, TransferLimits } from '../../transfers/transfer-config.js';
 import { ArborError, describeError } from '../../util/errors.js';
+import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 import type { TransferStatus } from '../daemon-status.js';
+
+/** How often the git-annex branch ref is checked for location logs changed by peers (a stat; git only when it moved). */
+const BRANCH_POLL_MS = 1000;
+
+/** What a batch looks at: the whole tree, some paths (committed or merged), some keys (location logs changed). */
+interface Work {
+  readonly all: boolean;
+  readonly paths: readonly string[];
+  readonly keys: ReadonlySet<string>;
+}
 
 /** The files and remotes of the batch being worked on (jobs name files by path). */
 interface Batch {
@@ -20,31 +38,73 @@ interface Batch {
 }
 
 /** Moves one job's bytes with the content operations (which verify, and record locations only on success). */
-async function perform(batch: Batch, job: TransferJob, io: TransferIo): Promise<TransferOutcome> {
+async function perform(ctx: AssistantContext, batch: Batch, job: TransferJob, io: TransferIo): Promise<TransferOutcome> {
   const file = batch.files.get(job.file);
   if (!file) throw new ArborError('ENOTANNEXED', `${job.file} is no longer an annexed file`);
+  const count = (remote: string, field: 'sent' | 'received'): void =>
+    ctx.status.update(() => {
+      const rs = ctx.status.remote(remote);
+      rs[field] = (rs[field] ?? 0) + 1;
+    });
   if (job.direction === 'download') {
     const from = job.remote ? remoteNamed(batch.session, job.remote) : undefined;
     const r = await getFile(batch.session, file, { ...(from ? { from } : {}), progress: io.progress, throttle: io.throttle });
-    return r.status === 'got' ? 'transferred' : 'already-there';
+    if (r.status !== 'got') return 'already-there';
+    ctx.log.info({ worker: 'transferrer' }, `got ${job.file} from ${r.from}`);
+    count(r.from, 'received');
+    return 'transferred';
   }
-  const r = await copyToRemote(batch.session, file, remoteNamed(batch.session, job.remote ?? ''), { progress: io.progress, throttle: io.throttle });
-  return r.status === 'copied' ? 'transferred' : 'already-there';
+  const remote = job.remote ?? '';
+  const r = await copyToRemote(batch.session, file, remoteNamed(batch.session, remote), { progress: io.progress, throttle: io.throttle });
+  if (r.status !== 'copied') return 'already-there';
+  ctx.log.info({ worker: 'transferrer' }, `sent ${job.file} to ${remote}`);
+  count(remote, 'sent');
+  return 'transferred';
+}
+
+/** A stamp of git's index (mtime, size, inode): unchanged means the annexed files are too. */
+async function indexStamp(gitDir: string): Promise<string> {
+  return stat(join(gitDir, 'index')).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => '-');
 }
 
 /**
- * Waits on `transfers` (paths; '' means the whole tree). For the annexed files among them it
- * queues downloads of content missing here, lets the engine run them, then queues uploads to
- * every reachable remote that lacks the content, cheapest first (the planner issue replaces this
- * "everything everywhere" policy). The engine runs `arbor.transfers.slots` jobs at once under
- * the configured rate limits and honours `git arbor transfers pause`. Progress shows in status.
- * Afterwards the git-annex branch is committed and the pusher told.
+ * Repositories that no available path reaches are reported once, not at every batch: `reported`
+ * holds those already told, and a repository leaves it when a plan reaches it again.
+ */
+function reportUnreachable(ctx: AssistantContext, plans: readonly PlanTargets[], reported: Set<string>, describe: (uuid: string) => string): void {
+  const reached = new Set(plans.flatMap((p) => p.reached));
+  for (const u of reached) reported.delete(u);
+  const fresh = [...new Set(plans.flatMap((p) => [...p.unreachable, ...p.unroutable]))].filter((u) => !reached.has(u) && !reported.has(u));
+  for (const u of fresh) reported.add(u);
+  if (fresh.length) {
+    ctx.log.warn({ worker: 'transferrer' }, `no available link reaches ${fresh.map(describe).join(', ')}: their content waits until one is back`);
+  }
+}
+
+/**
+ * Waits on `transfers` (paths; '' means the whole tree) and, every second, on the git-annex branch
+ * moving (a stat of its ref): location logs that changed (a peer sent us content, or we merged
+ * its branch) name the keys to look at again, found in the work tree through git's index (one
+ * `git diff-tree`, then the annexed-file listing, cached while the index is unchanged). At start
+ * the whole tree is looked at once, so content a previous run left unsent moves on.
+ *
+ * For each file it plans the transfer over the network map (content/plan-targets.ts): content
+ * that is here goes only to this repository's children in the plan, cheapest first, and only to
+ * repositories that want it or relay it; content that arrives here is forwarded the same way
+ * (and unlocked files get it in the work tree). Content missing here is fetched only when this
+ * repository wants it and no sender in the plan reaches it. Remotes that cannot be connected
+ * are marked unavailable in the map, so the plan routes around them; wanting repositories left
+ * unreached are logged once. The engine runs `arbor.transfers.slots` jobs at once under the
+ * configured rate limits and honours `git arbor transfers pause`; progress and per-remote
+ * sent/received counts show in status. Afterwards the git-annex branch is committed and the
+ * pusher told.
  */
 export const transferrer: Worker = {
   name: 'transferrer',
   run: async (ctx, signal) => {
     const settings = await loadTransferSettings(ctx.annex.git);
-    const controlFile = transferControlPath(ctx.annex.git.repo.gitDir);
+    const gitDir = ctx.annex.git.repo.gitDir;
+    const controlFile = transferControlPath(gitDir);
     let batch: Batch | undefined;
     let moved = 0;
     const shown = new Map<TransferJob, TransferStatus>();
@@ -100,7 +160,7 @@ export const transferrer: Worker = {
       isPaused: async () => (await readTransferControl(controlFile)).paused,
       perform: (job, io) => {
         if (!batch) throw new ArborError('ENOBATCH', 'no transfer batch is open');
-        return perform(batch, job, io);
+        return perform(ctx, batch, job, io);
       },
       onEvent,
     });
@@ -110,53 +170,114 @@ export const transferrer: Worker = {
     const onAbort = (): void => stop.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     const engineDone = engine.run(stop.signal);
+
+    /** The annexed-file listing of the whole tree, kept while git's index is unchanged. */
+    let listing: { stamp: string; files: AnnexedFile[] } | undefined;
+    const allFiles = async (): Promise<AnnexedFile[]> => {
+      const stamp = await indexStamp(gitDir);
+      if (listing?.stamp !== stamp) listing = { stamp, files: await listAnnexedFiles(ctx.annex, [], { requireMatch: false }) };
+      return listing.files;
+    };
+    const filesFor = async (work: Work): Promise<AnnexedFile[]> => {
+      const byPath = new Map<string, AnnexedFile>();
+      if (work.all || work.keys.size) {
+        for (const f of await allFiles()) if (work.all || work.keys.has(formatKey(f.key))) byPath.set(f.path, f);
+      }
+      if (!work.all && work.paths.length) {
+        for (const f of await listAnnexedFiles(ctx.annex, work.paths, { requireMatch: false })) byPath.set(f.path, f);
+      }
+      return [...byPath.values()];
+    };
+    const reported = new Set<string>();
+
+    /** One batch: plan every file, fetch what only fetching brings, then send to this repository's children. */
+    const runBatch = async (work: Work): Promise<void> => {
+      const session = await openSession(ctx.annex, (e) => ctx.log.warn({ worker: 'transferrer' }, e.message));
+      moved = 0;
+      try {
+        const files = await filesFor(work);
+        if (files.length === 0) return;
+        batch = { session, files: new Map(files.map((f) => [f.path, f])) };
+        const remotes: PlanRemote[] = [];
+        const reachable = new Map<string, boolean>();
+        for (const remote of session.remotes) {
+          if (remote.config.ignore || !remote.config.sync) continue;
+          const uuid = await connectRemote(session, remote);
+          reachable.set(remote.name, uuid !== undefined);
+          if (uuid) remotes.push({ name: remote.name, uuid });
+        }
+        const graph = await buildNetworkMap(ctx.annex, { reachable });
+        const preferred = await loadPreferredContent(ctx.annex.branch);
+        const plans: PlanTargets[] = [];
+        const plan = async (file: AnnexedFile, present: boolean): Promise<PlanTargets> => {
+          const usable = remotes.filter((r) => !session.unavailable.has(r.name));
+          const t = await planTargets({ graph, preferred, here: ctx.annex.uuid, file, locations: await locationsOf(session, file.key), present, remotes: usable });
+          plans.push(t);
+          return t;
+        };
+        for (const file of files) {
+          if (await ctx.annex.store.has(file.key)) continue;
+          const t = await plan(file, false);
+          if (t.receive === 'fetch' && t.fetchFrom.length > 0) queue.add({ direction: 'download', key: file.key, file: file.path });
+        }
+        await engine.whenIdle(stop.signal);
+        for (const file of files) {
+          if (stop.signal.aborted) break;
+          if (!(await ctx.annex.store.has(file.key))) continue;
+          // Content a peer sent here: an unlocked file still holding the pointer gets it.
+          if (await populateUnlocked(ctx.annex, file)) session.restage.add(file.path);
+          for (const r of (await plan(file, true)).send) {
+            if (!session.unavailable.has(r.name)) queue.add({ direction: 'upload', key: file.key, file: file.path, remote: r.name });
+          }
+        }
+        await engine.whenIdle(stop.signal);
+        const describe = (u: string): string => (graph.hasNode(u) && graph.getNodeAttribute(u, 'description')) || u;
+        reportUnreachable(ctx, plans, reported, describe);
+      } catch (err) {
+        if (!stop.signal.aborted) throw err;
+        await engineDone; // running transfers stop at their next chunk; only then close their remotes
+      } finally {
+        batch = undefined;
+        await closeSession(session);
+        await ctx.annex.branch.commit().catch(() => undefined);
+      }
+      if (moved) {
+        ctx.log.info({ worker: 'transferrer' }, `transferred ${moved} file(s)`);
+        ctx.commits.notify(); // push the location log changes
+      }
+    };
+
+    const content = ctx.settings.content;
+    let work: Work | undefined = content ? { all: true, paths: [], keys: new Set() } : undefined;
+    let annexHead = await ctx.annex.branch.head();
+    let annexStamp = await annexBranchStamp(gitDir);
+    // Invariant: at most one outstanding take on `transfers`, kept across turns so no item is lost.
+    let pathsWait: Promise<string[]> | undefined;
     try {
       while (!stop.signal.aborted) {
-        let items: string[];
-        try {
-          items = await ctx.transfers.takeAll(stop.signal);
-        } catch {
-          break;
-        }
-        const all = items.includes('');
-        const paths = [...new Set(items.filter(Boolean))];
-        const session = await openSession(ctx.annex, (e) => ctx.log.warn({ worker: 'transferrer' }, e.message));
-        moved = 0;
-        try {
-          const files = await listAnnexedFiles(ctx.annex, all ? [] : paths, { requireMatch: false });
-          batch = { session, files: new Map(files.map((f) => [f.path, f])) };
-          // First bring here what is missing, so that it can be sent on.
-          for (const file of files) {
-            if (!(await ctx.annex.store.has(file.key))) queue.add({ direction: 'download', key: file.key, file: file.path });
+        if (!work) {
+          pathsWait ??= ctx.transfers.takeAll(stop.signal);
+          const tick = new AbortController();
+          const items = await Promise.race([pathsWait, ctx.clock.sleep(BRANCH_POLL_MS, tick.signal).then(() => undefined)]).catch(() => undefined);
+          tick.abort();
+          if (stop.signal.aborted) break;
+          if (items) {
+            pathsWait = undefined;
+            work = { all: items.includes(''), paths: [...new Set(items.filter(Boolean))], keys: new Set() };
+          } else if (content) {
+            const stamp = await annexBranchStamp(gitDir);
+            if (stamp === annexStamp) continue;
+            annexStamp = stamp;
+            const head = await ctx.annex.branch.head();
+            const keys = annexHead && head ? await changedLocationKeys(ctx.annex, annexHead, head) : undefined;
+            annexHead = head;
+            if (keys === undefined || keys.size > 0) work = { all: keys === undefined, paths: [], keys: keys ?? new Set() };
           }
-          await engine.whenIdle(stop.signal);
-          const targets: Array<{ name: string; uuid: string }> = [];
-          for (const remote of session.remotes) {
-            if (remote.config.ignore || !remote.config.sync) continue;
-            const uuid = await connectRemote(session, remote);
-            if (uuid) targets.push({ name: remote.name, uuid });
-          }
-          for (const file of files) {
-            if (stop.signal.aborted) break;
-            if (!(await ctx.annex.store.has(file.key))) continue;
-            const locations = new Set(await locationsOf(session, file.key));
-            for (const { name, uuid } of targets) {
-              if (!locations.has(uuid) && !session.unavailable.has(name)) queue.add({ direction: 'upload', key: file.key, file: file.path, remote: name });
-            }
-          }
-          await engine.whenIdle(stop.signal);
-        } catch (err) {
-          if (!stop.signal.aborted) throw err;
-          await engineDone; // running transfers stop at their next chunk; only then close their remotes
-        } finally {
-          batch = undefined;
-          await closeSession(session);
-          await ctx.annex.branch.commit().catch(() => undefined);
+          if (!work) continue;
         }
-        if (moved) {
-          ctx.log.info({ worker: 'transferrer' }, `transferred ${moved} file(s)`);
-          ctx.commits.notify(); // push the location log changes
-        }
+        const current = work;
+        work = undefined;
+        await runBatch(current);
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
