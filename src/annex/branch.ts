@@ -104,35 +104,54 @@ export class AnnexBranch {
       // the union merge combines them with the siblings' lines instead of a later commit of the
       // journal file overwriting what the merge brought in (git-annex does the same).
       await this.#commitJournal('update');
-      const local = await this.ensureExists();
-      const pending: Array<[string, string]> = [];
-      const seen = new Set<string>([local]);
-      for (const [ref, sha] of await this.siblingRefs()) {
-        if (seen.has(sha)) continue;
-        seen.add(sha);
-        if (await this.#git.isAncestor(sha, local)) continue;
-        pending.push([ref, sha]);
+      // The ref can move under us without our lock (a peer's `git push … git-annex`, git-annex
+      // itself): a failed compare-and-swap starts the merge again from the new head.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.#mergeSiblings();
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+        }
       }
-      if (pending.length === 0) return [];
-      const only = pending.length === 1 ? pending[0] : undefined;
-      if (only && (await this.#git.isAncestor(local, only[1]))) {
-        await this.#git.updateRef(ANNEX_BRANCH_REF, only[1], local);
-        await this.#syncIndex(only[1], true);
-        return [only[0]];
-      }
-      await this.#syncIndex(local);
-      for (const [, sha] of pending) await this.#unionIntoIndex(sha);
-      const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
-      const names = pending.map(([ref]) => ref);
-      const commit = await this.#git.commitTree({
-        tree,
-        parents: [local, ...pending.map(([, sha]) => sha)],
-        message: `merging ${names.join(' ')} into git-annex`,
-      });
-      await this.#git.updateRef(ANNEX_BRANCH_REF, commit, local);
-      await this.#writeIndexStatus(commit);
-      return names;
     });
+  }
+
+  /** One attempt at merging every sibling with new commits (the lock is held). */
+  async #mergeSiblings(): Promise<string[]> {
+    const local = await this.ensureExists();
+    const pending: Array<[string, string]> = [];
+    const seen = new Set<string>([local]);
+    for (const [ref, sha] of await this.siblingRefs()) {
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      if (await this.#git.isAncestor(sha, local)) continue;
+      pending.push([ref, sha]);
+    }
+    if (pending.length === 0) return [];
+    const only = pending.length === 1 ? pending[0] : undefined;
+    if (only && (await this.#git.isAncestor(local, only[1]))) {
+      await this.#git.updateRef(ANNEX_BRANCH_REF, only[1], local);
+      await this.#syncIndex(only[1], true);
+      return [only[0]];
+    }
+    await this.#syncIndex(local);
+    for (const [, sha] of pending) await this.#unionIntoIndex(sha);
+    const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
+    const names = pending.map(([ref]) => ref);
+    const commit = await this.#git.commitTree({
+      tree,
+      parents: [local, ...pending.map(([, sha]) => sha)],
+      message: `merging ${names.join(' ')} into git-annex`,
+    });
+    try {
+      await this.#git.updateRef(ANNEX_BRANCH_REF, commit, local);
+    } catch (err) {
+      await this.#writeIndexStatus('');
+      throw err;
+    }
+    await this.#writeIndexStatus(commit);
+    return names;
   }
 
   /** Merges siblings once per process, before the first read (as git-annex does). */

@@ -100,7 +100,7 @@ test('simultaneous edits of one file on two nodes converge with both versions ke
     await eventually('both nodes hold both variants and the same tree', async () => {
       const [va, vb] = [await variants(a), await variants(b)];
       return va.length === 2 && vb.length === 2 && (await git(a, 'rev-parse', 'HEAD^{tree}')) === (await git(b, 'rev-parse', 'HEAD^{tree}'));
-    }, { logOf: b });
+    }, { logOf: [a, b], timeoutMs: 120_000 });
     const conflicts = JSON.parse((await runArbor(['status', '--json'], { cwd: a })).stdout).conflicts.concat(JSON.parse((await runArbor(['status', '--json'], { cwd: b })).stdout).conflicts);
     assert.ok(conflicts.length >= 1, 'the conflict is recorded for the user');
   } finally {

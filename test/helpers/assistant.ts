@@ -50,7 +50,7 @@ export function forget(pid: number): void {
  * Polls `check` until it returns true, up to `timeoutMs` (default 60 s, generous for a loaded
  * machine: this bounds a wait, it asserts no speed). Throws with `what` and the daemon log tail.
  */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, options: { timeoutMs?: number; logOf?: string } = {}): Promise<void> {
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, options: { timeoutMs?: number; logOf?: string | readonly string[] } = {}): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     try {
@@ -60,12 +60,15 @@ export async function eventually(what: string, check: () => Promise<boolean> | b
     }
     if (Date.now() > deadline) {
       let tail = '';
-      if (options.logOf) {
+      const repos = options.logOf === undefined ? [] : typeof options.logOf === 'string' ? [options.logOf] : options.logOf;
+      for (const repo of repos) {
+        let text: string;
         try {
-          tail = readFileSync(join(options.logOf, '.git/annex/arbor/daemon.log'), 'utf8').split('\n').slice(-15).join('\n');
+          text = readFileSync(join(repo, '.git/annex/arbor/daemon.log'), 'utf8').split('\n').slice(-15).join('\n');
         } catch {
-          tail = '(no log)';
+          text = '(no log)';
         }
+        tail += `\n[${repo}]\n${text}`;
       }
       throw new Error(`timed out waiting for: ${what}${tail ? `\n--- daemon log ---\n${tail}` : ''}`);
     }
