@@ -3,7 +3,7 @@ import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
@@ -84,4 +84,42 @@ test('four assistants: A\'s new file reaches D through B and C; A sends it exact
   // Every repository ends with the content, and the location logs say so.
   const whereis = JSON.parse(await arbor(dirs.D, 'whereis', '--json', 'big.bin'));
   assert.equal(whereis.whereis.length, 4, JSON.stringify(whereis));
+});
+
+test('an unreachable repository is routed around and reported once; when it returns, its content follows', { timeout: 120_000 }, async () => {
+  const a = await makeRepo({ name: 'A' });
+  const parent = join(a, '..');
+  await arbor(a, 'init', 'A');
+  writeFiles(a, { 'seed.txt': 'seed\n' });
+  await arbor(a, 'sync');
+  for (const name of ['B', 'C']) {
+    await git(parent, 'clone', '-q', a, name);
+    await arbor(join(parent, name), 'init', name);
+    await git(join(parent, name), 'remote', 'remove', 'origin');
+  }
+  await git(a, 'remote', 'add', 'b', '../B');
+  await git(a, 'config', 'remote.b.annex-cost', '10');
+  await git(a, 'remote', 'add', 'c', '../C');
+  await git(a, 'config', 'remote.c.annex-cost', '1000');
+  await arbor(a, 'sync'); // A learns B's and C's UUIDs and descriptions
+  renameSync(join(parent, 'B'), join(parent, 'B-away'));
+  await configureFastAssistant(a);
+  await startAssistant(a);
+  try {
+    const one = randomBytes(300_000);
+    writeFileSync(join(a, 'one.bin'), one);
+    await eventually('one.bin reached C over the dear link', async () => (await remotesOf(a)).c?.sent === 1, { logOf: a });
+    const two = randomBytes(300_000);
+    writeFileSync(join(a, 'two.bin'), two);
+    await eventually('two.bin reached C too', async () => (await remotesOf(a)).c?.sent === 2, { logOf: a });
+    assert.equal((await remotesOf(a)).b?.sent, undefined);
+    const warnings = logged(a).filter((m) => m.startsWith('no available link reaches'));
+    assert.deepEqual(warnings, ['no available link reaches B: their content waits until one is back'], 'B is reported once, not at every batch');
+
+    renameSync(join(parent, 'B-away'), join(parent, 'B'));
+    await eventually('B gets both files once it is back', async () => (await remotesOf(a)).b?.sent === 2, { logOf: a });
+    assert.equal((await remotesOf(a)).c?.sent, 2, 'nothing more went over the dear link');
+  } finally {
+    await stopAssistant(a);
+  }
 });

@@ -25,14 +25,19 @@ function pushStamp(ctx: AssistantContext): string {
     .join('|');
 }
 
+/** Whether each remote's last push reached it, for the remotes pushed to so far. */
+function reachability(ctx: AssistantContext): Map<string, boolean | undefined> {
+  const reachable = new Map<string, boolean | undefined>();
+  for (const [name, r] of Object.entries(ctx.status.snapshot.remotes)) reachable.set(name, reachedLastTime(r));
+  return reachable;
+}
+
 /**
  * Publishes, commits the git-annex branch and tells the pusher when the links changed.
  * Availability comes from the last push per remote; remotes not pushed to yet keep what
  * ownLinks decides (a local path that exists, else what was published last).
  */
-async function publish(ctx: AssistantContext, quiet: boolean): Promise<boolean> {
-  const reachable = new Map<string, boolean | undefined>();
-  for (const [name, r] of Object.entries(ctx.status.snapshot.remotes)) reachable.set(name, reachedLastTime(r));
+async function publish(ctx: AssistantContext, reachable: ReadonlyMap<string, boolean | undefined>, quiet: boolean): Promise<boolean> {
   try {
     const wrote = await serialised(async () => {
       const changed = await publishNetworkEdges(ctx.annex, { reachable });
@@ -56,13 +61,16 @@ async function publish(ctx: AssistantContext, quiet: boolean): Promise<boolean> 
  * found and the map spreads with the git-annex branch. No loop: publishNetworkEdges writes only
  * when a link changed, so the push of a publication leads to one more publish that writes nothing.
  * A failed publication (a peer's push moved the git-annex branch under it) is tried again after
- * 1 s, 2 s, 4 s … (at most a minute), warning once per run of failures.
+ * 1 s, 2 s, 4 s … (at most a minute), warning once per run of failures. A remote that is
+ * reachable again after failing asks the transferrer to look at the whole tree: the plans that
+ * routed around it can now use it.
  */
 export const publisher: Worker = {
   name: 'publisher',
   run: async (ctx, signal) => {
     let seen = pushStamp(ctx);
-    let failures = (await publish(ctx, false)) ? 0 : 1;
+    let before = reachability(ctx);
+    let failures = (await publish(ctx, before, false)) ? 0 : 1;
     let retryAt = ctx.clock.now() + POLL_MS;
     while (!signal.aborted) {
       try {
@@ -74,7 +82,14 @@ export const publisher: Worker = {
       const retry = failures > 0 && ctx.clock.now() >= retryAt;
       if (stamp === seen && !retry) continue;
       seen = stamp;
-      if (await publish(ctx, failures > 0)) {
+      const now = reachability(ctx);
+      const back = [...now].filter(([name, ok]) => ok === true && before.get(name) === false).map(([name]) => name);
+      before = now;
+      if (back.length && ctx.settings.content) {
+        ctx.log.info({ worker: 'publisher' }, `${back.join(', ')} reachable again: content follows`);
+        ctx.transfers.push('');
+      }
+      if (await publish(ctx, now, failures > 0)) {
         failures = 0;
       } else {
         failures++;

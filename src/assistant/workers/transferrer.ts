@@ -189,10 +189,18 @@ export const transferrer: Worker = {
       return [...byPath.values()];
     };
     const reported = new Set<string>();
+    // A remote that stays unreachable gives the same warning at every batch: each is logged when
+    // it was not given by the last batch that connected to the remotes, so once per outage.
+    let saidBefore = new Set<string>();
+    let said = new Set<string>();
+    const warn = (message: string): void => {
+      said.add(message);
+      if (!saidBefore.has(message)) ctx.log.warn({ worker: 'transferrer' }, message);
+    };
 
     /** One batch: plan every file, fetch what only fetching brings, then send to this repository's children. */
     const runBatch = async (work: Work): Promise<void> => {
-      const session = await openSession(ctx.annex, (e) => ctx.log.warn({ worker: 'transferrer' }, e.message));
+      const session = await openSession(ctx.annex, (e) => warn(e.message));
       moved = 0;
       try {
         const files = await filesFor(work);
@@ -206,6 +214,7 @@ export const transferrer: Worker = {
           reachable.set(remote.name, uuid !== undefined);
           if (uuid) remotes.push({ name: remote.name, uuid });
         }
+        [saidBefore, said] = [said, new Set()];
         const graph = await buildNetworkMap(ctx.annex, { reachable });
         const preferred = await loadPreferredContent(ctx.annex.branch);
         const plans: PlanTargets[] = [];
