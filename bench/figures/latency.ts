@@ -51,17 +51,24 @@ export const latencyFigure: Figure = {
       repos.set(t, { dir, bare });
     }
     const samples = { arbor: [] as number[][], annex: [] as number[][] };
+    const failures: string[] = [];
     for (let r = 0; r < ctx.scale.latencyRounds; r++) {
       const order = r % 2 === 0 ? tools : [...tools].reverse();
       for (const t of order) {
         const repo = repos.get(t);
         if (!repo) continue;
         ctx.log(`figure 1: round ${r + 1}, ${t} assistant`);
-        const h = await startIdle(ctx.daemons, t, repo.dir);
         try {
-          samples[t].push(await round(ctx, h, repo.bare, `r${r}`));
-        } finally {
-          await ctx.daemons.stop(h);
+          const h = await startIdle(ctx.daemons, t, repo.dir);
+          try {
+            samples[t].push(await round(ctx, h, repo.bare, `r${r}`));
+          } finally {
+            await ctx.daemons.stop(h);
+          }
+        } catch (err) {
+          // Keep the other rounds: this one counts as missing (NaN breaks no pair but its own).
+          samples[t].push(Array.from({ length: ctx.scale.latencyWrites }, () => Number.NaN));
+          failures.push(`${t} round ${r + 1}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
     }
@@ -70,8 +77,8 @@ export const latencyFigure: Figure = {
       return ok.length ? quantile(ok, q) : Number.NaN;
     };
     const lost = (xs: number[][]): number => xs.flat().filter((x) => !Number.isFinite(x)).length;
-    const notes = [...who.notes];
-    for (const t of tools) if (lost(samples[t])) notes.push(`${t}: ${lost(samples[t])} write(s) not pushed within ${WRITE_TIMEOUT_MS / 1000} s`);
+    const notes = [...who.notes, ...failures];
+    for (const t of tools) if (lost(samples[t])) notes.push(`${t}: ${lost(samples[t])} write(s) without a measurement (not pushed within ${WRITE_TIMEOUT_MS / 1000} s, or a failed round)`);
     const per = (t: 'arbor' | 'annex', q: number): number[] | undefined => (who[t] ? samples[t].map((xs) => pct(xs, q)) : undefined);
     const both = (input: { arbor: number[] | undefined; annex: number[] | undefined }): { arbor?: number[]; annex?: number[] } => ({
       ...(input.arbor ? { arbor: input.arbor } : {}),

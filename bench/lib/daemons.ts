@@ -18,8 +18,9 @@ export interface DaemonHandle {
   readonly t0: number;
   /** Date.now() at the same moment (status files use wall-clock times). */
   readonly wall0: number;
-  /** git-annex: size of daemon.log before this start, so only this run's lines are read. */
+  /** git-annex: size and inode of daemon.log before this start, so only this run's lines are read. */
   readonly logOffset: number;
+  readonly logIno: number;
 }
 
 /** The fields of arbor's daemon.status.json the benchmark reads (`git arbor status --json` shows the same). */
@@ -65,7 +66,7 @@ export class Daemons {
     const r = await arbor(dir, ['assistant', '--json'], { env: this.#env, timeoutMs: 60_000 });
     const pid = (await pidFile(join(dir, '.git', 'annex', 'arbor', 'daemon.pid'))) ?? Number((/"pid":\s*(\d+)/.exec(r.stdout) ?? [])[1]);
     if (r.code !== 0 || !pid) throw new Error(`git arbor assistant did not start: ${(r.stderr || r.stdout).trim().slice(-400)}`);
-    const h: DaemonHandle = { tool: 'arbor', dir, pid, t0, wall0, logOffset: 0 };
+    const h: DaemonHandle = { tool: 'arbor', dir, pid, t0, wall0, logOffset: 0, logIno: 0 };
     this.#running.set(h, new Map([[pid, cmdline(pid) ?? '']]));
     return h;
   }
@@ -73,7 +74,9 @@ export class Daemons {
   /** `git annex assistant` (it daemonizes itself); returns once its pid file names a live process. */
   async startAnnex(dir: string): Promise<DaemonHandle> {
     const log = join(dir, '.git', 'annex', 'daemon.log');
-    const logOffset = (await stat(log).catch(() => undefined))?.size ?? 0;
+    const before = await stat(log).catch(() => undefined);
+    const logOffset = before?.size ?? 0;
+    const logIno = before?.ino ?? 0;
     const t0 = performance.now();
     const wall0 = Date.now();
     const r = await annex(dir, ['assistant'], { env: this.#env, timeoutMs: 60_000 });
@@ -82,7 +85,7 @@ export class Daemons {
     while (performance.now() < deadline) {
       const pid = await pidFile(join(dir, '.git', 'annex', 'daemon.pid'));
       if (pid && (await alive(pid))) {
-        const h: DaemonHandle = { tool: 'annex', dir, pid, t0, wall0, logOffset };
+        const h: DaemonHandle = { tool: 'annex', dir, pid, t0, wall0, logOffset, logIno };
         this.#running.set(h, new Map([[pid, cmdline(pid) ?? '']]));
         return h;
       }
@@ -163,10 +166,18 @@ export async function arborIdle(h: DaemonHandle): Promise<boolean> {
   return s !== undefined && s.pid === h.pid && !s.scanning && s.pendingChanges === 0;
 }
 
-/** True once this git-annex daemon has logged the end of its startup scan ("(started...)", after "(scanning...)"). */
+/**
+ * True once this git-annex daemon has logged the end of its startup scan ("(started...)", after
+ * "(scanning...)"). git-annex rotates daemon.log when it starts (daemon.log.1 …), so a new inode
+ * or a shorter file means the whole file is this run's.
+ */
 export async function annexScanned(h: DaemonHandle): Promise<boolean> {
-  const text = await readFile(join(h.dir, '.git', 'annex', 'daemon.log'), 'utf8').catch(() => '');
-  return text.slice(h.logOffset).includes('started...');
+  const log = join(h.dir, '.git', 'annex', 'daemon.log');
+  const st = await stat(log).catch(() => undefined);
+  if (!st) return false;
+  const fresh = st.ino !== h.logIno || st.size < h.logOffset;
+  const text = await readFile(log, 'utf8').catch(() => '');
+  return text.slice(fresh ? 0 : h.logOffset).includes('started...');
 }
 
 /** Polls `cond` every `everyMs` until true; returns performance.now() when it first held, or undefined on timeout. */
