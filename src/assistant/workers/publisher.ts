@@ -1,6 +1,6 @@
 // The publisher: keeps this repository's links in the network map (arbor/network.log) current, so that peers plan transfers with them.
 
-import { publishNetworkEdges } from '../../content/network-map.js';
+import { ownLinks, publishNetworkEdges } from '../../content/network-map.js';
 import { serialised } from '../../sync/steps.js';
 import { describeError } from '../../util/errors.js';
 import type { AssistantContext } from '../context.js';
@@ -33,7 +33,7 @@ function reachability(ctx: AssistantContext): Map<string, boolean | undefined> {
 }
 
 /**
- * Publishes, commits the git-annex branch and tells the pusher when the links changed.
+ * Publishes, commits the git-annex branch and, when the links changed and one is available, tells the pusher.
  * Availability comes from the last push per remote; remotes not pushed to yet keep what
  * ownLinks decides (a local path that exists, else what was published last).
  */
@@ -46,7 +46,9 @@ async function publish(ctx: AssistantContext, reachable: ReadonlyMap<string, boo
     });
     if (wrote) {
       ctx.log.info({ worker: 'publisher' }, 'published this repository\'s links in the network map');
-      ctx.commits.notify(); // the pusher spreads them with the git-annex branch
+      // The pusher spreads them with the git-annex branch, when some remote can be reached; else
+      // they wait for the next push that reaches one (a push round now would only fail again).
+      if ((await ownLinks(ctx.annex, { reachable }).catch(() => [])).some((l) => l.available)) ctx.commits.notify();
     }
     return true;
   } catch (err) {

@@ -98,6 +98,11 @@ function reportUnreachable(ctx: AssistantContext, plans: readonly PlanTargets[],
  * configured rate limits and honours `git arbor transfers pause`; progress and per-remote
  * sent/received counts show in status. Afterwards the git-annex branch is committed and the
  * pusher told.
+ *
+ * Cost per file looked at: its location log (one cat-file read), preferred content for each
+ * repository of the map, and two branchings over the map (tiny next to moving any content). A
+ * whole-tree look (startup, a remote back, a drive plugged in) does that for every annexed file;
+ * location changes cost one diff-tree plus the annexed-file listing when the index moved.
  */
 export const transferrer: Worker = {
   name: 'transferrer',
@@ -266,8 +271,11 @@ export const transferrer: Worker = {
       while (!stop.signal.aborted) {
         if (!work) {
           pathsWait ??= ctx.transfers.takeAll(stop.signal);
+          // Without content transfers (arbor.assistant.content=false) only explicit requests count.
           const tick = new AbortController();
-          const items = await Promise.race([pathsWait, ctx.clock.sleep(BRANCH_POLL_MS, tick.signal).then(() => undefined)]).catch(() => undefined);
+          const waits: Array<Promise<string[] | undefined>> = [pathsWait];
+          if (content) waits.push(ctx.clock.sleep(BRANCH_POLL_MS, tick.signal).then(() => undefined));
+          const items = await Promise.race(waits).catch(() => undefined);
           tick.abort();
           if (stop.signal.aborted) break;
           if (items) {
