@@ -141,7 +141,7 @@ test('the hook runs after a sync that changed something, with the changed files 
   await startAssistant(a);
   try {
     writeFileSync(join(a, 'note.txt'), 'n\n');
-    await eventually('the hook saw note.txt', () => existsSync(out) && readFileSync(out, 'utf8').includes('note.txt'), { logOf: a });
+    await eventually('the hook saw note.txt and finished', () => existsSync(out) && /note\.txt[\s\S]*new=/.test(readFileSync(out, 'utf8')), { logOf: a });
     assert.match(readFileSync(out, 'utf8'), /^A\tnote\.txt$/m);
     assert.match(readFileSync(out, 'utf8'), /^new=[0-9a-f]{40}$/m);
   } finally {

@@ -66,7 +66,7 @@ test('a running assistant reports the progress of a rate-limited upload in statu
   await git(a, 'remote', 'add', 'r', bare);
   await arbor(a, 'sync');
   await configureFastAssistant(a);
-  await git(a, 'config', 'arbor.transfers.ratelimit', '1MiB/s'); // about four seconds for the file below
+  await git(a, 'config', 'arbor.transfers.ratelimit', '512KiB/s'); // about eight seconds for the file below
   await git(a, 'config', 'arbor.transfers.slots', '1');
   await startAssistant(a);
   try {
@@ -82,8 +82,10 @@ test('a running assistant reports the progress of a rate-limited upload in statu
     assert.ok(seen);
     assert.match(seen.key, /^SHA256E-s4194304--[0-9a-f]{64}\.bin$/);
     assert.deepEqual({ ...seen, key: '', done: 0 }, { file: 'slow.bin', key: '', remote: 'r', direction: 'upload', done: 0, total: size });
-    const listed = JSON.parse(await arbor(a, 'transfers', 'list', '--json')) as { running: Listed[] };
-    assert.ok(listed.running.some((t) => t.file === 'slow.bin'), 'transfers list shows it too');
+    await eventually('transfers list shows it too', async () => {
+      const listed = JSON.parse(await arbor(a, 'transfers', 'list', '--json')) as { running: Listed[] };
+      return listed.running.some((t) => t.file === 'slow.bin');
+    }, { logOf: a });
     await eventually('slow.bin reaches the remote', async () => JSON.parse(await arbor(a, 'whereis', '--json', 'slow.bin')).whereis.length === 2, { logOf: a });
   } finally {
     await stopAssistant(a);
