@@ -334,7 +334,6 @@ test('a different drive mounted at the same path is not synced with', e2e, async
 
 test('while a different drive sits at the path, later commits are not pushed to it either', {
   ...e2e,
-  todo: e2e.skip ? false : 'the pusher and the retrier push to whatever repository is at a local remote\'s path; LocalGitRemote and the push step must check annex.uuid against remote.<name>.annex-uuid (git-annex: annex-checkuuid)',
 }, async () => {
   const { repo, drive } = await laptopWithUnpluggedDrive();
   const stranger = ext4Drive({ mountPoint: drive.mountPoint, label: 'BACKUP' });
