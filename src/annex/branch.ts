@@ -169,9 +169,8 @@ export class AnnexBranch {
   async readNoUpdate(branchPath: string): Promise<string | undefined> {
     const journalled = await this.#journal.read(branchPath);
     if (journalled !== undefined) return journalled;
-    const head = await this.head();
-    if (!head) return undefined;
-    const blob = await this.#git.catFile().get(`${head}:${branchPath}`);
+    // cat-file resolves the ref on every request (no rev-parse spawn per read).
+    const blob = await this.#git.catFile().get(`${ANNEX_BRANCH_REF}:${branchPath}`);
     return blob?.content.toString('utf8');
   }
 
@@ -202,6 +201,17 @@ export class AnnexBranch {
   async #commitJournal(message: string): Promise<string | undefined> {
     const entries = await this.#journal.list();
     if (entries.length === 0) return this.head();
+    await this.#commitFiles(entries.map((e) => ({ branchPath: e.branchPath, file: e.file })), message);
+    await this.#journal.remove(entries);
+    return this.head();
+  }
+
+  /**
+   * Commits files (branch path → file holding its full new content) on top of the branch through
+   * the annex index, with compare-and-swap; a branch moved by someone else meanwhile is
+   * union-merged in. Callers hold the lock.
+   */
+  async #commitFiles(entries: ReadonlyArray<{ branchPath: string; file: string }>, message: string): Promise<void> {
     let parent = await this.ensureExists();
     await this.#syncIndex(parent);
     const out = await this.#git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
@@ -216,22 +226,62 @@ export class AnnexBranch {
     for (let attempt = 0; ; attempt++) {
       const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
       const parentTree = await this.#git.revParse(`${parent}^{tree}`);
-      if (tree === parentTree) break;
+      if (tree === parentTree) return;
       const commit = await this.#git.commitTree({ tree, parents: [parent], message });
       try {
         await this.#git.updateRef(ANNEX_BRANCH_REF, commit, parent);
         await this.#writeIndexStatus(commit);
-        break;
+        return;
       } catch (err) {
         // Someone else committed to the branch since we read it: merge theirs into our index.
+        // (Unmoved: the ref was locked by a push at that instant; wait a moment and retry.)
         const moved = await this.head();
-        if (attempt >= 5 || !moved || moved === parent) throw err;
+        if (attempt >= 8 || !moved) throw err;
+        if (moved === parent) {
+          await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+          continue;
+        }
         await this.#unionIntoIndex(moved);
         parent = moved;
       }
     }
-    await this.#journal.remove(entries);
-    return this.head();
+  }
+
+  /**
+   * Changes many branch files at once and commits them in one commit, without a journal file per
+   * change (for bulk work such as adding 10,000 files: one fsync'd journal file each would dominate).
+   * The commit is atomic; a crash before it loses only these location updates, which fsck repairs.
+   * Journalled versions of the same files are incorporated and removed.
+   */
+  async changeMany(changes: ReadonlyArray<{ branchPath: string; fn: (current: string | undefined) => string | undefined }>, message = 'update'): Promise<number> {
+    if (changes.length === 0) return 0;
+    await this.#ensureUpdated();
+    return this.locked(async () => {
+      const next = new Map<string, string>();
+      for (const c of changes) {
+        const current = next.get(c.branchPath) ?? (await this.readNoUpdate(c.branchPath));
+        const value = c.fn(current);
+        if (value !== undefined && value !== current) next.set(c.branchPath, value);
+      }
+      if (next.size === 0) return 0;
+      const tmp = join(this.#annexDir, 'othertmp', `batch-${process.pid}-${Date.now()}`);
+      await mkdir(tmp, { recursive: true });
+      try {
+        const entries: Array<{ branchPath: string; file: string }> = [];
+        let i = 0;
+        for (const [branchPath, content] of next) {
+          const file = join(tmp, String(i++));
+          await writeFile(file, content);
+          entries.push({ branchPath, file });
+        }
+        await this.#commitFiles(entries, message);
+        const journalled = new Set(next.keys());
+        await this.#journal.remove((await this.#journal.list()).filter((e) => journalled.has(e.branchPath)));
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+      return next.size;
+    });
   }
 
   /** Every file path in the branch (committed) plus journalled ones. */

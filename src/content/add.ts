@@ -8,7 +8,7 @@ import { formatKey } from '../annex/key.js';
 import { lockedLinkTarget } from '../annex/locations.js';
 import { keyFromLinkTarget } from '../annex/pointer.js';
 import { shouldAnnex } from '../annex/annexable.js';
-import { logKeyPresence } from '../annex/logs/location.js';
+import { logKeysPresence } from '../annex/logs/location.js';
 import { listAnnexedFiles } from './annexed-files.js';
 import { stagePaths } from './stage.js';
 import { ArborError } from '../util/errors.js';
@@ -73,6 +73,7 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   const alreadyUnlocked = new Set((await listAnnexedFiles(annex, options.paths ?? [], { requireMatch: false })).filter((f) => !f.locked).map((f) => f.path));
   const toGit: string[] = [];
   const toUnlocked: string[] = [];
+  const presence: Parameters<typeof logKeysPresence>[1][number][] = [];
   const locked: string[] = [];
   const results: AddedFile[] = [];
   try {
@@ -102,16 +103,23 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
       } else {
         const key = await annex.store.ingest(abs, { backend, fileName: path, mode: 'link' });
         await replaceLink(abs, lockedLinkTarget(path, key));
-        await logKeyPresence(annex.branch, { key, uuid: annex.uuid, status: '1', now: annex.now() });
+        presence.push({ key, uuid: annex.uuid, status: '1', now: annex.now() });
         locked.push(path);
         const r: AddedFile = { path, kind: 'locked', key: formatKey(key) };
         results.push(r);
         options.onFile?.(r);
       }
     }
+  } catch (err) {
+    // Files already turned into links stay safe: record and stage them before reporting the error.
+    await logKeysPresence(annex.branch, presence);
+    await stagePaths(annex, locked);
+    throw err;
   } finally {
     await rules.close();
   }
+  // One branch commit for all location changes (not one fsync'd journal file per added file).
+  await logKeysPresence(annex.branch, presence);
   await stagePaths(annex, locked);
   await gitAdd(annex, toGit, { filter: false });
   for (const path of toGit) {

@@ -25,3 +25,19 @@ export async function logKeyPresence(
     return next === undefined ? undefined : formatPresenceLog(next);
   });
 }
+
+/** Records many presence changes in one branch commit (bulk adds); returns how many logs changed. */
+export async function logKeysPresence(
+  branch: AnnexBranch,
+  changes: ReadonlyArray<{ key: Key; uuid: string; status: PresenceStatus; now: VectorClock }>,
+): Promise<number> {
+  return branch.changeMany(
+    changes.map((change) => ({
+      branchPath: locationLogPath(change.key),
+      fn: (current: string | undefined) => {
+        const next = changePresence(parsePresenceLog(current ?? ''), { info: change.uuid, status: change.status, now: change.now });
+        return next === undefined ? undefined : formatPresenceLog(next);
+      },
+    })),
+  );
+}
