@@ -84,6 +84,8 @@ export interface MachineInfo {
   readonly git?: string;
   readonly gitAnnex?: string;
   readonly arbor?: string;
+  /** The checkout measured: commit, plus "+changes" when src/ differs from it. */
+  readonly arborCommit?: string;
   readonly filesystem?: string;
   readonly loadAverageAtStart: readonly number[];
 }
@@ -95,6 +97,8 @@ export function machineInfo(tools: Record<ToolName, ToolStatus>, tmp: string): M
   const fs =
     (spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', tmp], { encoding: 'utf8' }).stdout ?? '').trim() ||
     (spawnSync('stat', ['-f', '-c', '%T', tmp], { encoding: 'utf8' }).stdout ?? '').trim();
+  const head = (spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ARBOR_ROOT, encoding: 'utf8' }).stdout ?? '').trim();
+  const dirty = (spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ARBOR_ROOT, encoding: 'utf8' }).stdout ?? '').trim() !== '';
   return {
     cpus: Number(nproc) || cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -104,6 +108,7 @@ export function machineInfo(tools: Record<ToolName, ToolStatus>, tmp: string): M
     ...(tools.git.version ? { git: tools.git.version } : {}),
     ...(tools['git-annex'].version ? { gitAnnex: tools['git-annex'].version } : {}),
     ...(tools.arbor.version ? { arbor: tools.arbor.version } : {}),
+    ...(head ? { arborCommit: `${head}${dirty ? '+changes' : ''}` } : {}),
     ...(fs ? { filesystem: fs } : {}),
     loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
   };

@@ -66,7 +66,7 @@ export function machineLines(m: MachineInfo, mode: Mode, seconds: number): strin
   return [
     `- mode: ${mode}, total ${Math.round(seconds)} s`,
     `- CPU: ${m.cpus} × ${m.cpuModel} (nproc ${m.cpus}); memory ${m.memoryGiB} GiB; kernel ${m.kernel}; /tmp on ${m.filesystem ?? '?'}`,
-    `- node ${m.node}; ${m.git ?? 'git ?'}; git-annex ${m.gitAnnex ?? 'missing'}; arbor ${m.arbor ?? 'not built'}`,
+    `- node ${m.node}; ${m.git ?? 'git ?'}; git-annex ${m.gitAnnex ?? 'missing'}; arbor ${m.arbor ?? 'not built'}${m.arborCommit ? ` (${m.arborCommit})` : ''}`,
     `- load average at start: ${m.loadAverageAtStart.join(', ')}`,
   ].join('\n');
 }
