@@ -118,7 +118,7 @@ function smallTree(): string {
 
 test('over the watch limit (lowered in a user namespace) chokidar reports degraded health instead of failing silently', async (t) => {
   const why = await userNamespaceUnavailable();
-  if (why) return t.skip(why);
+  if (why) return t.skip(`needs a user namespace (unshare -r): ${why}`);
   const { health } = await watchUnderLimit({ backend: 'chokidar', root: smallTree(), limit: 60 });
   assert.equal(health.degraded, true);
   assert.ok(health.errors > 0);
@@ -127,7 +127,7 @@ test('over the watch limit (lowered in a user namespace) chokidar reports degrad
 
 test('under the same limit parcel fits (one watch per directory) and sees changes; below the directory count it degrades', async (t) => {
   const why = await userNamespaceUnavailable();
-  if (why) return t.skip(why);
+  if (why) return t.skip(`needs a user namespace (unshare -r): ${why}`);
   const fits = await watchUnderLimit({ backend: 'parcel', root: smallTree(), limit: 60, probe: 'd39/probe' });
   assert.equal(fits.health.degraded, false);
   assert.equal(fits.sawProbe, true);
