@@ -87,7 +87,7 @@ export const largeTreeFigure: Figure = {
   title: 'Large tree: assistant start → startup scan done, idle; idle memory',
   needs: ['git'],
   describeScale: (mode, s) =>
-    `${sized(mode, (x) => x.treeFiles, 'files')} committed (10×100 dirs of 100 small text files at full size), no remote, first start of each assistant; arbor watcher=parcel, auto${s.treeChokidar ? ', chokidar' : ''}`,
+    `${sized(mode, (x) => x.treeFiles, 'files')} committed (10×100 dirs of 100 small text files at full size), no remote; git-annex started once, arbor with watcher=parcel (its first start), then restarted with auto${s.treeChokidar ? ', chokidar' : ''}`,
   run: async (ctx) => {
     const who = contenders(ctx, { assistant: true });
     const notes = [...who.notes];
