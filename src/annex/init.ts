@@ -1,6 +1,6 @@
 // `init`: make a git repository an annex (v10) repository, as `git annex init` does, idempotently.
 
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { openGit } from '../git/git.js';
@@ -74,7 +74,6 @@ async function setUpFilter(annex: Annex, command: string): Promise<void> {
   const attrs = await readOptional(infoAttributes);
   const tracked = await readOptional(join(git.repo.workTree ?? '', '.gitattributes'));
   if (!/filter=annex/.test(attrs) && !/filter=annex/.test(tracked)) {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(join(git.repo.gitDir, 'info'), { recursive: true });
     await appendFile(infoAttributes, `${attrs && !attrs.endsWith('\n') ? '\n' : ''}\n* filter=annex\n`);
   }

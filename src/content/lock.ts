@@ -1,6 +1,6 @@
 // lock / unlock: switch annexed files between symlinks into the store and editable pointer-tracked files.
 
-import { chmod, copyFile, lstat, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Annex } from '../annex/annex.js';
@@ -68,8 +68,8 @@ export async function lockFiles(annex: Annex, files: readonly AnnexedFile[]): Pr
     if (f.locked) continue;
     const path = join(workTree, f.path);
     const st = await lstat(path).catch(() => undefined);
-    const isPointerOnly = st?.isFile() && st.size < 32 * 1024 && (await import('node:fs/promises')).readFile(path).then((b) => b.toString('utf8') === formatPointer(f.key));
-    if (st?.isFile() && !(await isPointerOnly)) {
+    const isPointerOnly = st?.isFile() === true && st.size < 32 * 1024 && (await readFile(path, 'utf8')) === formatPointer(f.key);
+    if (st?.isFile() && !isPointerOnly) {
       if (!(await verifyKeyContent(f.key, path))) throw new ModifiedFileError(f.path);
       if (!(await annex.store.has(f.key))) {
         await annex.store.ingest(path, { backend: f.key.backend, fileName: f.path, mode: 'copy' });

@@ -1,6 +1,6 @@
 // Keeping unlocked files in the work tree in step with the object store (populate after get, pointer after drop).
 
-import { chmod, copyFile, lstat, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, lstat, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Annex } from '../annex/annex.js';
@@ -65,7 +65,6 @@ export async function depopulateUnlocked(annex: Annex, file: AnnexedFile): Promi
   if (file.key.size !== undefined && s.size !== file.key.size) return false;
   if (!(await verifyKeyContent(file.key, path))) return false;
   const tmp = join(dirname(path), `.arbor-${randomBytes(6).toString('hex')}.tmp`);
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(tmp, formatPointer(file.key), { mode: file.mode === '100755' ? 0o755 : 0o644 });
   await rename(tmp, path);
   return true;

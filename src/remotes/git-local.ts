@@ -1,9 +1,8 @@
 // Git remotes on a local path (bare or not): content goes straight into their object store.
 
-import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rm } from 'node:fs/promises';
 import { openAnnex, type Annex } from '../annex/annex.js';
 import { initAnnex } from '../annex/init.js';
 import type { Key } from '../annex/key.js';
@@ -11,6 +10,7 @@ import { formatKey } from '../annex/key.js';
 import { logKeyPresence } from '../annex/logs/location.js';
 import { copyVerified } from '../annex/verified-copy.js';
 import { findRepository } from '../git/repo.js';
+import { openGit } from '../git/git.js';
 import { ArborError, errnoCode } from '../util/errors.js';
 import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, Throttle } from './remote.js';
 import { RemoteUnavailableError, VerificationError } from './remote.js';
@@ -33,8 +33,6 @@ export function localPathOf(url: string, base: string): string | undefined {
  * without opening it; undefined when there is none or the path is not a repository.
  */
 export async function uuidAtPath(path: string): Promise<string | undefined> {
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   for (const config of [join(path, '.git', 'config'), join(path, 'config')]) {
     const text = await readFile(config, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
@@ -110,7 +108,6 @@ class LocalGitRemote implements Remote {
     } catch (err) {
       if (!(err instanceof ArborError) || err.code !== 'ENOTANNEX') throw err;
     }
-    const { openGit } = await import('../git/git.js');
     const git = await openGit(repo.workTree ?? repo.gitDir);
     const hasBranch = (await git.revParse('refs/heads/git-annex')) !== undefined;
     await git.close();
@@ -142,7 +139,6 @@ class LocalGitRemote implements Remote {
   async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
     const annex = await this.annex();
     if (await annex.store.has(key)) return;
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(annex.store.tmpDir, { recursive: true });
     const tmp = annex.store.tmpPathFor(key);
     const ok = await copyVerified({ key, source, dest: tmp, ...(progress ? { progress } : {}), ...(throttle ? { throttle } : {}) });
