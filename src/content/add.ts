@@ -9,7 +9,7 @@ import { lockedLinkTarget } from '../annex/locations.js';
 import { keyFromLinkTarget } from '../annex/pointer.js';
 import { shouldAnnex } from '../annex/annexable.js';
 import { logKeysPresence } from '../annex/logs/location.js';
-import { listAnnexedFiles } from './annexed-files.js';
+import { annexedFilesAt } from './annexed-files.js';
 import { stagePaths } from './stage.js';
 import { ArborError } from '../util/errors.js';
 
@@ -28,11 +28,25 @@ export interface AddedFile {
  */
 export const NO_FILTER = ['-c', 'filter.annex.process=', '-c', 'filter.annex.clean=', '-c', 'filter.annex.smudge='];
 
-/** Untracked (not ignored) and modified files under the pathspecs, top-relative. */
-async function candidates(annex: Annex, paths: readonly string[]): Promise<string[]> {
+/** Untracked (not ignored) and modified files under the pathspecs, top-relative, sorted; `tracked` are the modified ones. */
+async function candidates(annex: Annex, paths: readonly string[]): Promise<{ all: string[]; tracked: string[] }> {
   const specs = paths.map((p) => `:(literal)${p}`);
-  const out = await annex.git.run([...NO_FILTER, 'ls-files', '-z', '--others', '--modified', '--exclude-standard', '--', ...specs]);
-  return [...new Set(out.split('\0').filter(Boolean))].sort();
+  const out = await annex.git.run([...NO_FILTER, 'ls-files', '-z', '-t', '--others', '--modified', '--exclude-standard', '--', ...specs]);
+  const all = new Set<string>();
+  const tracked = new Set<string>();
+  for (const rec of out.split('\0')) {
+    if (rec.length < 3) continue;
+    const path = rec.slice(2);
+    all.add(path);
+    if (rec[0] !== '?') tracked.add(path);
+  }
+  return { all: [...all].sort(), tracked: [...tracked] };
+}
+
+/** Which of the (tracked) `paths` are unlocked annexed files in the index. */
+async function unlockedAmong(annex: Annex, paths: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  return new Set((await annexedFilesAt(annex, paths)).filter((f) => !f.locked).map((f) => f.path));
 }
 
 /** Runs `git add` on many paths through a pathspec file (no argv length limit); returns git's stderr. */
@@ -65,12 +79,13 @@ export class AnnexAddError extends ArborError {
 export async function addFiles(annex: Annex, options: { paths?: readonly string[]; unlocked?: boolean; onFile?: (f: AddedFile) => void } = {}): Promise<AddedFile[]> {
   const workTree = annex.workTree;
   if (!workTree) throw new Error('add needs a work tree');
-  const files = await candidates(annex, options.paths ?? []);
+  const { all: files, tracked } = await candidates(annex, options.paths ?? []);
   const rules = await annex.largeFilesRules();
   const dotfiles = (await annex.git.configGet('annex.dotfiles'))?.toLowerCase() === 'true';
   const unlocked = options.unlocked ?? (await annex.addUnlocked());
   const backend = await annex.backend();
-  const alreadyUnlocked = new Set((await listAnnexedFiles(annex, options.paths ?? [], { requireMatch: false })).filter((f) => !f.locked).map((f) => f.path));
+  // Only modified tracked files can already be unlocked annexed files (not the whole tree: a rescan of 100k files changes few).
+  const alreadyUnlocked = await unlockedAmong(annex, tracked);
   const toGit: string[] = [];
   const toUnlocked: string[] = [];
   const presence: Parameters<typeof logKeysPresence>[1][number][] = [];
@@ -129,7 +144,7 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   }
   if (toUnlocked.length) {
     const stderr = await gitAdd(annex, toUnlocked, { filter: true });
-    const keys = new Map((await listAnnexedFiles(annex, toUnlocked, { requireMatch: false })).map((f) => [f.path, formatKey(f.key)]));
+    const keys = new Map((await annexedFilesAt(annex, toUnlocked)).map((f) => [f.path, formatKey(f.key)]));
     const failed = toUnlocked.filter((p) => !keys.has(p));
     if (failed.length) {
       // git stores a file raw when its filter fails: take those out again rather than put large files in git.

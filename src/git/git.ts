@@ -1,7 +1,7 @@
 // The Git interface: the git operations arbor uses, run in one repository through an injected Spawner.
 import { UsageError } from '../util/errors.js';
 import { nodeSpawner } from '../util/spawn.js';
-import type { Spawner, SpawnResult } from '../util/spawn.js';
+import type { Spawner, SpawnResult, StreamEnd } from '../util/spawn.js';
 import { startCatFile } from './cat-file.js';
 import type { CatFile } from './cat-file.js';
 import { GitCommandError } from './errors.js';
@@ -26,6 +26,12 @@ export interface Git {
   run(args: readonly string[], opts?: GitRunOptions): Promise<string>;
   /** Same, never throws because of the exit code; stdout stays bytes. */
   tryRun(args: readonly string[], opts?: GitRunOptions): Promise<SpawnResult>;
+  /**
+   * Runs git and yields its output records (NUL-terminated with `-z` commands, else lines) as
+   * they arrive, for listings too big to hold whole. Throws GitCommandError after the last
+   * record when git failed.
+   */
+  records(args: readonly string[], opts?: GitRunOptions & { readonly separator?: '\0' | '\n' }): AsyncGenerator<string>;
   /** The value of a config key (the last one when set several times), undefined when unset. A key set without `=` reads as ''. */
   configGet(key: string): Promise<string | undefined>;
   /** A config key read as a boolean the way git does (`yes`, `on`, `1`, a bare key are true); undefined when unset. */
@@ -124,6 +130,17 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
   return {
     repo,
     tryRun,
+    async *records(args, opts = {}) {
+      let end: StreamEnd | undefined;
+      yield* spawner.records('git', args, {
+        cwd,
+        env: gitEnv(opts.env),
+        ...(opts.input === undefined ? {} : { input: opts.input }),
+        separator: opts.separator ?? '\0',
+        onEnd: (e) => void (end = e),
+      });
+      if (end && end.code !== 0) throw new GitCommandError({ args, exitCode: end.code, stderr: end.stderr });
+    },
     run: async (args, opts) => (await runBytes(args, opts)).toString('utf8'),
 
     async configGet(key) {

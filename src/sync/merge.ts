@@ -12,7 +12,12 @@ export interface MergeOutcome {
   readonly status: 'up-to-date' | 'merged' | 'conflicts-resolved' | 'failed';
   readonly conflicts: readonly ResolvedConflict[];
   readonly error?: string;
+  /** The merge was refused because it would overwrite uncommitted work-tree changes (commit them, then merge again). */
+  readonly blockedByLocalChanges?: boolean;
 }
+
+/** git's refusals to merge over uncommitted changes (tracked and untracked files). */
+const LOCAL_CHANGES = /would be overwritten by merge/;
 
 /** Whether .git/MERGE_HEAD exists (a merge stopped before its commit). */
 export async function mergeInProgress(annex: Annex): Promise<boolean> {
@@ -52,7 +57,8 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
   if (!unmerged) {
     if (failure === undefined && !(await mergeInProgress(annex))) return { ref, status: 'merged', conflicts: [] };
     await git.tryRun(['merge', '--abort']);
-    return { ref, status: 'failed', conflicts: [], error: describeError(failure ?? new Error('the merge did not complete')) };
+    const error = describeError(failure ?? new Error('the merge did not complete'));
+    return { ref, status: 'failed', conflicts: [], error, ...(LOCAL_CHANGES.test(error) ? { blockedByLocalChanges: true } : {}) };
   }
   try {
     const conflicts = await resolveConflicts(annex);

@@ -33,6 +33,8 @@ export interface StepContext {
   readonly report: Reporter;
   /** Merges done so far (appended by mergeInto). */
   readonly merges: MergeOutcome[];
+  /** Called when a merge was refused because of uncommitted changes (the assistant commits them and the merge is retried later). */
+  readonly onLocalChanges?: () => void;
 }
 
 /** Merges touch the one work tree: never two at once, even when pushes run in parallel. */
@@ -53,6 +55,7 @@ export async function mergeInto(ctx: StepContext, ref: string): Promise<boolean>
     ctx.report({ level: 'warn', message: `merge conflict with ${ref} resolved automatically: ${outcome.conflicts.map((c) => c.results.join(', ')).join('; ')}` });
   }
   if (outcome.status === 'failed') {
+    if (outcome.blockedByLocalChanges) ctx.onLocalChanges?.();
     ctx.report({ level: 'warn', message: `could not merge ${ref}: ${outcome.error ?? ''}` });
     return false;
   }

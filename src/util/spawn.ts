@@ -23,6 +23,12 @@ export interface SpawnOptions {
   readonly input?: string | Uint8Array;
 }
 
+/** How a streamed run ended (its stdout went to the records). */
+export interface StreamEnd {
+  readonly code: number;
+  readonly stderr: string;
+}
+
 /** Runs programs to completion. Tests and the composition roots choose the implementation. */
 export interface Spawner {
   /**
@@ -31,6 +37,13 @@ export interface Spawner {
    * started (not found, cwd missing).
    */
   run(cmd: string, args: readonly string[], opts?: SpawnOptions): Promise<SpawnResult>;
+  /**
+   * Runs `cmd` and yields its stdout as UTF-8 records ending in `separator`, as they arrive (a
+   * listing of a huge tree is never held whole). After the last record, `onEnd` gets the exit
+   * code and stderr. Stopping the iteration early kills the program. Throws SpawnError when the
+   * program cannot be started.
+   */
+  records(cmd: string, args: readonly string[], opts: SpawnOptions & { readonly separator: '\0' | '\n'; readonly onEnd: (end: StreamEnd) => void }): AsyncGenerator<string>;
 }
 
 /** A program could not be started at all (ENOENT for the program or its cwd, EACCES, …). */
@@ -61,5 +74,41 @@ export const nodeSpawner: Spawner = {
       });
       child.stdin.end(opts.input ?? '');
     });
+  },
+  async *records(cmd, args, opts) {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+    const err: Buffer[] = [];
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdin.on('error', () => undefined);
+    const closed = new Promise<StreamEnd>((resolve, reject) => {
+      child.on('error', (e) => reject(new SpawnError(cmd, e)));
+      child.on('close', (code, signal) => resolve({ code: code ?? 128 + (signal === null ? 0 : constants.signals[signal]), stderr: Buffer.concat(err).toString('utf8') }));
+    });
+    closed.catch(() => undefined); // observed below; a failed start also ends the stdout iteration
+    child.stdin.end(opts.input ?? '');
+    const sep = opts.separator.charCodeAt(0);
+    let rest: Buffer = Buffer.alloc(0);
+    let finished = false;
+    try {
+      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+        let data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+        let at = data.indexOf(sep);
+        let start = 0;
+        while (at >= 0) {
+          yield data.toString('utf8', start, at);
+          start = at + 1;
+          at = data.indexOf(sep, start);
+        }
+        data = data.subarray(start);
+        // Copy the tail so the chunk it points into can be freed.
+        rest = Buffer.from(data);
+      }
+      if (rest.length) yield rest.toString('utf8');
+      finished = true;
+    } finally {
+      if (!finished) child.kill();
+      const end = await closed;
+      if (finished) opts.onEnd(end);
+    }
   },
 };

@@ -101,6 +101,7 @@ test('mimetype= asks file(1) through the spawner, once per file and only when ne
       calls.push(args[args.length - 1] ?? '');
       return Promise.resolve({ code: 0, stdout: Buffer.from('image/jpeg\n'), stderr: '' });
     },
+    records: (cmd, args, opts) => nodeSpawner.records(cmd, args, opts),
   };
   const dir = await repo({ config: 'largerthan=100kb or mimetype=image/* or mimetype=video/*' });
   const got = await decide(dir, { 'a.jpg': 'tiny', 'big.csv': SAMPLES['big.csv'] }, { spawner });
@@ -114,6 +115,7 @@ test('a missing file(1) is an error, not a silent "no match"', async () => {
       if (cmd === 'file') return Promise.reject(new SpawnError('file', Object.assign(new Error('spawn file ENOENT'), { code: 'ENOENT' })));
       return nodeSpawner.run(cmd, args, opts);
     },
+    records: (cmd, args, opts) => nodeSpawner.records(cmd, args, opts),
   };
   const dir = await repo({ config: 'mimetype=image/*' });
   await assert.rejects(decide(dir, { 'a.jpg': 'x' }, { spawner }), { code: 'ESPAWN' });

@@ -4,20 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import cron from 'node-cron';
-import { pino } from 'pino';
-import { openAnnex, type Annex } from '../../src/annex/annex.js';
-import type { AssistantContext, FailedPush } from '../../src/assistant/context.js';
-import { DaemonStatus } from '../../src/assistant/daemon-status.js';
-import { readSettings } from '../../src/assistant/settings.js';
+import type { AssistantContext } from '../../src/assistant/context.js';
 import { createDriveWatcher } from '../../src/assistant/workers/drive-watcher.js';
 import type { Mount, MountSource } from '../../src/drives/mount-source.js';
 import type { DriveNotice } from '../../src/drives/notify.js';
-import { KeyedWorkSet, Pool, Signal } from '../../src/util/channel.js';
-import { systemClock } from '../../src/util/clock.js';
-import type { Log } from '../../src/util/log.js';
 import { arbor } from '../helpers/arbor.js';
+import { assistantContext, signalled } from '../helpers/assistant-context.js';
 import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { needsRoot } from '../helpers/mount.js';
@@ -41,29 +33,7 @@ interface Harness {
 
 /** Runs the drive watcher on `repo` with a scripted mount table (polled every 20 ms). */
 async function harness(repo: string): Promise<Harness> {
-  const annex: Annex = await openAnnex(repo);
-  const logs: Array<{ level: number; msg: string }> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      logs.push(JSON.parse(chunk.toString('utf8')) as { level: number; msg: string });
-      cb();
-    },
-  });
-  const log: Log = pino({ level: 'info' }, stream);
-  const ctx: AssistantContext = {
-    annex,
-    branch: 'main',
-    settings: await readSettings(annex.git, (e) => cron.validate(e)),
-    clock: systemClock,
-    log,
-    status: new DaemonStatus({ file: join(tempDir('arbor-status-'), 'status.json'), now: () => Date.now(), pid: process.pid }),
-    changes: new Pool(),
-    rescan: new Signal(),
-    commits: new Signal(),
-    failedPushes: new KeyedWorkSet<string, FailedPush>(),
-    remotesChanged: new Pool<string>(),
-    transfers: new Pool<string>(),
-  };
+  const { ctx, logs, close } = await assistantContext(repo);
   const table: Mount[] = [rootMount];
   let listings = 0;
   const source: MountSource = {
@@ -86,7 +56,7 @@ async function harness(repo: string): Promise<Harness> {
     stop: async () => {
       controller.abort();
       await running;
-      await annex.close();
+      await close();
     },
   };
 }
@@ -109,17 +79,8 @@ async function repoWithDrive(label: string): Promise<{ repo: string; drive: { di
   return { repo, drive, uuid: summary.uuid };
 }
 
-async function commitsSignalled(ctx: AssistantContext): Promise<boolean> {
-  const c = new AbortController();
-  const t = setTimeout(() => c.abort(), 50);
-  try {
-    await ctx.commits.wait(c.signal);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(t);
-  }
+function commitsSignalled(ctx: AssistantContext): Promise<boolean> {
+  return signalled(ctx.commits);
 }
 
 test('a mount holding our drive asks for fetch+merge, push and content, clears its back-off, and says when it is done', async () => {

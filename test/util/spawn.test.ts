@@ -44,3 +44,32 @@ test('a signal death reports 128 + signal number', async () => {
   const r = await nodeSpawner.run(node, ['-e', 'process.kill(process.pid, "SIGTERM")']);
   assert.equal(r.code, 143);
 });
+
+test('records: yields records split across chunks, multi-byte text intact, then reports the exit', async () => {
+  // 3 writes with pauses, so records and a UTF-8 character straddle chunk boundaries.
+  const script = `const w = (s) => new Promise((r) => process.stdout.write(s, () => setTimeout(r, 30)));
+    const e = Buffer.from('o\\0caf\\u00e9');
+    (async () => { await w('one\\0tw'); await w(e.subarray(0, -1)); await w(Buffer.concat([e.subarray(-1), Buffer.from('\\0last')])); process.exitCode = 4; })();`;
+  const ends: Array<{ code: number }> = [];
+  const got: string[] = [];
+  for await (const r of nodeSpawner.records(node, ['-e', script], { separator: '\0', onEnd: (e) => void ends.push(e) })) got.push(r);
+  assert.deepEqual(got, ['one', 'two', 'café', 'last']);
+  assert.equal(ends[0]?.code, 4);
+});
+
+test('records: stopping early kills the program', async () => {
+  const script = 'setInterval(() => process.stdout.write("x\\n"), 5)';
+  let n = 0;
+  for await (const r of nodeSpawner.records(node, ['-e', script], { separator: '\n', onEnd: () => undefined })) {
+    assert.equal(r, 'x');
+    if (++n === 3) break;
+  }
+  assert.equal(n, 3, 'the loop ended although the program never exits by itself');
+});
+
+test('records: a missing program is a SpawnError', async () => {
+  const it = nodeSpawner.records('no-such-program-arbor', [], { separator: '\n', onEnd: () => undefined });
+  await assert.rejects(async () => {
+    for await (const _ of it) void _;
+  }, SpawnError);
+});

@@ -51,6 +51,7 @@ export const merger: Worker = {
     })();
     // Startup: take in whatever peers pushed while we were not running, and reconnect to every remote.
     ctx.remotesChanged.push('', ...(await selectRemotes(ctx.annex)).map((r) => r.name));
+    let blockedRounds = 0;
     try {
       while (!signal.aborted) {
         let names: string[];
@@ -61,7 +62,15 @@ export const merger: Worker = {
         } catch {
           break;
         }
-        await mergeRound(ctx, [...new Set(names)]);
+        const unique = [...new Set(names)];
+        if (await mergeRound(ctx, unique)) {
+          blockedRounds = 0;
+          continue;
+        }
+        // Uncommitted changes were in the way: the committer has been asked to commit them; merge
+        // again once it had the time (backing off, in case something it cannot commit is in the way).
+        const wait = Math.min(1000 * 2 ** blockedRounds++, 60_000);
+        void ctx.clock.sleep(wait, signal).then(() => ctx.remotesChanged.push(...unique), () => undefined);
       }
     } finally {
       for (const w of watchers) w.close();
@@ -71,11 +80,26 @@ export const merger: Worker = {
   },
 };
 
-/** One round: merge own synced refs, fetch+merge named remotes, union-merge git-annex branches. */
-export async function mergeRound(ctx: AssistantContext, names: readonly string[]): Promise<void> {
+/**
+ * One round: merge own synced refs, fetch+merge named remotes, union-merge git-annex branches.
+ * A merge refused because uncommitted changes are in the way (a write the watcher has not
+ * reported yet, or one it missed) asks the committer for a rescan; returns false then, so the
+ * round is tried again after that commit.
+ */
+export async function mergeRound(ctx: AssistantContext, names: readonly string[]): Promise<boolean> {
   const before = await ctx.annex.git.revParse('HEAD');
   const annexBefore = await ctx.annex.branch.head();
-  const step: StepContext = { annex: ctx.annex, branch: ctx.branch, merges: [], report: (e) => ctx.log.warn({ worker: 'merger' }, e.message) };
+  let blocked = false;
+  const step: StepContext = {
+    annex: ctx.annex,
+    branch: ctx.branch,
+    merges: [],
+    report: (e) => ctx.log.warn({ worker: 'merger' }, e.message),
+    onLocalChanges: () => {
+      blocked = true;
+      ctx.rescan.notify();
+    },
+  };
   try {
     await mergeOwnSynced(step);
     for (const name of names) {
@@ -101,4 +125,5 @@ export async function mergeRound(ctx: AssistantContext, names: readonly string[]
     }
   }
   if (after !== before || annexAfter !== annexBefore) ctx.commits.notify();
+  return !blocked;
 }

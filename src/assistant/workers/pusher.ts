@@ -15,7 +15,14 @@ export function nextTryAfter(now: number, attempts: number): number {
 export async function pushRemotes(ctx: AssistantContext, names?: readonly string[]): Promise<boolean> {
   const remotes = (await selectRemotes(ctx.annex)).filter((r) => !names || names.includes(r.name));
   const results = remotes.map((r) => remoteResult(r.name));
-  const step: StepContext = { annex: ctx.annex, branch: ctx.branch, merges: [], report: (e) => ctx.log.warn({ worker: 'pusher' }, e.message) };
+  const step: StepContext = {
+    annex: ctx.annex,
+    branch: ctx.branch,
+    merges: [],
+    report: (e) => ctx.log.warn({ worker: 'pusher' }, e.message),
+    // A retry's merge found uncommitted changes in the way: commit them (the commit pushes again).
+    onLocalChanges: () => ctx.rescan.notify(),
+  };
   await pushAll(step, results);
   const now = ctx.clock.now();
   for (const r of results) {
