@@ -30,7 +30,7 @@ export function selfCommand(args: readonly string[], env: NodeJS.ProcessEnv = pr
   return [process.execPath, script, ...args].map(shellQuote).join(' ');
 }
 
-/** argv to start this arbor again (node and the script, absolute), for detached and systemd starts. */
-export function selfArgv(args: readonly string[]): string[] {
-  return [process.execPath, realpathSync(process.argv[1] ?? ''), ...args];
+/** argv to start this arbor again (node with `nodeFlags`, and the script, absolute), for detached and systemd starts. */
+export function selfArgv(args: readonly string[], nodeFlags: readonly string[] = []): string[] {
+  return [process.execPath, ...nodeFlags, realpathSync(process.argv[1] ?? ''), ...args];
 }

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatKey } from '../../annex/key.js';
 import { loadPreferredContent } from '../../annex/preferred-content.js';
-import { listAnnexedFiles, type AnnexedFile } from '../../content/annexed-files.js';
+import { annexedFileChunks, annexedFilesAt, listAnnexedFiles, type AnnexedFile } from '../../content/annexed-files.js';
 import { copyToRemote } from '../../content/copy.js';
 import { getFile } from '../../content/get.js';
 import { annexBranchStamp, changedLocationKeys } from '../../content/location-changes.js';
@@ -183,16 +183,17 @@ export const transferrer: Worker = {
       if (listing?.stamp !== stamp) listing = { stamp, files: await listAnnexedFiles(ctx.annex, [], { requireMatch: false }) };
       return listing.files;
     };
-    const filesFor = async (work: Work): Promise<AnnexedFile[]> => {
+    /** The files a batch looks at, in chunks: the whole tree is streamed from the index, never held whole. */
+    async function* filesFor(work: Work): AsyncGenerator<AnnexedFile[]> {
+      if (work.all) {
+        yield* annexedFileChunks(ctx.annex, [], { requireMatch: false });
+        return;
+      }
       const byPath = new Map<string, AnnexedFile>();
-      if (work.all || work.keys.size) {
-        for (const f of await allFiles()) if (work.all || work.keys.has(formatKey(f.key))) byPath.set(f.path, f);
-      }
-      if (!work.all && work.paths.length) {
-        for (const f of await listAnnexedFiles(ctx.annex, work.paths, { requireMatch: false })) byPath.set(f.path, f);
-      }
-      return [...byPath.values()];
-    };
+      if (work.keys.size) for (const f of await allFiles()) if (work.keys.has(formatKey(f.key))) byPath.set(f.path, f);
+      if (work.paths.length) for (const f of await annexedFilesAt(ctx.annex, work.paths)) byPath.set(f.path, f);
+      if (byPath.size) yield [...byPath.values()];
+    }
     const reported = new Set<string>();
     // A remote that stays unreachable gives the same warning at every batch: each is logged when
     // it was not given by the last batch that connected to the remotes, so once per outage.
@@ -203,50 +204,63 @@ export const transferrer: Worker = {
       if (!saidBefore.has(message)) ctx.log.warn({ worker: 'transferrer' }, message);
     };
 
+    /** Connects this batch's remotes and reads the network map and preferred content. */
+    const prepare = async (session: ContentSession) => {
+      const remotes: PlanRemote[] = [];
+      const reachable = new Map<string, boolean>();
+      for (const remote of session.remotes) {
+        if (remote.config.ignore || !remote.config.sync) continue;
+        const uuid = await connectRemote(session, remote);
+        reachable.set(remote.name, uuid !== undefined);
+        if (uuid) remotes.push({ name: remote.name, uuid });
+      }
+      [saidBefore, said] = [said, new Set()];
+      const graph = await buildNetworkMap(ctx.annex, { reachable });
+      const preferred = await loadPreferredContent(ctx.annex.branch);
+      return { remotes, graph, preferred };
+    };
+
     /** One batch: plan every file, fetch what only fetching brings, then send to this repository's children. */
     const runBatch = async (work: Work): Promise<void> => {
       const session = await openSession(ctx.annex, (e) => warn(e.message));
       moved = 0;
       try {
-        const files = await filesFor(work);
-        if (files.length === 0) return;
-        batch = { session, files: new Map(files.map((f) => [f.path, f])) };
-        const remotes: PlanRemote[] = [];
-        const reachable = new Map<string, boolean>();
-        for (const remote of session.remotes) {
-          if (remote.config.ignore || !remote.config.sync) continue;
-          const uuid = await connectRemote(session, remote);
-          reachable.set(remote.name, uuid !== undefined);
-          if (uuid) remotes.push({ name: remote.name, uuid });
-        }
-        [saidBefore, said] = [said, new Set()];
-        const graph = await buildNetworkMap(ctx.annex, { reachable });
-        const preferred = await loadPreferredContent(ctx.annex.branch);
+        let prepared: Awaited<ReturnType<typeof prepare>> | undefined;
         const plans: PlanTargets[] = [];
-        const plan = async (file: AnnexedFile, present: boolean): Promise<PlanTargets> => {
-          const usable = remotes.filter((r) => !session.unavailable.has(r.name));
-          const t = await planTargets({ graph, preferred, here: ctx.annex.uuid, file, locations: await locationsOf(session, file.key), present, remotes: usable });
-          plans.push(t);
-          return t;
-        };
-        for (const file of files) {
-          if (await ctx.annex.store.has(file.key)) continue;
-          const t = await plan(file, false);
-          if (t.receive === 'fetch' && t.fetchFrom.length > 0) queue.add({ direction: 'download', key: file.key, file: file.path });
-        }
-        await engine.whenIdle(stop.signal);
-        for (const file of files) {
+        for await (const files of filesFor(work)) {
           if (stop.signal.aborted) break;
-          if (!(await ctx.annex.store.has(file.key))) continue;
-          // Content a peer sent here: an unlocked file still holding the pointer gets it.
-          if (await populateUnlocked(ctx.annex, file)) session.restage.add(file.path);
-          for (const r of (await plan(file, true)).send) {
-            if (!session.unavailable.has(r.name)) queue.add({ direction: 'upload', key: file.key, file: file.path, remote: r.name });
+          // Remotes are connected once per batch, when the first files need them.
+          prepared ??= await prepare(session);
+          const { remotes, graph, preferred } = prepared;
+          batch = { session, files: new Map(files.map((f) => [f.path, f])) };
+          const plan = async (file: AnnexedFile, present: boolean): Promise<PlanTargets> => {
+            const usable = remotes.filter((r) => !session.unavailable.has(r.name));
+            const t = await planTargets({ graph, preferred, here: ctx.annex.uuid, file, locations: await locationsOf(session, file.key), present, remotes: usable });
+            if (t.unreachable.length || t.unroutable.length || t.reached.length) plans.push(t);
+            return t;
+          };
+          for (const file of files) {
+            if (await ctx.annex.store.has(file.key)) continue;
+            const t = await plan(file, false);
+            if (t.receive === 'fetch' && t.fetchFrom.length > 0) queue.add({ direction: 'download', key: file.key, file: file.path });
           }
+          await engine.whenIdle(stop.signal);
+          for (const file of files) {
+            if (stop.signal.aborted) break;
+            if (!(await ctx.annex.store.has(file.key))) continue;
+            // Content a peer sent here: an unlocked file still holding the pointer gets it.
+            if (await populateUnlocked(ctx.annex, file)) session.restage.add(file.path);
+            for (const r of (await plan(file, true)).send) {
+              if (!session.unavailable.has(r.name)) queue.add({ direction: 'upload', key: file.key, file: file.path, remote: r.name });
+            }
+          }
+          await engine.whenIdle(stop.signal);
         }
-        await engine.whenIdle(stop.signal);
-        const describe = (u: string): string => (graph.hasNode(u) && graph.getNodeAttribute(u, 'description')) || u;
-        reportUnreachable(ctx, plans, reported, describe);
+        if (prepared) {
+          const graph = prepared.graph;
+          const describe = (u: string): string => (graph.hasNode(u) && graph.getNodeAttribute(u, 'description')) || u;
+          reportUnreachable(ctx, plans, reported, describe);
+        }
       } catch (err) {
         if (!stop.signal.aborted) throw err;
         await engineDone; // running transfers stop at their next chunk; only then close their remotes

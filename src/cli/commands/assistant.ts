@@ -1,6 +1,6 @@
 // `git arbor assistant`: start (detached), run in the foreground, stop, or install autostart.
 
-import { runDaemon } from '../../assistant/daemon.js';
+import { DAEMON_NODE_FLAGS, runDaemon } from '../../assistant/daemon.js';
 import { startDetached, stopAssistant } from '../../assistant/control.js';
 import { installAutostart } from '../../assistant/autostart.js';
 import { findRepository } from '../../git/repo.js';
@@ -36,13 +36,13 @@ export const assistantCommand: ArborCommand = {
     const repo = await findRepository(ctx.cwd);
     const workTree = repo.workTree ?? repo.gitDir;
     if (opts.autostart === true) {
-      const r = await installAutostart({ workTree, command: selfArgv(['assistant', '--foreground']), print: opts.print === true });
+      const r = await installAutostart({ workTree, command: selfArgv(['assistant', '--foreground'], DAEMON_NODE_FLAGS), print: opts.print === true });
       if (opts.json === true) ctx.out.json(r);
       else if (r.file) ctx.out.line(r.note);
       else ctx.out.line(`${r.note}\n\n${r.text}`);
       return 0;
     }
-    const pid = await startDetached({ path: ctx.cwd, command: selfArgv(['assistant', '--foreground']), clock: systemClock });
+    const pid = await startDetached({ path: ctx.cwd, command: selfArgv(['assistant', '--foreground'], DAEMON_NODE_FLAGS), clock: systemClock });
     if (opts.json === true) ctx.out.json({ started: true, pid });
     else ctx.out.line(`assistant started (pid ${pid}); log: ${repo.gitDir}/annex/arbor/daemon.log`);
     return 0;
