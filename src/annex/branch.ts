@@ -30,6 +30,11 @@ export interface AnnexBranchOptions {
  * index matches, as git-annex expects. Other `…/git-annex` refs (remotes', synced/) are
  * union-merged line by line before the first read, as git-annex does.
  */
+/** Up to this many paths, readMany reads by path; past it, one branch listing is cheaper. */
+const READ_MANY_BY_PATH = 64;
+/** Paths per `git ls-tree` run in readMany (~100 bytes each: far below the argument-length limit). */
+const LS_TREE_PATHS_PER_RUN = 1000;
+
 export class AnnexBranch {
   readonly #git: Git;
   readonly #annexDir: string;
@@ -163,6 +168,56 @@ export class AnnexBranch {
   async read(branchPath: string): Promise<string | undefined> {
     await this.#ensureUpdated();
     return this.readNoUpdate(branchPath);
+  }
+
+  /**
+   * Reads many branch files at once (missing ones are left out). Past a few paths, `git ls-tree`
+   * with the paths finds their blobs (one run per 1,000 paths) and the blobs are read pipelined
+   * by id: a read by path makes cat-file walk the branch's trees from the top each time (~0.6 ms
+   * per location log on a branch with 10,000 keys).
+   */
+  async readMany(branchPaths: Iterable<string>): Promise<Map<string, string>> {
+    await this.#ensureUpdated();
+    const out = new Map<string, string>();
+    const wanted = new Set(branchPaths);
+    if (wanted.size === 0) return out;
+    const journalled = new Set((await this.#journal.list()).map((e) => e.branchPath));
+    const fromGit = new Set<string>();
+    const reads: Array<Promise<void>> = [];
+    for (const p of wanted) {
+      if (!journalled.has(p)) fromGit.add(p);
+      else reads.push(this.#journal.read(p).then((text) => (text === undefined ? fromGit.add(p) : out.set(p, text)), () => undefined).then(() => undefined));
+    }
+    await Promise.all(reads);
+    const cat = this.#git.catFile();
+    if (fromGit.size <= READ_MANY_BY_PATH) {
+      await Promise.all([...fromGit].map(async (p) => {
+        const blob = await cat.get(`${ANNEX_BRANCH_REF}:${p}`);
+        if (blob) out.set(p, blob.content.toString('utf8'));
+      }));
+      return out;
+    }
+    const head = await this.head();
+    if (!head) return out;
+    const shas: Array<[string, string]> = [];
+    const paths = [...fromGit];
+    for (let i = 0; i < paths.length; i += LS_TREE_PATHS_PER_RUN) {
+      // ls-tree matches its paths literally (no globbing) and only walks the subtrees they name.
+      const group = paths.slice(i, i + LS_TREE_PATHS_PER_RUN);
+      for await (const rec of this.#git.records(['ls-tree', '-z', '--full-tree', head, '--', ...group])) {
+        // "<mode> blob <sha>\t<path>"
+        const tab = rec.indexOf('\t');
+        const path = rec.slice(tab + 1);
+        if (fromGit.has(path)) shas.push([path, rec.slice(rec.lastIndexOf(' ', tab) + 1, tab)]);
+      }
+    }
+    await Promise.all(
+      shas.map(async ([p, sha]) => {
+        const blob = await cat.get(sha);
+        if (blob) out.set(p, blob.content.toString('utf8'));
+      }),
+    );
+    return out;
   }
 
   /** Like read, without merging siblings first. */

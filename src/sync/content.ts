@@ -1,59 +1,114 @@
-// sync --content: get what this repository wants and send what remotes want (simple policy for now).
+// sync --content: get what this repository wants and send what remotes want, looking only at what changed since the last content sync.
 
 import type { Annex } from '../annex/annex.js';
-import { listAnnexedFiles } from '../content/annexed-files.js';
+import { formatKey } from '../annex/key.js';
+import { annexedFileChunks, annexedFilesAt, type AnnexedFile } from '../content/annexed-files.js';
 import { copyToRemote } from '../content/copy.js';
 import { getFile } from '../content/get.js';
-import { connectRemote, locationsOf, type ContentSession } from '../content/session.js';
+import { connectRemote, type ContentSession } from '../content/session.js';
+import { keysLocations } from '../annex/logs/location.js';
 import type { Remote } from '../remotes/remote.js';
 import { describeError } from '../util/errors.js';
+import { contentWorkSince, readContentState, remotesKey, writeContentState, type ContentWork } from './content-state.js';
 
 /** Counts of what content sync did. */
 export interface ContentOutcome {
   readonly got: number;
   readonly sent: number;
   readonly failed: number;
+  /** Annexed files looked at (all of them on a first or policy-changing sync, else what changed). */
+  readonly checked: number;
+}
+
+/** The annexed files a pass looks at, in chunks (the whole tree is streamed, never held whole). */
+async function* filesToVisit(annex: Annex, work: ContentWork): AsyncGenerator<AnnexedFile[]> {
+  if (work.all) {
+    yield* annexedFileChunks(annex, [], { requireMatch: false });
+    return;
+  }
+  const seen = new Set<string>();
+  const byPath = work.paths.length ? await annexedFilesAt(annex, work.paths) : [];
+  for (const f of byPath) seen.add(f.path);
+  if (byPath.length) yield byPath;
+  if (work.keys.size === 0) return;
+  for await (const chunk of annexedFileChunks(annex, [], { requireMatch: false })) {
+    const hit = chunk.filter((f) => !seen.has(f.path) && work.keys.has(formatKey(f.key)));
+    if (hit.length) yield hit;
+  }
 }
 
 /**
- * Every repository wants everything (the planner issue replaces this): each annexed file missing
- * here is fetched (cheapest remote first), and each remote that lacks a file gets it, in cost
- * order, skipping annex-ignore'd and unreachable remotes. A failure is counted and reported, never
- * fatal.
+ * Every repository wants everything (the assistant's transferrer follows the planner instead):
+ * each annexed file missing here is fetched (cheapest remote first), and each remote that lacks a
+ * file gets it, in cost order, skipping annex-ignore'd and unreachable remotes. A failure is
+ * counted and reported, never fatal.
+ *
+ * Only what may have changed is looked at: the pass records HEAD's tree, the git-annex branch and
+ * the remotes it reached (content-state.ts), and the next pass visits the files that changed in
+ * the tree, those whose location logs changed, and those that failed; a new remote, a remote back
+ * online or a changed policy log (wanted, groups, numcopies, trust) looks at every file again.
+ * The location logs of a chunk of files are read together (annex/branch.ts readMany), transfers
+ * run one at a time.
  */
 export async function syncContent(session: ContentSession, remotes: readonly Remote[]): Promise<ContentOutcome> {
   const annex: Annex = session.annex;
   let got = 0;
   let sent = 0;
   let failed = 0;
+  let checked = 0;
+  const pending: string[] = [];
   const targets: Array<{ remote: Remote; uuid: string }> = [];
   for (const remote of remotes) {
     if (remote.config.ignore) continue;
     const uuid = await connectRemote(session, remote);
     if (uuid) targets.push({ remote, uuid });
   }
-  for (const file of await listAnnexedFiles(annex)) {
-    try {
-      if (!(await annex.store.has(file.key))) {
-        const r = await getFile(session, file);
-        if (r.status === 'got') got++;
-      }
-    } catch (err) {
-      failed++;
-      session.report({ level: 'warn', message: `${file.path}: ${describeError(err)}` });
-      continue;
-    }
-    const locations = new Set(await locationsOf(session, file.key));
-    for (const { remote, uuid } of targets) {
-      if (locations.has(uuid) || session.unavailable.has(remote.name)) continue;
+  await annex.branch.commit();
+  const gitDir = annex.git.repo.gitDir;
+  const now = {
+    tree: (await annex.git.revParse('HEAD^{tree}')) ?? '',
+    annex: (await annex.branch.head()) ?? '',
+    remotes: remotesKey(targets.map((t) => ({ name: t.remote.name, uuid: t.uuid }))),
+  };
+  const work = now.tree && now.annex ? await contentWorkSince(annex, await readContentState(gitDir), now) : { all: true as const };
+  for await (const chunk of filesToVisit(annex, work)) {
+    checked += chunk.length;
+    const [present, logs] = await Promise.all([Promise.all(chunk.map((f) => annex.store.has(f.key))), keysLocations(annex.branch, chunk.map((f) => f.key))]);
+    for (const [i, file] of chunk.entries()) {
+      const here = present[i] === true;
+      const locations = new Set(logs.get(formatKey(file.key)) ?? []);
       try {
-        const r = await copyToRemote(session, file, remote);
-        if (r.status === 'copied') sent++;
+        if (!here) {
+          const r = await getFile(session, file);
+          if (r.status === 'got') got++;
+        }
       } catch (err) {
         failed++;
-        session.report({ level: 'warn', message: `${file.path} to ${remote.name}: ${describeError(err)}` });
+        pending.push(file.path);
+        session.report({ level: 'warn', message: `${file.path}: ${describeError(err)}` });
+        continue;
+      }
+      for (const { remote, uuid } of targets) {
+        if (locations.has(uuid) || session.unavailable.has(remote.name)) continue;
+        try {
+          const r = await copyToRemote(session, file, remote);
+          if (r.status === 'copied') sent++;
+        } catch (err) {
+          failed++;
+          pending.push(file.path);
+          session.report({ level: 'warn', message: `${file.path} to ${remote.name}: ${describeError(err)}` });
+        }
       }
     }
   }
-  return { got, sent, failed };
+  await annex.branch.commit();
+  // A remote that went away during the pass did not get its files: the next pass looks at all again.
+  const reached = targets.filter((t) => !session.unavailable.has(t.remote.name));
+  const after = (await annex.branch.head()) ?? '';
+  if (now.tree && after) {
+    await writeContentState(gitDir, { tree: now.tree, annex: after, remotes: remotesKey(reached.map((t) => ({ name: t.remote.name, uuid: t.uuid }))), pending: [...new Set(pending)] }).catch((err: unknown) =>
+      session.report({ level: 'warn', message: `could not record the content sync state: ${describeError(err)}` }),
+    );
+  }
+  return { got, sent, failed, checked };
 }

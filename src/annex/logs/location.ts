@@ -1,7 +1,7 @@
 // Location log IO: which repositories have a key's content (Logs/Location.hs over presence.ts).
 
 import type { AnnexBranch } from '../branch.js';
-import type { Key } from '../key.js';
+import { formatKey, type Key } from '../key.js';
 import { locationLogPath } from '../locations.js';
 import type { VectorClock } from '../vector-clock.js';
 import { changePresence, currentlyPresent, formatPresenceLog, parsePresenceLog, type PresenceStatus } from './presence.js';
@@ -10,6 +10,19 @@ import { changePresence, currentlyPresent, formatPresenceLog, parsePresenceLog, 
 export async function keyLocations(branch: AnnexBranch, key: Key): Promise<string[]> {
   const text = await branch.read(locationLogPath(key));
   return text === undefined ? [] : currentlyPresent(parsePresenceLog(text));
+}
+
+/** The UUIDs the location logs list for many keys at once (by formatted key; keys without a log map to []). */
+export async function keysLocations(branch: AnnexBranch, keys: Iterable<Key>): Promise<Map<string, string[]>> {
+  const byPath = new Map<string, string>();
+  for (const key of keys) byPath.set(locationLogPath(key), formatKey(key));
+  const texts = await branch.readMany(byPath.keys());
+  const out = new Map<string, string[]>();
+  for (const [path, key] of byPath) {
+    const text = texts.get(path);
+    out.set(key, text === undefined ? [] : currentlyPresent(parsePresenceLog(text)));
+  }
+  return out;
 }
 
 /**

@@ -1,0 +1,94 @@
+// What the last content sync saw (HEAD's tree, the git-annex branch, the remotes it reached), so the next `sync --content` looks only at what changed since.
+//
+// A no-op `sync --content` over 10,000 files used to read 10,000 location logs; git-annex does
+// the same (~17 s here). Everything that can make a file need a transfer is recorded in git: the
+// file's key (HEAD's tree), where its content is (location logs in the git-annex branch), and what
+// repositories want (policy logs in the same branch). So a sync that starts from the state the last
+// one finished in needs only `git diff-tree` of both, plus the files that failed last time.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Annex } from '../annex/annex.js';
+import { locationLogKeys } from '../content/location-changes.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+/** Bumped when the meaning of the record changes: an unknown version means "look at everything". */
+const VERSION = 1;
+
+/** The record, in .git/annex/arbor/content-sync.json. */
+export interface ContentSyncState {
+  readonly version: number;
+  /** HEAD^{tree} the pass looked at. */
+  readonly tree: string;
+  /** The git-annex branch commit after the pass (its own location changes included). */
+  readonly annex: string;
+  /** The remotes the pass reached, as `name=uuid` sorted and joined (see remotesKey). */
+  readonly remotes: string;
+  /** Files that failed (no reachable copy, a transfer error): looked at again next time. */
+  readonly pending: readonly string[];
+}
+
+/** What a content pass must look at. */
+export type ContentWork = { readonly all: true } | { readonly all: false; readonly paths: readonly string[]; readonly keys: ReadonlySet<string> };
+
+/** The record's path for a repository. */
+export function contentStatePath(gitDir: string): string {
+  return join(gitDir, 'annex', 'arbor', 'content-sync.json');
+}
+
+/** The identity of a set of reached remotes: a remote added, removed, re-pointed or back online changes it. */
+export function remotesKey(remotes: ReadonlyArray<{ readonly name: string; readonly uuid: string }>): string {
+  return remotes
+    .map((r) => `${r.name}=${r.uuid}`)
+    .sort()
+    .join('\n');
+}
+
+/** The record, or undefined when there is none or it cannot be read (then everything is looked at). */
+export async function readContentState(gitDir: string): Promise<ContentSyncState | undefined> {
+  try {
+    const s = JSON.parse(await readFile(contentStatePath(gitDir), 'utf8')) as Partial<ContentSyncState>;
+    if (s.version !== VERSION || typeof s.tree !== 'string' || typeof s.annex !== 'string' || typeof s.remotes !== 'string' || !Array.isArray(s.pending)) return undefined;
+    return { version: VERSION, tree: s.tree, annex: s.annex, remotes: s.remotes, pending: s.pending.filter((p): p is string => typeof p === 'string') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the record atomically. */
+export async function writeContentState(gitDir: string, state: Omit<ContentSyncState, 'version'>): Promise<void> {
+  await mkdir(dirname(contentStatePath(gitDir)), { recursive: true });
+  await writeFileAtomic(contentStatePath(gitDir), `${JSON.stringify({ version: VERSION, ...state })}\n`);
+}
+
+/**
+ * git-annex branch files whose change says nothing about which repositories want what or where
+ * content is: descriptions, activity, arbor's network map. Per-key logs other than location logs
+ * (urls, metadata, chunks) do not change transfers either. Anything else at the top (trust,
+ * groups, wanted, numcopies, remote.log, transitions…) may change every file's answer.
+ */
+function policyNeutral(path: string): boolean {
+  if (path.includes('/')) return true; // per-key logs (xxx/yyy/KEY.log…) and arbor/
+  return path === 'uuid.log' || path === 'activity.log';
+}
+
+/** Paths that differ between two trees (`git diff-tree`), or undefined when one is gone. */
+async function changedPaths(annex: Annex, from: string, to: string): Promise<string[] | undefined> {
+  if (from === to) return [];
+  const r = await annex.git.tryRun(['diff-tree', '-r', '--name-only', '--no-renames', '-z', from, to]);
+  if (r.code !== 0) return undefined;
+  return r.stdout.toString('utf8').split('\0').filter(Boolean);
+}
+
+/**
+ * What changed since `state` for a pass that now sees `now`: everything when there is no usable
+ * record, the reached remotes differ, or a policy log changed; otherwise the work-tree paths that
+ * changed, the keys whose location logs changed, and last time's pending files.
+ */
+export async function contentWorkSince(annex: Annex, state: ContentSyncState | undefined, now: { tree: string; annex: string; remotes: string }): Promise<ContentWork> {
+  if (!state || state.remotes !== now.remotes) return { all: true };
+  const paths = await changedPaths(annex, state.tree, now.tree);
+  const logs = await changedPaths(annex, state.annex, now.annex);
+  if (!paths || !logs || !logs.every(policyNeutral)) return { all: true };
+  return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: locationLogKeys(logs) };
+}
