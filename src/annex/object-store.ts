@@ -1,17 +1,15 @@
 // The content store: .git/annex/objects/<hash>/<keyfile>/<keyfile>, written atomically, kept read-only.
 
-import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { ArborError, errnoCode } from '../util/errors.js';
 import { fsyncDir } from '../util/atomic-write.js';
 import { withLock } from '../util/lockfile.js';
 import type { Key } from './key.js';
 import { formatKey, keyToFileName } from './key.js';
 import { createHasher, keyFromDigest, verifyKeyContent } from './backend.js';
+import { copyChunks, forEachChunk } from './pipelined-io.js';
 import { objectPath, type HashLayout } from './locations.js';
 
 /** The disk filled up while storing content; nothing partial was left behind. */
@@ -129,8 +127,7 @@ export class ObjectStore {
         try {
           await link(source, tmp);
           await chmod(tmp, 0o444);
-          key = await hashToKey(tmp, options);
-          await syncFile(tmp);
+          key = await hashAndSync(tmp, options);
         } catch (err) {
           if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'].includes(errnoCode(err) ?? '')) throw err;
           await rm(tmp, { force: true });
@@ -201,40 +198,41 @@ export class ObjectStore {
   }
 }
 
-async function syncFile(path: string): Promise<void> {
-  // fsync through a read-only descriptor works on Linux and keeps the object read-only.
+/**
+ * Hashes the file at `path` into its key and fsyncs it, both at once: the fsync runs in the thread
+ * pool while the file is read and hashed here (fsync through a read-only descriptor works on Linux
+ * and keeps the object read-only).
+ */
+async function hashAndSync(path: string, options: { backend: string; fileName: string }): Promise<Key> {
+  const hasher = createHasher(options.backend);
   const h = await open(path, 'r');
   try {
-    await h.sync();
+    const synced = h.sync();
+    const size = await forEachChunk(h, {}, (chunk) => hasher.update(chunk)).catch(async (err: unknown) => {
+      await synced.catch(() => undefined);
+      throw err;
+    });
+    await synced;
+    return keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size, fileName: options.fileName });
   } finally {
     await h.close();
   }
 }
 
-async function hashToKey(source: string, options: { backend: string; fileName: string }): Promise<Key> {
-  const hasher = createHasher(options.backend);
-  let size = 0;
-  for await (const chunk of createReadStream(source, { highWaterMark: 1 << 20 })) {
-    const buf = chunk as Buffer;
-    hasher.update(buf);
-    size += buf.length;
-  }
-  return keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size, fileName: options.fileName });
-}
-
 /** Copies source → dest (fsynced) while hashing; one read of the data. */
 async function copyHashing(source: string, dest: string, options: { backend: string; fileName: string }): Promise<Key> {
   const hasher = createHasher(options.backend);
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hasher.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const out = createWriteStream(dest, { flags: 'wx', mode: 0o644 });
-  await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), tap, out);
-  await syncFile(dest);
-  return keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size, fileName: options.fileName });
+  const from = await open(source, 'r');
+  try {
+    const to = await open(dest, 'wx', 0o644);
+    try {
+      const size = await copyChunks({ from, to, hasher });
+      await to.sync();
+      return keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size, fileName: options.fileName });
+    } finally {
+      await to.close();
+    }
+  } finally {
+    await from.close();
+  }
 }

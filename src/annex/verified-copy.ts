@@ -1,10 +1,13 @@
 // Copying content with resume and verification in one pass: the received bytes are hashed as they land.
 
-import { createReadStream } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import type { Key } from './key.js';
 import { createHasher, getBackend } from './backend.js';
 import { errnoCode } from '../util/errors.js';
+import { copyChunks, forEachChunk } from './pipelined-io.js';
+
+/** Chunk size when a throttle watches the copy: rate limits, pauses and stops act per chunk. */
+const THROTTLED_CHUNK_BYTES = 1 << 20;
 
 /** Bytes done so far and the total. */
 export type CopyProgress = (done: number, total: number | undefined) => void;
@@ -44,21 +47,24 @@ export async function copyVerified(options: {
   }
   const algorithm = getBackend(key.backend)?.algorithm;
   const hasher = algorithm ? createHasher(key.backend) : undefined;
-  if (hasher && have > 0) {
-    for await (const chunk of createReadStream(dest, { highWaterMark: 1 << 20, end: have - 1 })) hasher.update(chunk as Buffer);
-  }
   const out = await open(dest, have > 0 ? 'r+' : 'w', 0o644);
   let done = have;
   try {
+    if (hasher && have > 0) await forEachChunk(out, { end: have }, (chunk) => hasher.update(chunk));
     options.progress?.(done, total);
     if (have < total || key.size === undefined) {
-      for await (const raw of createReadStream(source, { highWaterMark: 1 << 20, start: have })) {
-        const chunk = raw as Buffer;
-        if (options.throttle) await options.throttle(chunk);
-        await out.write(chunk, 0, chunk.length, done);
-        hasher?.update(chunk);
-        done += chunk.length;
-        options.progress?.(done, total);
+      const from = await open(source, 'r');
+      try {
+        done = await copyChunks({
+          from,
+          to: out,
+          start: have,
+          ...(hasher ? { hasher } : {}),
+          ...(options.throttle ? { throttle: options.throttle, chunkBytes: THROTTLED_CHUNK_BYTES } : {}),
+          written: (end) => options.progress?.(end, total),
+        });
+      } finally {
+        await from.close();
       }
     }
     await out.sync();

@@ -2,11 +2,13 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ObjectStore } from '../../src/annex/object-store.js';
 import { formatKey } from '../../src/annex/key.js';
 import { objectPath } from '../../src/annex/locations.js';
+import { PIPELINE_CHUNK_BYTES } from '../../src/annex/pipelined-io.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function store(bare = false): { s: ObjectStore; gitDir: string; dir: string } {
@@ -70,4 +72,33 @@ test('a missing source fails with nothing left behind', async () => {
   const { s } = store();
   await assert.rejects(s.ingest('/nonexistent/file', { backend: 'SHA256E', fileName: 'file', mode: 'copy' }), /ENOENT/);
   assert.deepEqual(readdirSync(s.tmpDir), []);
+});
+
+test('files larger than one read buffer get the same key by link and by copy, and the copy is byte-exact', async () => {
+  const { s, dir } = store();
+  const data = randomBytes(2 * PIPELINE_CHUNK_BYTES + 999);
+  const digest = createHash('sha256').update(data).digest('hex');
+  writeFileSync(join(dir, 'a.bin'), data);
+  writeFileSync(join(dir, 'b.bin'), data);
+  const copied = await s.ingest(join(dir, 'a.bin'), { backend: 'SHA256E', fileName: 'a.bin', mode: 'copy' });
+  assert.equal(formatKey(copied), `SHA256E-s${data.length}--${digest}.bin`);
+  assert.ok(readFileSync((await s.pathOf(copied)) ?? '').equals(data));
+  assert.equal(await s.remove(copied), true);
+  const linked = await s.ingest(join(dir, 'b.bin'), { backend: 'SHA256E', fileName: 'b.bin', mode: 'link' });
+  assert.equal(formatKey(linked), formatKey(copied));
+  assert.deepEqual(readdirSync(s.tmpDir), []);
+});
+
+test('a failure between writing and the rename into place leaves no object and no temp file', async () => {
+  const { s, gitDir, dir } = store();
+  writeFileSync(join(dir, 'f.txt'), 'some content\n');
+  const expected = { backend: 'SHA256E', size: 13, name: `${createHash('sha256').update('some content\n').digest('hex')}.txt` };
+  // A plain file where the object's hash directory must go makes the move into place fail.
+  const top = join(gitDir, objectPath(expected, 'mixed'), '..', '..', '..');
+  mkdirSync(join(top, '..'), { recursive: true });
+  writeFileSync(top, 'in the way');
+  await assert.rejects(s.ingest(join(dir, 'f.txt'), { backend: 'SHA256E', fileName: 'f.txt', mode: 'copy' }));
+  assert.equal(await s.has(expected), false);
+  assert.deepEqual(readdirSync(s.tmpDir), []);
+  assert.equal(readFileSync(join(dir, 'f.txt'), 'utf8'), 'some content\n', 'the source is untouched');
 });
