@@ -3,7 +3,8 @@
 import { Command as Commander, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
 import { ArborError, describeError } from '../util/errors.js';
-import { commands } from './registry.js';
+import type { ArborCommand } from './command.js';
+import { commandsFor } from './registry.js';
 import { createOutput } from './output.js';
 import type { CliContext } from './command.js';
 import { VERSION } from './version.js';
@@ -16,8 +17,17 @@ export interface MainOptions {
   readonly stderr?: NodeJS.WritableStream;
 }
 
-/** Builds the commander program with every registered command. */
-export function buildProgram(ctx: CliContext, onExit: (code: number) => void): Commander {
+/** Options for buildProgram. */
+export interface BuildProgramOptions {
+  /** The commands to register (main passes only those the command line needs). */
+  readonly commands: readonly ArborCommand[];
+  /** Receives the exit code of the command that ran. */
+  readonly onExit: (code: number) => void;
+}
+
+/** Builds the commander program with the given commands. */
+export function buildProgram(ctx: CliContext, options: BuildProgramOptions): Commander {
+  const { commands, onExit } = options;
   const program = new Commander('git-arbor')
     .description('arbor: keeps a folder in sync with every other copy of it, in git-annex\'s format')
     .version(VERSION, '-V, --version')
@@ -51,8 +61,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   );
   const ctx: CliContext = { cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env, out };
   let code = 0;
-  const program = buildProgram(ctx, (c) => {
-    code = c;
+  const program = buildProgram(ctx, {
+    commands: await commandsFor(argv),
+    onExit: (c) => {
+      code = c;
+    },
   });
   try {
     if (argv.length === 0) {
