@@ -10,7 +10,8 @@ import { getFile } from '../../content/get.js';
 import { annexBranchStamp, changedLocationKeys } from '../../content/location-changes.js';
 import { buildNetworkMap } from '../../content/network-map.js';
 import { planTargets, type PlanRemote, type PlanTargets } from '../../content/plan-targets.js';
-import { closeSession, connectRemote, locationsOf, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
+import { closeSession, connectRemote, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
+import { keysLocations } from '../../annex/logs/location.js';
 import { populateUnlocked } from '../../content/worktree.js';
 import { readTransferControl, transferControlPath } from '../../transfers/control.js';
 import { TransferEngine, type TransferEvent, type TransferOutcome, type TransferIo } from '../../transfers/engine.js';
@@ -99,8 +100,9 @@ function reportUnreachable(ctx: AssistantContext, plans: readonly PlanTargets[],
  * sent/received counts show in status. Afterwards the git-annex branch is committed and the
  * pusher told.
  *
- * Cost per file looked at: its location log (one cat-file read), preferred content for each
- * repository of the map, and two branchings over the map (tiny next to moving any content). A
+ * Files are handled in chunks of the index listing (a whole-tree look never holds the tree):
+ * per chunk, one bulk read of the location logs, then per file preferred content for each
+ * repository of the map and two branchings over the map (tiny next to moving any content). A
  * whole-tree look (startup, a remote back, a drive plugged in) does that for every annexed file;
  * location changes cost one diff-tree plus the annexed-file listing when the index moved.
  */
@@ -233,9 +235,12 @@ export const transferrer: Worker = {
           prepared ??= await prepare(session);
           const { remotes, graph, preferred } = prepared;
           batch = { session, files: new Map(files.map((f) => [f.path, f])) };
+          // Location logs of the chunk in one read (annex/branch.ts readMany), again after its fetches.
+          let logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));
           const plan = async (file: AnnexedFile, present: boolean): Promise<PlanTargets> => {
             const usable = remotes.filter((r) => !session.unavailable.has(r.name));
-            const t = await planTargets({ graph, preferred, here: ctx.annex.uuid, file, locations: await locationsOf(session, file.key), present, remotes: usable });
+            const locations = logs.get(formatKey(file.key)) ?? [];
+            const t = await planTargets({ graph, preferred, here: ctx.annex.uuid, file, locations, present, remotes: usable });
             if (t.unreachable.length || t.unroutable.length || t.reached.length) plans.push(t);
             return t;
           };
@@ -245,6 +250,7 @@ export const transferrer: Worker = {
             if (t.receive === 'fetch' && t.fetchFrom.length > 0) queue.add({ direction: 'download', key: file.key, file: file.path });
           }
           await engine.whenIdle(stop.signal);
+          logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));
           for (const file of files) {
             if (stop.signal.aborted) break;
             if (!(await ctx.annex.store.has(file.key))) continue;
