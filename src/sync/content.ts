@@ -7,6 +7,7 @@ import { copyToRemote } from '../content/copy.js';
 import { getFile } from '../content/get.js';
 import { connectRemote, type ContentSession } from '../content/session.js';
 import { keysLocations } from '../annex/logs/location.js';
+import { loadPreferredContent, type ContentSubject } from '../annex/preferred-content.js';
 import type { Remote } from '../remotes/remote.js';
 import { describeError } from '../util/errors.js';
 import { contentWorkSince, readContentState, remotesKey, writeContentState, type ContentWork } from './content-state.js';
@@ -38,10 +39,12 @@ async function* filesToVisit(annex: Annex, work: ContentWork): AsyncGenerator<An
 }
 
 /**
- * Every repository wants everything (the assistant's transferrer follows the planner instead):
- * each annexed file missing here is fetched (cheapest remote first), and each remote that lacks a
- * file gets it, in cost order, skipping annex-ignore'd and unreachable remotes. A failure is
- * counted and reported, never fatal.
+ * As `git annex sync --content` does, with preferred content (`git annex wanted`; a repository
+ * without an expression wants everything): each annexed file missing here that this repository
+ * wants is fetched (cheapest remote first), and each remote that lacks a file and wants it gets
+ * it, in cost order, skipping annex-ignore'd and unreachable remotes (the assistant's transferrer
+ * follows the network planner instead). Nothing is dropped. A failure is counted and reported,
+ * never fatal.
  *
  * Only what may have changed is looked at: the pass records HEAD's tree, the git-annex branch and
  * the remotes it reached (content-state.ts), and the next pass visits the files that changed in
@@ -70,6 +73,7 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
     annex: (await annex.branch.head()) ?? '',
     remotes: remotesKey(targets.map((t) => ({ name: t.remote.name, uuid: t.uuid }))),
   };
+  const preferred = await loadPreferredContent(annex.branch);
   const work = now.tree && now.annex ? await contentWorkSince(annex, await readContentState(gitDir), now) : { all: true as const };
   for await (const chunk of filesToVisit(annex, work)) {
     checked += chunk.length;
@@ -77,11 +81,14 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
     for (const [i, file] of chunk.entries()) {
       const here = present[i] === true;
       const locations = new Set(logs.get(formatKey(file.key)) ?? []);
+      const subject = (): ContentSubject => ({ path: file.path, size: file.key.size, backend: file.key.backend, locations: [...locations] });
       try {
-        if (!here) {
+        if (!here && (await preferred.wants({ uuid: annex.uuid, subject: subject() }))) {
           const r = await getFile(session, file);
           if (r.status === 'got') got++;
+          locations.add(annex.uuid);
         }
+        if (!here && !locations.has(annex.uuid)) continue; // not wanted here, so not here to send
       } catch (err) {
         failed++;
         pending.push(file.path);
@@ -90,9 +97,13 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
       }
       for (const { remote, uuid } of targets) {
         if (locations.has(uuid) || session.unavailable.has(remote.name)) continue;
+        if (!(await preferred.wants({ uuid, subject: subject() }))) continue;
         try {
           const r = await copyToRemote(session, file, remote);
-          if (r.status === 'copied') sent++;
+          if (r.status === 'copied') {
+            sent++;
+            locations.add(uuid);
+          }
         } catch (err) {
           failed++;
           pending.push(file.path);

@@ -92,3 +92,26 @@ test('a file whose transfer failed is looked at again until it succeeds', needsG
   assert.deepEqual((await readContentState(join(b, '.git')))?.pending, []);
   assert.equal(readFileSync(join(b, 'only-here.bin')).length, 150_000);
 });
+
+test('sync --content honours preferred content set with git-annex: nothing is sent to or fetched by a repository that does not want it', needsGitAnnex, async () => {
+  const { clones: [a, b] } = await hubAndClones(['A', 'B']);
+  assert.ok(a && b);
+  writeFiles(a, { 'disk.iso': big(5), 'docs/report.bin': big(6) });
+  await syncContent(a); // the hub becomes an annex; its uuid is recorded
+  for (const [dir, args] of [
+    [a, ['wanted', 'origin', 'exclude=*.iso']],
+    [b, ['wanted', 'here', 'include=docs/*']],
+  ] as const) {
+    const r = await annexRun(dir, ...args);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  await annexRun(b, 'sync', '--no-content');
+  await syncContent(b); // B's wanted reaches A through the hub
+  assert.deepEqual({ sent: (await syncContent(a)).sent }, { sent: 1 });
+  const where = await annexRun(a, 'find', '--in', 'origin');
+  assert.equal(where.stdout.trim(), 'docs/report.bin', 'the hub holds only what it wants');
+  const got = await syncContent(b);
+  assert.equal(got.got, 1);
+  assert.ok(existsSync(join(b, 'docs/report.bin')), 'B got what it wants');
+  assert.equal(existsSync(join(b, 'disk.iso')), false, 'and not what it does not (the link is there, the content is not)');
+});
