@@ -67,12 +67,20 @@ export function mergeOwnSynced(ctx: StepContext): Promise<boolean> {
   return mergeInto(ctx, `refs/heads/synced/${ctx.branch}`);
 }
 
+/** The remotes' config, read once per sync (a fetch and a push of each remote both ask). */
+const remoteConfigsOf = new WeakMap<StepContext, ReturnType<typeof readRemoteConfigs>>();
+
 /**
  * Why a remote must not be synced with right now, if it must not: its recorded annex uuid differs
  * from the repository now at its local path (another drive mounted at the same place).
  */
 export async function identityProblem(ctx: StepContext, remote: string): Promise<string | undefined> {
-  const config = (await readRemoteConfigs(ctx.annex)).find((c) => c.name === remote);
+  let configs = remoteConfigsOf.get(ctx);
+  if (!configs) {
+    configs = readRemoteConfigs(ctx.annex);
+    remoteConfigsOf.set(ctx, configs);
+  }
+  const config = (await configs).find((c) => c.name === remote);
   if (!config?.uuid) return undefined;
   const path = localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir);
   if (!path) return undefined;
