@@ -10,6 +10,7 @@ import type { Key } from './key.js';
 import { formatKey, keyToFileName } from './key.js';
 import { createHasher, keyFromDigest, verifyKeyContent } from './backend.js';
 import { copyChunks, forEachChunk } from './pipelined-io.js';
+import type { SyncBatch } from './sync-batch.js';
 import { objectPath, type HashLayout } from './locations.js';
 
 /** The disk filled up while storing content; nothing partial was left behind. */
@@ -93,8 +94,10 @@ export class ObjectStore {
   /**
    * Moves a complete, verified temp file into place as the object for `key`. If the object is
    * already present the temp file is removed instead. The final path only ever holds whole content.
+   * With `syncs`, the directory's fsync (and the object's, which the caller owes otherwise) is left
+   * to that batch instead of being waited for here.
    */
-  async commitTemp(key: Key, tmpPath: string): Promise<string> {
+  async commitTemp(key: Key, tmpPath: string, options: { syncs?: SyncBatch } = {}): Promise<string> {
     const existing = await this.pathOf(key);
     if (existing) {
       await rm(tmpPath, { force: true });
@@ -102,12 +105,16 @@ export class ObjectStore {
     }
     const dest = this.preferredPath(key);
     const dir = dirname(dest);
-    await mkdir(dirname(dir), { recursive: true });
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o755);
     await chmod(tmpPath, 0o444);
     await rename(tmpPath, dest);
-    await fsyncDir(dir);
+    if (options.syncs) {
+      options.syncs.add(dest);
+      options.syncs.add(dir);
+    } else {
+      await fsyncDir(dir);
+    }
     await chmod(dir, 0o555);
     return dest;
   }
@@ -118,25 +125,30 @@ export class ObjectStore {
    * possible) and made read-only, and the link is what gets hashed, so the work-tree path keeps
    * the file until the caller atomically replaces it with a symlink: a crash at any point loses
    * nothing. `'copy'` copies while hashing (unlocked files keep their work-tree copy).
+   *
+   * Without `syncs` the object is durable when this resolves. With `syncs` its fsyncs are added
+   * to that batch: the object is in place but durable only once the batch is flushed, so a bulk
+   * add waits for many fsyncs at once (the work-tree file must not be replaced before the flush).
    */
-  async ingest(source: string, options: { backend: string; fileName: string; mode: 'copy' | 'link' }): Promise<Key> {
+  async ingest(source: string, options: { backend: string; fileName: string; mode: 'copy' | 'link'; syncs?: SyncBatch }): Promise<Key> {
     const tmp = await this.uniqueTmpPath();
+    const sync = !options.syncs;
     try {
       let key: Key;
       if (options.mode === 'link') {
         try {
           await link(source, tmp);
           await chmod(tmp, 0o444);
-          key = await hashAndSync(tmp, options);
+          key = await hashLink(tmp, { ...options, sync });
         } catch (err) {
           if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'].includes(errnoCode(err) ?? '')) throw err;
           await rm(tmp, { force: true });
-          key = await copyHashing(source, tmp, options);
+          key = await copyHashing(source, tmp, { ...options, sync });
         }
       } else {
-        key = await copyHashing(source, tmp, options);
+        key = await copyHashing(source, tmp, { ...options, sync });
       }
-      await this.commitTemp(key, tmp);
+      await this.commitTemp(key, tmp, options.syncs ? { syncs: options.syncs } : {});
       return key;
     } catch (err) {
       await rm(tmp, { force: true });
@@ -199,17 +211,17 @@ export class ObjectStore {
 }
 
 /**
- * Hashes the file at `path` into its key and fsyncs it, both at once: the fsync runs in the thread
- * pool while the file is read and hashed here (fsync through a read-only descriptor works on Linux
- * and keeps the object read-only).
+ * Hashes the (read-only) link at `path` into its key; with `sync` it is also fsynced, both at
+ * once: the fsync runs in the thread pool while the file is read and hashed here (fsync through a
+ * read-only descriptor works on Linux and keeps the object read-only).
  */
-async function hashAndSync(path: string, options: { backend: string; fileName: string }): Promise<Key> {
+async function hashLink(path: string, options: { backend: string; fileName: string; sync: boolean }): Promise<Key> {
   const hasher = createHasher(options.backend);
   const h = await open(path, 'r');
   try {
-    const synced = h.sync();
+    const synced = options.sync ? h.sync() : undefined;
     const size = await forEachChunk(h, {}, (chunk) => hasher.update(chunk)).catch(async (err: unknown) => {
-      await synced.catch(() => undefined);
+      await synced?.catch(() => undefined);
       throw err;
     });
     await synced;
@@ -219,15 +231,15 @@ async function hashAndSync(path: string, options: { backend: string; fileName: s
   }
 }
 
-/** Copies source → dest (fsynced) while hashing; one read of the data. */
-async function copyHashing(source: string, dest: string, options: { backend: string; fileName: string }): Promise<Key> {
+/** Copies source → dest while hashing, one read of the data; fsynced at the end when `sync`. */
+async function copyHashing(source: string, dest: string, options: { backend: string; fileName: string; sync: boolean }): Promise<Key> {
   const hasher = createHasher(options.backend);
   const from = await open(source, 'r');
   try {
     const to = await open(dest, 'wx', 0o644);
     try {
       const size = await copyChunks({ from, to, hasher });
-      await to.sync();
+      if (options.sync) await to.sync();
       return keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size, fileName: options.fileName });
     } finally {
       await to.close();

@@ -12,6 +12,32 @@ import { logKeysPresence } from '../annex/logs/location.js';
 import { annexedFilesAt } from './annexed-files.js';
 import { stagePaths } from './stage.js';
 import { ArborError } from '../util/errors.js';
+import type { Key } from '../annex/key.js';
+import { SyncBatch } from '../annex/sync-batch.js';
+
+/** Files looked at (and ingested) at once: each waits mostly on the filesystem and git check-attr. */
+const PARALLEL_FILES = 8;
+
+/** Files per window: their objects are fsynced together, then they become links. */
+const SETTLE_EVERY = 256;
+
+/** Runs `fn` over `items`, at most `limit` at once; every item runs, outcomes in item order. */
+async function mapLimitSettled<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<Array<PromiseSettledResult<R>>> {
+  const out: Array<PromiseSettledResult<R>> = new Array<PromiseSettledResult<R>>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = { status: 'fulfilled', value: await fn(items[i] as T, i) };
+      } catch (reason) {
+        out[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 /** What happened to one added file. */
 export interface AddedFile {
@@ -79,11 +105,14 @@ export class AnnexAddError extends ArborError {
 export async function addFiles(annex: Annex, options: { paths?: readonly string[]; unlocked?: boolean; onFile?: (f: AddedFile) => void } = {}): Promise<AddedFile[]> {
   const workTree = annex.workTree;
   if (!workTree) throw new Error('add needs a work tree');
-  const { all: files, tracked } = await candidates(annex, options.paths ?? []);
-  const rules = await annex.largeFilesRules();
-  const dotfiles = (await annex.git.configGet('annex.dotfiles'))?.toLowerCase() === 'true';
-  const unlocked = options.unlocked ?? (await annex.addUnlocked());
-  const backend = await annex.backend();
+  // Independent look-ups side by side (each is a git process); the rules start no process until used.
+  const [{ all: files, tracked }, rules, dotfiles, unlocked, backend] = await Promise.all([
+    candidates(annex, options.paths ?? []),
+    annex.largeFilesRules(),
+    annex.git.configGet('annex.dotfiles').then((v) => v?.toLowerCase() === 'true'),
+    options.unlocked ?? annex.addUnlocked(),
+    annex.backend(),
+  ]);
   // Only modified tracked files can already be unlocked annexed files (not the whole tree: a rescan of 100k files changes few).
   const alreadyUnlocked = await unlockedAmong(annex, tracked);
   const toGit: string[] = [];
@@ -91,39 +120,64 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   const presence: Parameters<typeof logKeysPresence>[1][number][] = [];
   const locked: string[] = [];
   const results: AddedFile[] = [];
-  try {
-    for (const path of files) {
-      const abs = join(workTree, path);
-      const st = await lstat(abs).catch(() => undefined);
-      if (!st) continue;
-      if (st.isSymbolicLink()) {
-        // An annex link that moved, or an ordinary symlink: git stores both as links.
-        const key = keyFromLinkTarget(await readlink(abs));
-        if (key) {
-          const target = lockedLinkTarget(path, key);
-          if ((await readlink(abs)) !== target) await replaceLink(abs, target);
-          locked.push(path);
-          results.push({ path, kind: 'locked', key: formatKey(key) });
-        } else {
-          toGit.push(path);
-        }
-        continue;
-      }
-      if (!st.isFile()) continue;
-      const annexIt = await shouldAnnex({ rules, path, absolutePath: abs, size: st.size, dotfiles, alreadyAnnexed: alreadyUnlocked.has(path) });
-      if (!annexIt) {
-        toGit.push(path);
-      } else if (unlocked || alreadyUnlocked.has(path)) {
-        toUnlocked.push(path);
-      } else {
-        const key = await annex.store.ingest(abs, { backend, fileName: path, mode: 'link' });
-        await replaceLink(abs, lockedLinkTarget(path, key));
-        presence.push({ key, uuid: annex.uuid, status: '1', now: annex.now() });
+  const syncs = new SyncBatch();
+  /** What one file of the work list turned out to be. */
+  type Outcome = { readonly kind: 'skip' | 'git' | 'unlocked' } | { readonly kind: 'moved-link'; readonly key: Key } | { readonly kind: 'ingested'; readonly key: Key };
+  const classify = async (path: string): Promise<Outcome> => {
+    const abs = join(workTree, path);
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st) return { kind: 'skip' };
+    if (st.isSymbolicLink()) {
+      // An annex link that moved, or an ordinary symlink: git stores both as links.
+      const target = await readlink(abs);
+      const key = keyFromLinkTarget(target);
+      if (!key) return { kind: 'git' };
+      const wanted = lockedLinkTarget(path, key);
+      if (target !== wanted) await replaceLink(abs, wanted);
+      return { kind: 'moved-link', key };
+    }
+    if (!st.isFile()) return { kind: 'skip' };
+    const annexIt = await shouldAnnex({ rules, path, absolutePath: abs, size: st.size, dotfiles, alreadyAnnexed: alreadyUnlocked.has(path) });
+    if (!annexIt) return { kind: 'git' };
+    if (unlocked || alreadyUnlocked.has(path)) return { kind: 'unlocked' };
+    // The object's fsyncs go to the batch; the file is replaced by a link only after the flush.
+    return { kind: 'ingested', key: await annex.store.ingest(abs, { backend, fileName: path, mode: 'link', syncs }) };
+  };
+  /** Makes a window's objects durable, then turns their files into links and notes them, in path order. */
+  const settle = async (window: readonly string[], outcomes: ReadonlyArray<PromiseSettledResult<Outcome>>): Promise<void> => {
+    await syncs.flush();
+    const linked = await mapLimitSettled(window, PARALLEL_FILES, async (path, i) => {
+      const o = outcomes[i];
+      if (o?.status === 'fulfilled' && o.value.kind === 'ingested') await replaceLink(join(workTree, path), lockedLinkTarget(path, o.value.key));
+    });
+    window.forEach((path, i) => {
+      const o = outcomes[i];
+      if (o?.status !== 'fulfilled' || linked[i]?.status !== 'fulfilled') return;
+      const v = o.value;
+      if (v.kind === 'git') toGit.push(path);
+      else if (v.kind === 'unlocked') toUnlocked.push(path);
+      else if (v.kind === 'moved-link') {
         locked.push(path);
-        const r: AddedFile = { path, kind: 'locked', key: formatKey(key) };
+        results.push({ path, kind: 'locked', key: formatKey(v.key) });
+      } else if (v.kind === 'ingested') {
+        presence.push({ key: v.key, uuid: annex.uuid, status: '1', now: annex.now() });
+        locked.push(path);
+        const r: AddedFile = { path, kind: 'locked', key: formatKey(v.key) };
         results.push(r);
         options.onFile?.(r);
       }
+    });
+    const failed = linked.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  try {
+    for (let at = 0; at < files.length; at += SETTLE_EVERY) {
+      const window = files.slice(at, at + SETTLE_EVERY);
+      // Several files at once: each one waits mostly on the filesystem and on git check-attr.
+      const outcomes = await mapLimitSettled(window, PARALLEL_FILES, classify);
+      await settle(window, outcomes);
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   } catch (err) {
     // Files already turned into links stay safe: record and stage them before reporting the error.

@@ -1,0 +1,68 @@
+// add in bulk: many files in several windows become links to durable objects, in path order; a failing ingest leaves files as they were.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openAnnex } from '../../src/annex/annex.js';
+import { parseKey } from '../../src/annex/key.js';
+import { keysLocations } from '../../src/annex/logs/location.js';
+import { addFiles, type AddedFile } from '../../src/content/add.js';
+import { runArbor } from '../helpers/run.js';
+import { git, makeRepo, writeFiles } from '../helpers/repo.js';
+
+async function annexedRepo(): Promise<string> {
+  const dir = await makeRepo({ name: 'adder' });
+  const r = await runArbor(['init', 'adder'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  return dir;
+}
+
+test('a bulk add of more files than one fsync window: every file a link to its own bytes, logged, staged, reported in order', async () => {
+  const dir = await annexedRepo();
+  writeFileSync(join(dir, '.gitattributes'), '* annex.largefiles=anything\nnotes.txt annex.largefiles=nothing\n');
+  await git(dir, 'add', '.gitattributes');
+  const files: Record<string, Buffer> = { 'notes.txt': Buffer.from('kept in git\n'), 'big/large.bin': randomBytes((5 << 20) + 3) };
+  for (let i = 0; i < 300; i++) files[`many/d${i % 7}/f${String(i).padStart(3, '0')}.txt`] = Buffer.from(`small file ${i}\n`);
+  writeFiles(dir, files);
+  const annex = await openAnnex(dir);
+  const reported: AddedFile[] = [];
+  try {
+    const added = await addFiles(annex, { onFile: (f) => reported.push(f) });
+    const annexed = added.filter((f) => f.kind === 'locked');
+    assert.equal(annexed.length, 301);
+    assert.deepEqual(added.find((f) => f.path === 'notes.txt')?.kind, 'git');
+    const lockedReported = reported.filter((f) => f.kind === 'locked').map((f) => f.path);
+    assert.deepEqual(lockedReported, [...lockedReported].sort(), 'locked files are reported in path order');
+    for (const f of annexed) {
+      assert.ok(lstatSync(join(dir, f.path)).isSymbolicLink(), `${f.path} is a link`);
+      assert.ok(readFileSync(join(dir, f.path)).equals(files[f.path] ?? Buffer.alloc(0)), `${f.path} reads back its bytes`);
+    }
+    const keys = annexed.map((f) => parseKey(f.key ?? ''));
+    const where = await keysLocations(annex.branch, keys);
+    assert.ok(annexed.every((f) => where.get(f.key ?? '')?.includes(annex.uuid)), 'every key is logged here');
+    assert.deepEqual(readdirSync(annex.store.tmpDir), [], 'no temp files left');
+  } finally {
+    await annex.close();
+  }
+  const staged = await git(dir, 'diff', '--cached', '--name-only');
+  assert.equal(staged.split('\n').length, 303, 'every file staged (with .gitattributes)');
+});
+
+test('a failing ingest leaves the work-tree files as they were and nothing staged or stored', async () => {
+  const dir = await annexedRepo();
+  await git(dir, 'config', 'annex.backend', 'NOSUCHBACKEND');
+  writeFiles(dir, { 'a.bin': randomBytes(200_000), 'b.bin': randomBytes(200_000) });
+  const before = readFileSync(join(dir, 'a.bin'));
+  const annex = await openAnnex(dir);
+  try {
+    await assert.rejects(addFiles(annex), /NOSUCHBACKEND/);
+    assert.ok(lstatSync(join(dir, 'a.bin')).isFile(), 'still a plain file');
+    assert.ok(readFileSync(join(dir, 'a.bin')).equals(before));
+    assert.deepEqual(readdirSync(annex.store.tmpDir), []);
+  } finally {
+    await annex.close();
+  }
+  assert.equal(await git(dir, 'diff', '--cached', '--name-only'), '');
+});
