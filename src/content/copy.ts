@@ -4,7 +4,7 @@ import type { Remote, Progress } from '../remotes/remote.js';
 import { ArborError } from '../util/errors.js';
 import { configuredThrottle, type ThrottleFor } from '../transfers/transfer-config.js';
 import type { AnnexedFile } from './annexed-files.js';
-import { connectRemote, recordLocation, type ContentSession } from './session.js';
+import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
 
 /** Result of sending one file. */
 export type CopyResult = { readonly status: 'already-there' } | { readonly status: 'copied' };
@@ -27,6 +27,9 @@ export async function copyToRemote(
   remote: Remote,
   options: { progress?: Progress; throttle?: ThrottleFor } = {},
 ): Promise<CopyResult> {
+  // The rate-limit settings are read (one git process) while the remote is reached.
+  const throttleFor = options.throttle ? Promise.resolve(options.throttle) : configuredThrottle(session.annex);
+  throttleFor.catch(() => undefined);
   const uuid = await connectRemote(session, remote);
   if (!uuid) throw new ArborError('EREMOTEUNAVAILABLE', `remote ${remote.name} is not available`);
   if (await remote.checkPresent(file.key)) {
@@ -35,8 +38,15 @@ export async function copyToRemote(
   }
   const source = await session.annex.store.pathOf(file.key);
   if (!source) throw new ContentNotPresentError(file.path);
-  const throttle = (options.throttle ?? (await configuredThrottle(session.annex)))(remote.name);
-  await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress, throttle));
+  const throttle = (await throttleFor)(remote.name);
+  // The location log is read while the bytes travel: that brings this repository's git-annex
+  // branch up to date (its git processes) before the location is recorded, instead of after.
+  const warm = locationsOf(session, file.key).catch(() => undefined);
+  try {
+    await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress, throttle));
+  } finally {
+    await warm;
+  }
   await remote.recordPresence?.(file.key, true);
   await recordLocation(session, file.key, uuid, true);
   return { status: 'copied' };
