@@ -25,9 +25,15 @@ export interface ChunkReadOptions {
   readonly chunkBytes?: number;
 }
 
-/** Buffers kept for reuse between calls, so big reads do not churn the garbage collector. */
+/**
+ * Full-size buffers kept for reuse between calls, so big reads do not churn the garbage collector;
+ * one pair (4 MiB), since a long-running daemon keeps them for good.
+ */
 const spare: Buffer[] = [];
-const MAX_SPARE = 8;
+const MAX_SPARE = 2;
+
+/** Below this a file's buffers are sized to the file (a small file needs no 2 MiB buffers). */
+const SMALL_READ_BYTES = 64 << 10;
 
 function takeBuffer(size: number): Buffer {
   const i = spare.findIndex((b) => b.length === size);
@@ -36,7 +42,13 @@ function takeBuffer(size: number): Buffer {
 }
 
 function giveBack(buf: Buffer): void {
-  if (spare.length < MAX_SPARE) spare.push(buf);
+  if (buf.length >= SMALL_READ_BYTES && spare.length < MAX_SPARE) spare.push(buf);
+}
+
+/** The chunk size for reading `handle` from `start` to `end`: no larger than what is there to read (plus one byte to see the end). */
+async function chunkSizeFor(handle: FileHandle, start: number, end: number, chunkBytes: number): Promise<number> {
+  const expected = end === Infinity ? (await handle.stat()).size - start : end - start;
+  return expected + 1 < chunkBytes ? Math.max(expected + 1, 4096) : chunkBytes;
 }
 
 /**
@@ -52,7 +64,7 @@ export async function forEachChunk(
 ): Promise<number> {
   const start = options.start ?? 0;
   const end = options.end ?? Infinity;
-  const size = options.chunkBytes ?? PIPELINE_CHUNK_BYTES;
+  const size = await chunkSizeFor(handle, start, end, options.chunkBytes ?? PIPELINE_CHUNK_BYTES);
   const first = takeBuffer(size);
   const second = takeBuffer(size);
   const readAt = (buf: Buffer, pos: number): Promise<number> | undefined =>
