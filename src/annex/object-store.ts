@@ -27,6 +27,19 @@ export class CorruptObjectError extends ArborError {
   }
 }
 
+/** Options for ObjectStore.ingest. */
+export interface IngestOptions {
+  readonly backend: string;
+  /** The name that decides the key's extension. */
+  readonly fileName: string;
+  /** 'link': lockdown by hard link (locked add); 'copy': the source stays as it is. */
+  readonly mode: 'copy' | 'link';
+  /** Leave the fsyncs to this batch (the object is durable once it is flushed). */
+  readonly syncs?: SyncBatch;
+  /** The size seen when the file was chosen: sizes the read buffers without another stat. */
+  readonly size?: number;
+}
+
 /** Options for ObjectStore. */
 export interface ObjectStoreOptions {
   /** The git dir (`.git` of a non-bare repository, the repository itself when bare). */
@@ -95,9 +108,9 @@ export class ObjectStore {
    * Moves a complete, verified temp file into place as the object for `key`. If the object is
    * already present the temp file is removed instead. The final path only ever holds whole content.
    * With `syncs`, the directory's fsync (and the object's, which the caller owes otherwise) is left
-   * to that batch instead of being waited for here.
+   * to that batch instead of being waited for here. `readOnly` says the temp file is mode 0444 already.
    */
-  async commitTemp(key: Key, tmpPath: string, options: { syncs?: SyncBatch } = {}): Promise<string> {
+  async commitTemp(key: Key, tmpPath: string, options: { syncs?: SyncBatch; readOnly?: boolean } = {}): Promise<string> {
     const existing = await this.pathOf(key);
     if (existing) {
       await rm(tmpPath, { force: true });
@@ -105,9 +118,9 @@ export class ObjectStore {
     }
     const dest = this.preferredPath(key);
     const dir = dirname(dest);
-    await mkdir(dir, { recursive: true });
-    await chmod(dir, 0o755);
-    await chmod(tmpPath, 0o444);
+    // A directory mkdir just made is writable already; an existing one may have been left read-only.
+    if ((await mkdir(dir, { recursive: true })) === undefined) await chmod(dir, 0o755);
+    if (!options.readOnly) await chmod(tmpPath, 0o444);
     await rename(tmpPath, dest);
     if (options.syncs) {
       options.syncs.add(dest);
@@ -130,25 +143,28 @@ export class ObjectStore {
    * to that batch: the object is in place but durable only once the batch is flushed, so a bulk
    * add waits for many fsyncs at once (the work-tree file must not be replaced before the flush).
    */
-  async ingest(source: string, options: { backend: string; fileName: string; mode: 'copy' | 'link'; syncs?: SyncBatch }): Promise<Key> {
+  async ingest(source: string, options: IngestOptions): Promise<Key> {
     const tmp = await this.uniqueTmpPath();
     const sync = !options.syncs;
     try {
       let key: Key;
+      let linked = false;
       if (options.mode === 'link') {
         try {
           await link(source, tmp);
           await chmod(tmp, 0o444);
+          linked = true;
           key = await hashLink(tmp, { ...options, sync });
         } catch (err) {
           if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'].includes(errnoCode(err) ?? '')) throw err;
           await rm(tmp, { force: true });
+          linked = false;
           key = await copyHashing(source, tmp, { ...options, sync });
         }
       } else {
         key = await copyHashing(source, tmp, { ...options, sync });
       }
-      await this.commitTemp(key, tmp, options.syncs ? { syncs: options.syncs } : {});
+      await this.commitTemp(key, tmp, { ...(options.syncs ? { syncs: options.syncs } : {}), readOnly: linked });
       return key;
     } catch (err) {
       await rm(tmp, { force: true });
@@ -215,12 +231,12 @@ export class ObjectStore {
  * once: the fsync runs in the thread pool while the file is read and hashed here (fsync through a
  * read-only descriptor works on Linux and keeps the object read-only).
  */
-async function hashLink(path: string, options: { backend: string; fileName: string; sync: boolean }): Promise<Key> {
+async function hashLink(path: string, options: { backend: string; fileName: string; sync: boolean; size?: number }): Promise<Key> {
   const hasher = createHasher(options.backend);
   const h = await open(path, 'r');
   try {
     const synced = options.sync ? h.sync() : undefined;
-    const size = await forEachChunk(h, {}, (chunk) => hasher.update(chunk)).catch(async (err: unknown) => {
+    const size = await forEachChunk(h, options.size === undefined ? {} : { expectedBytes: options.size }, (chunk) => hasher.update(chunk)).catch(async (err: unknown) => {
       await synced?.catch(() => undefined);
       throw err;
     });

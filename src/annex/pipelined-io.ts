@@ -23,6 +23,8 @@ export interface ChunkReadOptions {
   readonly end?: number;
   /** Chunk size (default PIPELINE_CHUNK_BYTES). */
   readonly chunkBytes?: number;
+  /** How many bytes the caller expects (sizes the buffers without an fstat); reading still goes on to the end. */
+  readonly expectedBytes?: number;
 }
 
 /**
@@ -46,8 +48,9 @@ function giveBack(buf: Buffer): void {
 }
 
 /** The chunk size for reading `handle` from `start` to `end`: no larger than what is there to read (plus one byte to see the end). */
-async function chunkSizeFor(handle: FileHandle, start: number, end: number, chunkBytes: number): Promise<number> {
-  const expected = end === Infinity ? (await handle.stat()).size - start : end - start;
+async function chunkSizeFor(handle: FileHandle, options: { start: number; end: number; chunkBytes: number; expectedBytes: number | undefined }): Promise<number> {
+  const { start, end, chunkBytes } = options;
+  const expected = end !== Infinity ? end - start : (options.expectedBytes ?? (await handle.stat()).size - start);
   return expected + 1 < chunkBytes ? Math.max(expected + 1, 4096) : chunkBytes;
 }
 
@@ -64,7 +67,7 @@ export async function forEachChunk(
 ): Promise<number> {
   const start = options.start ?? 0;
   const end = options.end ?? Infinity;
-  const size = await chunkSizeFor(handle, start, end, options.chunkBytes ?? PIPELINE_CHUNK_BYTES);
+  const size = await chunkSizeFor(handle, { start, end, chunkBytes: options.chunkBytes ?? PIPELINE_CHUNK_BYTES, expectedBytes: options.expectedBytes });
   const first = takeBuffer(size);
   const second = takeBuffer(size);
   const readAt = (buf: Buffer, pos: number): Promise<number> | undefined =>

@@ -141,7 +141,7 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
     if (!annexIt) return { kind: 'git' };
     if (unlocked || alreadyUnlocked.has(path)) return { kind: 'unlocked' };
     // The object's fsyncs go to the batch; the file is replaced by a link only after the flush.
-    return { kind: 'ingested', key: await annex.store.ingest(abs, { backend, fileName: path, mode: 'link', syncs }) };
+    return { kind: 'ingested', key: await annex.store.ingest(abs, { backend, fileName: path, mode: 'link', syncs, size: st.size }) };
   };
   /** Makes a window's objects durable, then turns their files into links and notes them, in path order. */
   const settle = async (window: readonly string[], outcomes: ReadonlyArray<PromiseSettledResult<Outcome>>): Promise<void> => {
