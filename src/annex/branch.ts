@@ -34,6 +34,8 @@ export interface AnnexBranchOptions {
 const READ_MANY_BY_PATH = 64;
 /** Paths per `git ls-tree` run in readMany (~100 bytes each: far below the argument-length limit). */
 const LS_TREE_PATHS_PER_RUN = 1000;
+/** Temp files changeMany writes at once (each is a small log). */
+const TEMP_WRITES_AT_ONCE = 32;
 
 export class AnnexBranch {
   readonly #git: Git;
@@ -178,6 +180,10 @@ export class AnnexBranch {
    */
   async readMany(branchPaths: Iterable<string>): Promise<Map<string, string>> {
     await this.#ensureUpdated();
+    return this.#readManyNoUpdate(branchPaths);
+  }
+
+  async #readManyNoUpdate(branchPaths: Iterable<string>): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const wanted = new Set(branchPaths);
     if (wanted.size === 0) return out;
@@ -313,8 +319,9 @@ export class AnnexBranch {
     await this.#ensureUpdated();
     return this.locked(async () => {
       const next = new Map<string, string>();
+      const stored = await this.#readManyNoUpdate(changes.map((c) => c.branchPath));
       for (const c of changes) {
-        const current = next.get(c.branchPath) ?? (await this.readNoUpdate(c.branchPath));
+        const current = next.get(c.branchPath) ?? stored.get(c.branchPath);
         const value = c.fn(current);
         if (value !== undefined && value !== current) next.set(c.branchPath, value);
       }
@@ -322,12 +329,10 @@ export class AnnexBranch {
       const tmp = join(this.#annexDir, 'othertmp', `batch-${process.pid}-${Date.now()}`);
       await mkdir(tmp, { recursive: true });
       try {
-        const entries: Array<{ branchPath: string; file: string }> = [];
-        let i = 0;
-        for (const [branchPath, content] of next) {
-          const file = join(tmp, String(i++));
-          await writeFile(file, content);
-          entries.push({ branchPath, file });
+        const entries = [...next.keys()].map((branchPath, i) => ({ branchPath, file: join(tmp, String(i)) }));
+        // The blobs go to git through files (hash-object --stdin-paths); written a few at a time.
+        for (let i = 0; i < entries.length; i += TEMP_WRITES_AT_ONCE) {
+          await Promise.all(entries.slice(i, i + TEMP_WRITES_AT_ONCE).map((e) => writeFile(e.file, next.get(e.branchPath) ?? '')));
         }
         await this.#commitFiles(entries, message);
         const journalled = new Set(next.keys());

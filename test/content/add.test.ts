@@ -39,7 +39,7 @@ test('a bulk add of more files than one fsync window: every file a link to its o
       assert.ok(lstatSync(join(dir, f.path)).isSymbolicLink(), `${f.path} is a link`);
       assert.ok(readFileSync(join(dir, f.path)).equals(files[f.path] ?? Buffer.alloc(0)), `${f.path} reads back its bytes`);
     }
-    const keys = annexed.map((f) => parseKey(f.key ?? ''));
+    const keys = annexed.map((f) => parseKey(f.key ?? '') ?? assert.fail(`${f.path} has no key`));
     const where = await keysLocations(annex.branch, keys);
     assert.ok(annexed.every((f) => where.get(f.key ?? '')?.includes(annex.uuid)), 'every key is logged here');
     assert.deepEqual(readdirSync(annex.store.tmpDir), [], 'no temp files left');
