@@ -30,6 +30,14 @@ function remoteHasObject(bare: string, hashDirLower: string, key: string, bytes:
   return existsSync(p) && statSync(p).size === bytes;
 }
 
+/**
+ * Writes back every dirty page before a timed copy (untimed), so no contender's fsync waits for
+ * the writeback of the previous contender's gigabyte: each starts from the same clean page cache.
+ */
+async function settleDisk(ctx: BenchContext): Promise<void> {
+  await ok('sync', [], { cwd: ctx.tmp, env: ctx.env });
+}
+
 /** Figure 5. */
 export const transferFigure: Figure = {
   id: 5,
@@ -62,6 +70,7 @@ export const transferFigure: Figure = {
         const name = `r${r}${t}`;
         const bare = await freshRemote(ctx, src, name);
         const o = { env: ctx.env, measureRss: true, timeoutMs: 900_000 };
+        await settleDisk(ctx);
         const res = t === 'arbor' ? await arbor(src, ['copy', '--to', name, 'big.bin'], o) : await annex(src, ['copy', '-q', '--to', name, 'big.bin'], o);
         if (res.code !== 0 || !remoteHasObject(bare, lower, key, bytes)) {
           notes.push(`${t} run ${r + 1}: copy failed (${res.code}): ${(res.stderr || res.stdout).trim().slice(-200)}`);
@@ -76,11 +85,13 @@ export const transferFigure: Figure = {
       if (ctx.tools.cp.ok) {
         const dest = join(ctx.tmp, `cp-${r}`);
         mkdirSync(dest);
+        await settleDisk(ctx);
         const c = await ok('cp', [objectPath, join(dest, key)], { cwd: ctx.tmp, env: ctx.env });
         s.cp.push(c.ms / 1000);
         rmSync(dest, { recursive: true, force: true });
         // The durable floor: arbor fsyncs the received object before recording it (annex/verified-copy.ts).
         mkdirSync(dest);
+        await settleDisk(ctx);
         const cs = await ok('sh', ['-c', 'cp "$1" "$2" && sync "$2"', 'sh', objectPath, join(dest, key)], { cwd: ctx.tmp, env: ctx.env });
         s.cpSync.push(cs.ms / 1000);
         rmSync(dest, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // fsyncs owed by a batch of writes, done together at one barrier instead of one wait per file.
 
 import { open } from 'node:fs/promises';
+import PQueue from 'p-queue';
 
 /** How many fsyncs run at once at a barrier (the journal commits them together). */
 const PARALLEL_SYNCS = 16;
@@ -31,14 +32,8 @@ export class SyncBatch {
   async flush(): Promise<void> {
     const paths = [...this.#paths];
     this.#paths.clear();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < paths.length) {
-        const path = paths[next++];
-        if (path !== undefined) await syncPath(path);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_SYNCS, paths.length) }, worker));
+    const queue = new PQueue({ concurrency: PARALLEL_SYNCS });
+    await Promise.all(paths.map((path) => queue.add(() => syncPath(path))));
   }
 }
 

@@ -14,6 +14,7 @@ import { stagePaths } from './stage.js';
 import { ArborError } from '../util/errors.js';
 import type { Key } from '../annex/key.js';
 import { SyncBatch } from '../annex/sync-batch.js';
+import PQueue from 'p-queue';
 
 /** Files looked at (and ingested) at once: each waits mostly on the filesystem and git check-attr. */
 const PARALLEL_FILES = 8;
@@ -22,21 +23,9 @@ const PARALLEL_FILES = 8;
 const SETTLE_EVERY = 256;
 
 /** Runs `fn` over `items`, at most `limit` at once; every item runs, outcomes in item order. */
-async function mapLimitSettled<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<Array<PromiseSettledResult<R>>> {
-  const out: Array<PromiseSettledResult<R>> = new Array<PromiseSettledResult<R>>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        out[i] = { status: 'fulfilled', value: await fn(items[i] as T, i) };
-      } catch (reason) {
-        out[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+function mapLimitSettled<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<Array<PromiseSettledResult<R>>> {
+  const queue = new PQueue({ concurrency: limit });
+  return Promise.allSettled(items.map((item, i) => queue.add(() => fn(item, i))));
 }
 
 /** What happened to one added file. */
