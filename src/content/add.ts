@@ -1,6 +1,6 @@
 // add: large files into the annex (locked, or unlocked with annex.addunlocked), the rest into git.
 
-import { lstat, readlink, symlink, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, readlink, symlink, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Annex } from '../annex/annex.js';
@@ -111,7 +111,7 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   const results: AddedFile[] = [];
   const syncs = new SyncBatch();
   /** What one file of the work list turned out to be. */
-  type Outcome = { readonly kind: 'skip' | 'git' | 'unlocked' } | { readonly kind: 'moved-link'; readonly key: Key } | { readonly kind: 'ingested'; readonly key: Key };
+  type Outcome = { readonly kind: 'skip' | 'git' | 'unlocked' } | { readonly kind: 'moved-link'; readonly key: Key } | { readonly kind: 'ingested'; readonly key: Key; readonly before: FileStamp };
   const classify = async (path: string): Promise<Outcome> => {
     const abs = join(workTree, path);
     const st = await lstat(abs).catch(() => undefined);
@@ -130,18 +130,20 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
     if (!annexIt) return { kind: 'git' };
     if (unlocked || alreadyUnlocked.has(path)) return { kind: 'unlocked' };
     // The object's fsyncs go to the batch; the file is replaced by a link only after the flush.
-    return { kind: 'ingested', key: await annex.store.ingest(abs, { backend, fileName: path, mode: 'link', syncs, size: st.size }) };
+    return { kind: 'ingested', key: await annex.store.ingest(abs, { backend, fileName: path, mode: 'link', syncs, size: st.size }), before: st };
   };
   /** Makes a window's objects durable, then turns their files into links and notes them, in path order. */
   const settle = async (window: readonly string[], outcomes: ReadonlyArray<PromiseSettledResult<Outcome>>): Promise<void> => {
     await syncs.flush();
     const linked = await mapLimitSettled(window, PARALLEL_FILES, async (path, i) => {
       const o = outcomes[i];
-      if (o?.status === 'fulfilled' && o.value.kind === 'ingested') await replaceLink(join(workTree, path), lockedLinkTarget(path, o.value.key));
+      if (o?.status !== 'fulfilled' || o.value.kind !== 'ingested') return true;
+      return linkIfUnchanged(annex, { path, key: o.value.key, before: o.value.before });
     });
     window.forEach((path, i) => {
       const o = outcomes[i];
-      if (o?.status !== 'fulfilled' || linked[i]?.status !== 'fulfilled') return;
+      // A file written to while it was being added stays as it is: the next add (or commit) takes it.
+      if (o?.status !== 'fulfilled' || linked[i]?.status !== 'fulfilled' || linked[i]?.value === false) return;
       const v = o.value;
       if (v.kind === 'git') toGit.push(path);
       else if (v.kind === 'unlocked') toUnlocked.push(path);
@@ -206,6 +208,33 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   }
   await annex.branch.commit();
   return results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** What identifies one version of a file: written to (even through an open descriptor), one of them changes. */
+interface FileStamp {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Replaces the work-tree file at `path` (top-relative) by its annex link, unless it changed since
+ * `before` was taken (ahead of hashing): then the user's newer bytes are kept, with their mode
+ * back, and an object the write went into (the file's own inode, linked in by the lockdown) is
+ * removed when it no longer matches its key. Returns whether the file is now a link. As git-annex
+ * compares its inode cache before it replaces a file.
+ */
+export async function linkIfUnchanged(annex: Annex, file: { path: string; key: Key; before: FileStamp & { readonly mode?: number } }): Promise<boolean> {
+  const abs = join(annex.workTree ?? '', file.path);
+  const now = await lstat(abs).catch(() => undefined);
+  const b = file.before;
+  if (now && now.ino === b.ino && now.size === b.size && now.mtimeMs === b.mtimeMs) {
+    await replaceLink(abs, lockedLinkTarget(file.path, file.key));
+    return true;
+  }
+  if (now && b.mode !== undefined) await chmod(abs, b.mode & 0o7777).catch(() => undefined);
+  if ((await annex.store.verify(file.key)) === false) await annex.store.remove(file.key);
+  return false;
 }
 
 async function replaceLink(path: string, target: string): Promise<void> {

@@ -3,12 +3,12 @@ import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAnnex } from '../../src/annex/annex.js';
 import { parseKey } from '../../src/annex/key.js';
 import { keysLocations } from '../../src/annex/logs/location.js';
-import { addFiles, type AddedFile } from '../../src/content/add.js';
+import { addFiles, linkIfUnchanged, type AddedFile } from '../../src/content/add.js';
 import { runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 
@@ -65,4 +65,30 @@ test('a failing ingest leaves the work-tree files as they were and nothing stage
     await annex.close();
   }
   assert.equal(await git(dir, 'diff', '--cached', '--name-only'), '');
+});
+
+test('a file written to while it is being added keeps the new bytes (and its mode); the object it changed is removed', async () => {
+  const dir = await annexedRepo();
+  const annex = await openAnnex(dir);
+  try {
+    for (const name of ['steady.bin', 'busy.bin']) writeFileSync(join(dir, name), Buffer.alloc(4096, name.length), { mode: 0o644 });
+    const before = { steady: lstatSync(join(dir, 'steady.bin')), busy: lstatSync(join(dir, 'busy.bin')) };
+    const steadyKey = await annex.store.ingest(join(dir, 'steady.bin'), { backend: 'SHA256E', fileName: 'steady.bin', mode: 'link' });
+    const busyKey = await annex.store.ingest(join(dir, 'busy.bin'), { backend: 'SHA256E', fileName: 'busy.bin', mode: 'link' });
+    // An editor that had busy.bin open writes through its descriptor (the lockdown's read-only mode does not stop it).
+    appendFileSync(join(dir, 'busy.bin'), 'late write\n');
+
+    assert.equal(await linkIfUnchanged(annex, { path: 'steady.bin', key: steadyKey, before: before.steady }), true);
+    assert.ok(lstatSync(join(dir, 'steady.bin')).isSymbolicLink());
+    assert.equal(await annex.store.has(steadyKey), true);
+
+    assert.equal(await linkIfUnchanged(annex, { path: 'busy.bin', key: busyKey, before: before.busy }), false);
+    const busy = lstatSync(join(dir, 'busy.bin'));
+    assert.ok(busy.isFile(), 'still the user\'s file, not a link');
+    assert.ok(readFileSync(join(dir, 'busy.bin')).toString('latin1').endsWith('late write\n'), 'with the late write');
+    assert.equal(busy.mode & 0o777, 0o644, 'and writable again');
+    assert.equal(await annex.store.has(busyKey), false, 'the object that no longer matches its key is gone');
+  } finally {
+    await annex.close();
+  }
 });
