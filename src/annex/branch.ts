@@ -42,7 +42,8 @@ export class AnnexBranch {
   readonly #annexDir: string;
   readonly #journal: Journal;
   /** Invariant: set once update() has run in this process (git-annex merges once per process). */
-  #updated = false;
+  /** The first update of this process (reads wait for it: a concurrent reader must not see the branch before it). */
+  #updated: Promise<unknown> | undefined;
 
   constructor(options: AnnexBranchOptions) {
     this.#git = options.git;
@@ -105,8 +106,7 @@ export class AnnexBranch {
    * when the local branch is behind a single ref. Returns the refs merged.
    */
   async update(): Promise<string[]> {
-    this.#updated = true;
-    return this.locked(async () => {
+    const run = this.locked(async () => {
       // Journalled changes were computed from the branch as it was; commit them before merging so
       // the union merge combines them with the siblings' lines instead of a later commit of the
       // journal file overwriting what the merge brought in (git-annex does the same).
@@ -122,6 +122,8 @@ export class AnnexBranch {
         }
       }
     });
+    this.#updated ??= run.catch(() => undefined);
+    return run;
   }
 
   /** One attempt at merging every sibling with new commits (the lock is held). */
@@ -163,7 +165,7 @@ export class AnnexBranch {
 
   /** Merges siblings once per process, before the first read (as git-annex does). */
   async #ensureUpdated(): Promise<void> {
-    if (!this.#updated) await this.update();
+    await (this.#updated ?? this.update());
   }
 
   /** The current content of a branch file: the journal's if pending, else the committed one. */

@@ -4,7 +4,7 @@ import type { Remote, Progress } from '../remotes/remote.js';
 import { ArborError } from '../util/errors.js';
 import { configuredThrottle, type ThrottleFor } from '../transfers/transfer-config.js';
 import type { AnnexedFile } from './annexed-files.js';
-import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
+import { connectRemote, recordLocation, type ContentSession } from './session.js';
 
 /** Result of sending one file. */
 export type CopyResult = { readonly status: 'already-there' } | { readonly status: 'copied' };
@@ -39,14 +39,7 @@ export async function copyToRemote(
   const source = await session.annex.store.pathOf(file.key);
   if (!source) throw new ContentNotPresentError(file.path);
   const throttle = (await throttleFor)(remote.name);
-  // The location log is read while the bytes travel: that brings this repository's git-annex
-  // branch up to date (its git processes) before the location is recorded, instead of after.
-  const warm = locationsOf(session, file.key).catch(() => undefined);
-  try {
-    await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress, throttle));
-  } finally {
-    await warm;
-  }
+  await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress, throttle));
   await remote.recordPresence?.(file.key, true);
   await recordLocation(session, file.key, uuid, true);
   return { status: 'copied' };

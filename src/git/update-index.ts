@@ -85,9 +85,10 @@ export async function updateIndexInfo(opts: IndexTarget & { entries: Iterable<In
     }
     child.stdin.end(batch);
   } catch (e) {
-    // Terminating git before its stdin ends makes it exit without writing the index; SIGTERM (not
-    // SIGKILL) lets it remove its index.lock on the way out.
-    child.kill('SIGTERM');
+    // A record git cannot parse makes it die before it writes the index, through its normal exit
+    // path, which removes index.lock. (A signal could land between git creating the lock and
+    // registering its clean-up, and leave the lock behind.)
+    child.stdin.end('not index info\0');
     await closed.catch(() => undefined);
     throw e;
   }

@@ -7,7 +7,7 @@ import { openAnnex, type Annex } from '../annex/annex.js';
 import { initAnnex } from '../annex/init.js';
 import type { Key } from '../annex/key.js';
 import { formatKey } from '../annex/key.js';
-import { keyLocations, logKeyPresence } from '../annex/logs/location.js';
+import { logKeyPresence } from '../annex/logs/location.js';
 import { copyVerified } from '../annex/verified-copy.js';
 import { findRepository } from '../git/repo.js';
 import { openGit } from '../git/git.js';
@@ -141,19 +141,12 @@ class LocalGitRemote implements Remote {
     if (await annex.store.has(key)) return;
     await mkdir(annex.store.tmpDir, { recursive: true });
     const tmp = annex.store.tmpPathFor(key);
-    // Reading the key's location log there while the bytes travel brings the remote's git-annex
-    // branch up to date (its git processes) before recordPresence needs it.
-    const warm = keyLocations(annex.branch, key).catch(() => undefined);
-    try {
-      const ok = await copyVerified({ key, source, dest: tmp, ...(progress ? { progress } : {}), ...(throttle ? { throttle } : {}) });
-      if (!ok) {
-        await rm(tmp, { force: true });
-        throw new VerificationError(formatKey(key), this.name);
-      }
-      await annex.store.commitTemp(key, tmp);
-    } finally {
-      await warm;
+    const ok = await copyVerified({ key, source, dest: tmp, ...(progress ? { progress } : {}), ...(throttle ? { throttle } : {}) });
+    if (!ok) {
+      await rm(tmp, { force: true });
+      throw new VerificationError(formatKey(key), this.name);
     }
+    await annex.store.commitTemp(key, tmp);
   }
 
   async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void> {

@@ -96,6 +96,7 @@ test('drive add on an ext4 drive: bare repository named after the drive, cost 11
   assert.equal(await git(repo, 'config', 'remote.BACKUP.annex-cost'), '110');
   assert.equal(await git(repo, 'config', 'remote.BACKUP.annex-uuid'), summary.uuid);
   assert.equal(await git(summary.path, 'config', 'annex.uuid'), summary.uuid);
+  assert.equal(await git(summary.path, 'config', 'core.fsync'), 'objects,reference', 'git objects pushed to the drive survive a pull-out');
   assert.equal(await git(summary.path, 'rev-parse', 'main'), await git(repo, 'rev-parse', 'HEAD'), 'the drive has our branch');
   const fsck = await ok('git', ['annex', 'fsck'], { cwd: summary.path });
   assert.match(fsck, /photo\.bin|SHA256E-s300000/);

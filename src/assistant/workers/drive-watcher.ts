@@ -10,6 +10,7 @@ import { DRIVE_REMOTE_COST, sanitizeRemoteName } from '../../drives/drive-add.js
 import { containingMount, looksLikeDrive, mountKey, platformMountSource, type MountSource } from '../../drives/mount-source.js';
 import { MountWatcher, type MountEvent } from '../../drives/mount-watcher.js';
 import { createNotifier, type Notify } from '../../drives/notify.js';
+import { removeStaleLocks } from '../../drives/stale-locks.js';
 import { openUsbEvents, type ModuleLoader } from '../../drives/usb-events.js';
 import { describeError } from '../../util/errors.js';
 import { nodeSpawner } from '../../util/spawn.js';
@@ -154,9 +155,19 @@ export function createDriveWatcher(options: DriveWatcherOptions = {}): Worker {
       };
 
       const onMounted = async (e: MountEvent): Promise<void> => {
+        const noticed = Date.now(); // file times are wall-clock times
         const found = await candidatesOn(ctx, e);
         if (found.length === 0) return;
         const started = ctx.clock.now();
+        if (!e.mount.readOnly) {
+          // Pulled out mid-write last time: git's lock files from then would block every ref update.
+          for (const { path } of found) {
+            const gitDir = (await stat(join(path, '.git')).then((s) => s.isDirectory(), () => false)) ? join(path, '.git') : path;
+            for (const lock of await removeStaleLocks(gitDir, noticed)) {
+              ctx.log.warn({ worker: 'drive-watcher' }, `removed ${lock}, left by an interrupted write before the drive was unplugged`);
+            }
+          }
+        }
         for (const { name } of found) {
           ctx.failedPushes.delete(name); // back now: no waiting out the back-off
           following.get(name)?.abort();

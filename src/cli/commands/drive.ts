@@ -65,6 +65,9 @@ export const driveCommand: ArborCommand = {
       let fresh: boolean;
       try {
         fresh = (await git.configGet('annex.uuid')) === undefined;
+        // A drive can be pulled out at any moment: git objects and refs pushed to it are fsynced
+        // (git's default leaves them in the page cache, and a pull loses them: empty objects).
+        if ((await git.configGet('core.fsync')) === undefined) await git.configSet('core.fsync', 'objects,reference');
         if (!drive.symlinks) {
           await git.configSet('annex.crippledfilesystem', 'true');
           await git.configSet('annex.sshcaching', 'false');
