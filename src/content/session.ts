@@ -23,11 +23,13 @@ export interface ContentSession {
   readonly unavailable: Set<string>;
   /** Unlocked files whose work-tree copy arbor rewrote: restaged together by flushSession. */
   readonly restage: Set<string>;
+  /** Connections made in this session, by remote name (transfers running side by side share one). */
+  readonly connections: Map<string, Promise<string | undefined>>;
 }
 
 /** Opens the repository's remotes for a content command. */
 export async function openSession(annex: Annex, report: Reporter = () => undefined): Promise<ContentSession> {
-  return { annex, remotes: await openRemotes(annex), report, unavailable: new Set(), restage: new Set() };
+  return { annex, remotes: await openRemotes(annex), report, unavailable: new Set(), restage: new Set(), connections: new Map() };
 }
 
 /**
@@ -70,15 +72,24 @@ export function remoteNamed(session: ContentSession, name: string): Remote {
  */
 export async function connectRemote(session: ContentSession, remote: Remote): Promise<string | undefined> {
   if (session.unavailable.has(remote.name)) return undefined;
-  try {
-    const uuid = await remote.connect();
-    if (uuid && remote.config.uuid !== uuid) await session.annex.git.configSet(`remote.${remote.name}.annex-uuid`, uuid);
-    return uuid;
-  } catch (err) {
-    session.unavailable.add(remote.name);
-    session.report({ level: 'warn', message: describeError(err) });
-    return undefined;
+  // Once per session: two transfers connecting at once would both write the uuid to git's config,
+  // and the second `git config` fails on the first one's config.lock.
+  let connection = session.connections.get(remote.name);
+  if (!connection) {
+    connection = (async () => {
+      try {
+        const uuid = await remote.connect();
+        if (uuid && remote.config.uuid !== uuid) await session.annex.git.configSet(`remote.${remote.name}.annex-uuid`, uuid);
+        return uuid;
+      } catch (err) {
+        session.unavailable.add(remote.name);
+        session.report({ level: 'warn', message: describeError(err) });
+        return undefined;
+      }
+    })();
+    session.connections.set(remote.name, connection);
   }
+  return connection;
 }
 
 /** The UUIDs the location log lists for a key. */

@@ -236,6 +236,7 @@ test('a pause (read from transfers.json) starts no transfer; resume lets the que
     await clock.tick(1000);
     await engine.whenIdle();
     assert.equal(engine.paused, false);
+    assert.deepEqual(events.flatMap((e) => (e.type === 'fail' ? [String(e.error)] : [])), [], 'no transfer failed');
     assert.equal(await fx.loggedInRemote('p.bin'), true);
     assert.equal(await fx.loggedInRemote('q.bin'), true);
     ac.abort();
