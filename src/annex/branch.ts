@@ -21,6 +21,13 @@ export interface AnnexBranchOptions {
   readonly annexDir: string;
 }
 
+/** Up to this many paths, readMany reads by path; past it, one branch listing is cheaper. */
+const READ_MANY_BY_PATH = 64;
+/** Paths per `git ls-tree` run in readMany (~100 bytes each: far below the argument-length limit). */
+const LS_TREE_PATHS_PER_RUN = 1000;
+/** Temp files changeMany writes at once (each is a small log). */
+const TEMP_WRITES_AT_ONCE = 32;
+
 /**
  * The git-annex branch of one repository (doc/internals.mdwn, reference §2.3–2.5).
  *
@@ -30,19 +37,14 @@ export interface AnnexBranchOptions {
  * index matches, as git-annex expects. Other `…/git-annex` refs (remotes', synced/) are
  * union-merged line by line before the first read, as git-annex does.
  */
-/** Up to this many paths, readMany reads by path; past it, one branch listing is cheaper. */
-const READ_MANY_BY_PATH = 64;
-/** Paths per `git ls-tree` run in readMany (~100 bytes each: far below the argument-length limit). */
-const LS_TREE_PATHS_PER_RUN = 1000;
-/** Temp files changeMany writes at once (each is a small log). */
-const TEMP_WRITES_AT_ONCE = 32;
-
 export class AnnexBranch {
   readonly #git: Git;
   readonly #annexDir: string;
   readonly #journal: Journal;
-  /** Invariant: set once update() has run in this process (git-annex merges once per process). */
-  /** The first update of this process (reads wait for it: a concurrent reader must not see the branch before it). */
+  /**
+   * Invariant: set once update() has started in this process (git-annex merges once per process);
+   * reads wait for it, so a concurrent reader never sees the branch before that merge.
+   */
   #updated: Promise<unknown> | undefined;
 
   constructor(options: AnnexBranchOptions) {

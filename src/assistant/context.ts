@@ -3,7 +3,7 @@
 import type { Annex } from '../annex/annex.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
-import type { KeyedWorkSet, Pool, Signal } from '../util/channel.js';
+import { KeyedWorkSet, Pool, Signal } from '../util/channel.js';
 import type { FsChange, WatcherHealth } from './watch/watcher.js';
 import type { AssistantSettings } from './settings.js';
 import type { DaemonStatus } from './daemon-status.js';
@@ -51,4 +51,16 @@ export interface AssistantContext {
   readonly transfers: Pool<string>;
   /** The watcher's current health (for status). */
   watcherHealth?: WatcherHealth;
+}
+
+/** The channels of a context, fresh and empty (the daemon's, or a test's running one worker). */
+export function assistantChannels(): Pick<AssistantContext, 'changes' | 'rescan' | 'commits' | 'failedPushes' | 'remotesChanged' | 'transfers'> {
+  return {
+    changes: new Pool<FsChange>(),
+    rescan: new Signal(),
+    commits: new Signal(),
+    failedPushes: new KeyedWorkSet<string, FailedPush>(),
+    remotesChanged: new Pool<string>(),
+    transfers: new Pool<string>(),
+  };
 }

@@ -11,8 +11,7 @@ import { acquireLock, type HeldLock } from '../util/lockfile.js';
 import { processAlive } from '../util/process-alive.js';
 import { ArborError, describeError } from '../util/errors.js';
 import { createLog, type Log } from '../util/log.js';
-import { KeyedWorkSet, Pool, Signal } from '../util/channel.js';
-import type { AssistantContext, FailedPush } from './context.js';
+import { assistantChannels, type AssistantContext } from './context.js';
 import { DaemonStatus } from './daemon-status.js';
 import { assistantPaths } from './paths.js';
 import { readSettings } from './settings.js';
@@ -117,12 +116,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       clock,
       log,
       status,
-      changes: new Pool(),
-      rescan: new Signal(),
-      commits: new Signal(),
-      failedPushes: new KeyedWorkSet<string, FailedPush>(),
-      remotesChanged: new Pool<string>(),
-      transfers: new Pool<string>(),
+      ...assistantChannels(),
     };
     log.info({ worker: 'daemon' }, `assistant started (pid ${process.pid}) in ${annex.workTree ?? annex.git.repo.gitDir}`);
     await status.flush();

@@ -26,10 +26,19 @@ export function locationLogKeys(paths: Iterable<string>): Set<string> {
  * `git diff-tree`). Undefined when the diff cannot be made (a commit is gone): scan everything.
  */
 export async function changedLocationKeys(annex: Annex, from: string, to: string): Promise<Set<string> | undefined> {
-  if (from === to) return new Set();
+  const paths = await changedTreePaths(annex, from, to);
+  return paths === undefined ? undefined : locationLogKeys(paths);
+}
+
+/**
+ * The file paths that differ between two commits or trees (one `git diff-tree -r`): of the
+ * git-annex branch, or of the work tree's history. Undefined when one of them is gone.
+ */
+export async function changedTreePaths(annex: Annex, from: string, to: string): Promise<string[] | undefined> {
+  if (from === to) return [];
   const r = await annex.git.tryRun(['diff-tree', '-r', '--name-only', '--no-renames', '-z', from, to]);
   if (r.code !== 0) return undefined;
-  return locationLogKeys(r.stdout.toString().split('\0').filter(Boolean));
+  return r.stdout.toString('utf8').split('\0').filter(Boolean);
 }
 
 /**

@@ -9,7 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { locationLogKeys } from '../content/location-changes.js';
+import { changedTreePaths, locationLogKeys } from '../content/location-changes.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Bumped when the meaning of the record changes: an unknown version means "look at everything". */
@@ -72,14 +72,6 @@ function policyNeutral(path: string): boolean {
   return path === 'uuid.log' || path === 'activity.log';
 }
 
-/** Paths that differ between two trees (`git diff-tree`), or undefined when one is gone. */
-async function changedPaths(annex: Annex, from: string, to: string): Promise<string[] | undefined> {
-  if (from === to) return [];
-  const r = await annex.git.tryRun(['diff-tree', '-r', '--name-only', '--no-renames', '-z', from, to]);
-  if (r.code !== 0) return undefined;
-  return r.stdout.toString('utf8').split('\0').filter(Boolean);
-}
-
 /**
  * What changed since `state` for a pass that now sees `now`: everything when there is no usable
  * record, the reached remotes differ, or a policy log changed; otherwise the work-tree paths that
@@ -87,8 +79,8 @@ async function changedPaths(annex: Annex, from: string, to: string): Promise<str
  */
 export async function contentWorkSince(annex: Annex, state: ContentSyncState | undefined, now: { tree: string; annex: string; remotes: string }): Promise<ContentWork> {
   if (!state || state.remotes !== now.remotes) return { all: true };
-  const paths = await changedPaths(annex, state.tree, now.tree);
-  const logs = await changedPaths(annex, state.annex, now.annex);
+  const paths = await changedTreePaths(annex, state.tree, now.tree);
+  const logs = await changedTreePaths(annex, state.annex, now.annex);
   if (!paths || !logs || !logs.every(policyNeutral)) return { all: true };
   return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: locationLogKeys(logs) };
 }

@@ -4,10 +4,10 @@ import { Writable } from 'node:stream';
 import cron from 'node-cron';
 import { pino } from 'pino';
 import { openAnnex } from '../../src/annex/annex.js';
-import type { AssistantContext, FailedPush } from '../../src/assistant/context.js';
+import { assistantChannels, type AssistantContext } from '../../src/assistant/context.js';
 import { DaemonStatus } from '../../src/assistant/daemon-status.js';
 import { readSettings } from '../../src/assistant/settings.js';
-import { KeyedWorkSet, Pool, Signal } from '../../src/util/channel.js';
+import type { Signal } from '../../src/util/channel.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { Log } from '../../src/util/log.js';
 import { tempDir } from './tmp.js';
@@ -37,12 +37,7 @@ export async function assistantContext(repo: string): Promise<TestAssistantConte
     clock: systemClock,
     log,
     status: new DaemonStatus({ file: join(tempDir('arbor-status-'), 'status.json'), now: () => Date.now(), pid: process.pid }),
-    changes: new Pool(),
-    rescan: new Signal(),
-    commits: new Signal(),
-    failedPushes: new KeyedWorkSet<string, FailedPush>(),
-    remotesChanged: new Pool<string>(),
-    transfers: new Pool<string>(),
+    ...assistantChannels(),
   };
   return { ctx, logs, close: () => annex.close() };
 }

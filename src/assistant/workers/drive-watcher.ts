@@ -36,15 +36,21 @@ interface Candidate {
   readonly path: string;
 }
 
-/** The annex.uuid of the git repository at `path` (bare or not), read from its config file without searching upwards. */
-export async function readRepositoryUuid(path: string): Promise<string | undefined> {
-  for (const [config, marker] of [[join(path, '.git', 'config'), join(path, '.git')], [join(path, 'config'), join(path, 'HEAD')]] as const) {
-    if (!(await stat(marker).then(() => true, () => false))) continue;
-    const r = await nodeSpawner.run('git', ['config', '--file', config, '--get', 'annex.uuid']).catch(() => undefined);
-    const uuid = r?.code === 0 ? r.stdout.toString('utf8').trim() : '';
-    return uuid || undefined;
+/** The git directory of the repository at `path` (bare or not), without searching upwards; undefined when there is none. */
+async function gitDirAt(path: string): Promise<string | undefined> {
+  for (const [dir, marker] of [[join(path, '.git'), join(path, '.git')], [path, join(path, 'HEAD')]] as const) {
+    if (await stat(marker).then(() => true, () => false)) return dir;
   }
   return undefined;
+}
+
+/** The annex.uuid of the git repository at `path` (bare or not), read from its config file without searching upwards. */
+export async function readRepositoryUuid(path: string): Promise<string | undefined> {
+  const gitDir = await gitDirAt(path);
+  if (!gitDir) return undefined;
+  const r = await nodeSpawner.run('git', ['config', '--file', join(gitDir, 'config'), '--get', 'annex.uuid']).catch(() => undefined);
+  const uuid = r?.code === 0 ? r.stdout.toString('utf8').trim() : '';
+  return uuid || undefined;
 }
 
 /** The path a local remote names, with symlinks resolved when it exists. */
@@ -162,8 +168,8 @@ export function createDriveWatcher(options: DriveWatcherOptions = {}): Worker {
         if (!e.mount.readOnly) {
           // Pulled out mid-write last time: git's lock files from then would block every ref update.
           for (const { path } of found) {
-            const gitDir = (await stat(join(path, '.git')).then((s) => s.isDirectory(), () => false)) ? join(path, '.git') : path;
-            for (const lock of await removeStaleLocks(gitDir, noticed)) {
+            const gitDir = await gitDirAt(path);
+            for (const lock of gitDir ? await removeStaleLocks(gitDir, noticed) : []) {
               ctx.log.warn({ worker: 'drive-watcher' }, `removed ${lock}, left by an interrupted write before the drive was unplugged`);
             }
           }
