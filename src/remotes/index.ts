@@ -1,17 +1,38 @@
 // The explicit list of remote types, and the remotes of a repository read from its git config.
 
 import type { Annex } from '../annex/annex.js';
-import type { Remote, RemoteConfig, RemoteType } from './remote.js';
+import type { Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand } from './remote.js';
 import { UnknownRemoteError } from './remote.js';
 import { localGitRemoteType } from './git-local.js';
+import { sshRemoteType } from './ssh.js';
 import { ArborError } from '../util/errors.js';
 
-/** Every remote type arbor knows, tried in order. ssh slots in here. */
-export const remoteTypes: readonly RemoteType[] = [localGitRemoteType];
+/** Every remote type arbor knows, tried in order. */
+export const remoteTypes: readonly RemoteType[] = [localGitRemoteType, sshRemoteType];
 
 function truthy(v: string | undefined, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   return ['true', 'yes', 'on', '1'].includes(v.toLowerCase());
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [k in K]?: string } {
+  return (value === undefined || value === '' ? {} : { [key]: value }) as { [k in K]?: string };
+}
+
+/**
+ * How git would run ssh here: GIT_SSH_COMMAND, then core.sshCommand, then GIT_SSH, then `ssh`
+ * (git's own order, see git(1) and git-config(1)).
+ */
+export async function sshCommandOf(annex: Annex, env: NodeJS.ProcessEnv = process.env): Promise<SshCommand> {
+  if (env.GIT_SSH_COMMAND) return { shellCommand: env.GIT_SSH_COMMAND };
+  const configured = (await annex.git.configGetRegexp('^core\\.sshcommand$'))[0]?.[1];
+  if (configured) return { shellCommand: configured };
+  return { program: env.GIT_SSH || 'ssh' };
+}
+
+/** What opening this repository's remotes needs. */
+async function remoteDeps(annex: Annex): Promise<RemoteDeps> {
+  return { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: await sshCommandOf(annex) };
 }
 
 /** Reads every git remote's config (remote.<name>.url and the annex-* settings). */
@@ -38,6 +59,8 @@ export async function readRemoteConfigs(annex: Annex): Promise<RemoteConfig[]> {
       ...(cost !== undefined && Number.isFinite(Number(cost)) ? { cost: Number(cost) } : {}),
       ignore: truthy(s.get('annex-ignore'), false),
       sync: truthy(s.get('annex-sync'), true),
+      ...optional('sshOptions', s.get('annex-ssh-options')),
+      ...optional('annexShell', s.get('annex-shell')),
     });
   }
   return out;
@@ -46,10 +69,11 @@ export async function readRemoteConfigs(annex: Annex): Promise<RemoteConfig[]> {
 /** Opens every remote of a known type, cheapest first (ties by name). */
 export async function openRemotes(annex: Annex): Promise<Remote[]> {
   const remotes: Remote[] = [];
+  const deps = await remoteDeps(annex);
   for (const config of await readRemoteConfigs(annex)) {
     const type = remoteTypes.find((t) => t.handles(config));
     if (!type) continue;
-    remotes.push(await type.open(config, { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock }));
+    remotes.push(await type.open(config, deps));
   }
   return remotes.sort((a, b) => a.cost - b.cost || a.name.localeCompare(b.name));
 }
@@ -60,5 +84,5 @@ export async function openRemote(annex: Annex, name: string): Promise<Remote> {
   if (!config) throw new UnknownRemoteError(name);
   const type = remoteTypes.find((t) => t.handles(config));
   if (!type) throw new ArborError('EREMOTETYPE', `remote ${name} (${config.url}) is not a kind arbor supports yet`);
-  return type.open(config, { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock });
+  return type.open(config, await remoteDeps(annex));
 }

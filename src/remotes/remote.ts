@@ -22,6 +22,10 @@ export interface RemoteConfig {
   readonly ignore: boolean;
   /** remote.<name>.annex-sync=false: left out of sync. */
   readonly sync: boolean;
+  /** remote.<name>.annex-ssh-options: extra ssh options, split on whitespace as git-annex does. */
+  readonly sshOptions?: string;
+  /** remote.<name>.annex-shell: the git-annex-shell to run on an ssh remote. */
+  readonly annexShell?: string;
 }
 
 /**
@@ -66,7 +70,14 @@ export interface RemoteDeps {
   /** The local repository's work tree or git dir, to resolve relative remote paths. */
   readonly localPath: string;
   readonly clock: Clock;
+  /** This repository's annex uuid (peers are told who is talking). */
+  readonly localUuid?: string;
+  /** How to run ssh, as git chooses it: GIT_SSH_COMMAND, core.sshCommand, GIT_SSH, else `ssh`. */
+  readonly ssh?: SshCommand;
 }
+
+/** An ssh command: a program run directly, or a shell command line that gets the arguments appended (as git runs GIT_SSH_COMMAND). */
+export type SshCommand = { readonly program: string } | { readonly shellCommand: string };
 
 /** The remote cannot be reached right now (path gone, drive unplugged, host down). */
 export class RemoteUnavailableError extends ArborError {

@@ -1,0 +1,240 @@
+// The client side of git-annex's P2P protocol (line serialization, version 1), as git-annex-shell p2pstdio speaks it.
+
+import type { Readable, Writable } from 'node:stream';
+import { ArborError } from '../util/errors.js';
+import { ByteReader } from '../util/byte-reader.js';
+
+/** The protocol version arbor speaks: 1 adds VALID/INVALID after DATA (doc/design/p2p_protocol.mdwn). */
+export const P2P_VERSION = 1;
+
+/** The peer said something the protocol does not allow at that point, or sent ERROR. */
+export class P2PProtocolError extends ArborError {
+  /** The conversation can go on (the server answered ERROR to one request). */
+  readonly recoverable: boolean;
+
+  constructor(peer: string, message: string, recoverable = false) {
+    super('EP2P', `${peer}: ${message}`, { data: { peer } });
+    this.recoverable = recoverable;
+  }
+}
+
+/** Where PUT gets its bytes from: the content from `offset` on, in order. */
+export type ContentSource = (offset: number) => AsyncIterable<Buffer>;
+
+/** What GET does with the bytes: `offset` first tells where the data starts, then each chunk in order. */
+export type ContentSink = (chunk: Buffer) => void | Promise<void>;
+
+/** Escapes an associated file name for a protocol line (no spaces allowed; git-annex reads '%' as whitespace). */
+export function protocolFileName(path: string | undefined): string {
+  return (path ?? '').replace(/\s/g, '%');
+}
+
+/**
+ * One P2P protocol conversation with a peer, over its stdio. Requests run one at a time, in the
+ * order they are made (the protocol is sequential); `request` serialises them.
+ */
+export class P2PConnection {
+  readonly peer: string;
+  /** The server's annex uuid, from AUTH-SUCCESS. */
+  readonly uuid: string;
+  readonly version: number;
+  readonly #reader: ByteReader;
+  readonly #out: Writable;
+  #queue: Promise<unknown> = Promise.resolve();
+  #broken = false;
+
+  private constructor(peer: string, uuid: string, version: number, reader: ByteReader, out: Writable) {
+    this.peer = peer;
+    this.uuid = uuid;
+    this.version = version;
+    this.#reader = reader;
+    this.#out = out;
+  }
+
+  /**
+   * Starts the conversation: the server's AUTH-SUCCESS (git-annex-shell authenticates through
+   * ssh, so it greets first), then version negotiation.
+   */
+  static async open(peer: string, input: Readable, output: Writable): Promise<P2PConnection> {
+    const reader = new ByteReader(input);
+    output.on('error', () => undefined); // a dead peer shows as a closed input
+    const greeting = await reader.line();
+    // An annex that was never initialised greets with an empty uuid.
+    const auth = /^AUTH-SUCCESS ?(\S*)$/.exec(greeting);
+    if (!auth || auth[1] === undefined) throw unexpected(peer, 'AUTH-SUCCESS', greeting);
+    output.write(`VERSION ${P2P_VERSION}\n`);
+    const answer = await reader.line();
+    const v = /^VERSION (\d+)$/.exec(answer);
+    if (!v?.[1]) throw unexpected(peer, 'VERSION', answer);
+    return new P2PConnection(peer, auth[1], Math.min(Number(v[1]), P2P_VERSION), reader, output);
+  }
+
+  /** Whether the conversation can go on (false after a failure in the middle of a DATA run, or a closed peer). */
+  get usable(): boolean {
+    return !this.#broken;
+  }
+
+  /** Runs `fn` after every earlier request has finished; a failure that may have left the stream mid-message ends the conversation. */
+  #request<T>(fn: () => Promise<T>): Promise<T> {
+    const guarded = async (): Promise<T> => {
+      if (this.#broken) throw new P2PProtocolError(this.peer, 'the connection was lost');
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof P2PProtocolError && err.recoverable)) this.#abandon();
+        throw err;
+      }
+    };
+    const run = this.#queue.then(guarded, guarded);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #abandon(): void {
+    this.#broken = true;
+    this.#out.destroy();
+  }
+
+  #send(line: string): void {
+    this.#out.write(`${line}\n`);
+  }
+
+  async #reply(): Promise<string> {
+    const line = await this.#reader.line();
+    // After ERROR the server waits for the next request.
+    if (line.startsWith('ERROR')) throw new P2PProtocolError(this.peer, line.slice(6) || 'error', true);
+    return line;
+  }
+
+  async #successOrFailure(what: string): Promise<boolean> {
+    const line = await this.#reply();
+    if (line === 'SUCCESS') return true;
+    if (line === 'FAILURE') return false;
+    throw unexpected(this.peer, `SUCCESS or FAILURE to ${what}`, line);
+  }
+
+  /** Whether the server has the key's content now. */
+  checkPresent(key: string): Promise<boolean> {
+    return this.#request(async () => {
+      this.#send(`CHECKPRESENT ${key}`);
+      return this.#successOrFailure('CHECKPRESENT');
+    });
+  }
+
+  /**
+   * Locks the content on the server (it cannot be dropped there) while `fn` runs; false, with
+   * `fn` not run, when the server does not have it. git-annex ends any other conversation that
+   * tries to drop it meanwhile. Nothing else can use the connection meanwhile.
+   */
+  async withLockedContent<T>(key: string, fn: () => Promise<T>): Promise<{ locked: true; value: T } | { locked: false }> {
+    // `fn`'s own failure leaves the conversation sound: it is passed on after the unlock.
+    let failure: { err: unknown } | undefined;
+    const result = await this.#request(async (): Promise<{ locked: true; value: T } | { locked: false }> => {
+      this.#send(`LOCKCONTENT ${key}`);
+      if (!(await this.#successOrFailure('LOCKCONTENT'))) return { locked: false };
+      try {
+        return { locked: true, value: await fn() };
+      } catch (err) {
+        failure = { err };
+        return { locked: false };
+      } finally {
+        // git-annex parses UNLOCKCONTENT without an argument (the design doc shows one).
+        this.#send('UNLOCKCONTENT');
+      }
+    });
+    if (failure) throw failure.err;
+    return result;
+  }
+
+  /** Asks the server to drop its copy; true when it did (or never had it). */
+  remove(key: string): Promise<boolean> {
+    return this.#request(async () => {
+      this.#send(`REMOVE ${key}`);
+      return this.#successOrFailure('REMOVE');
+    });
+  }
+
+  /**
+   * Sends content: 'already' when the server has it, else the bytes from the offset the server
+   * asks for (resuming its partial file), and the server's verdict once it has verified them.
+   */
+  put(key: string, file: string | undefined, size: number, source: ContentSource): Promise<'already' | 'stored' | 'failed'> {
+    return this.#request(async () => {
+      this.#send(`PUT ${protocolFileName(file)} ${key}`);
+      const answer = await this.#reply();
+      if (answer === 'ALREADY-HAVE') return 'already';
+      const from = /^PUT-FROM (\d+)$/.exec(answer);
+      if (!from?.[1]) throw unexpected(this.peer, 'PUT-FROM or ALREADY-HAVE', answer);
+      const offset = Number(from[1]);
+      if (offset > size) throw new P2PProtocolError(this.peer, `asked to resume at ${offset}, past the end (${size})`);
+      this.#send(`DATA ${size - offset}`);
+      let sent = 0;
+      for await (const chunk of source(offset)) {
+        if (sent + chunk.length > size - offset) throw new P2PProtocolError(this.peer, 'the content grew while it was being sent');
+        sent += chunk.length;
+        if (!this.#out.write(chunk)) await waitDrain(this.peer, this.#out, this.#reader);
+      }
+      if (sent !== size - offset) {
+        // The protocol has no way to take back a DATA promise: the connection must end.
+        throw new P2PProtocolError(this.peer, `the content shrank while it was being sent (${sent} of ${size - offset} bytes)`);
+      }
+      if (this.version >= 1) this.#send('VALID');
+      return (await this.#successOrFailure('PUT')) ? 'stored' : 'failed';
+    });
+  }
+
+  /**
+   * Fetches content from byte `offset` on: `sink` gets every byte in order. `verify` then judges
+   * the whole (it sees the server's VALID/INVALID) and its answer goes back to the server.
+   * Returns what `verify` said.
+   */
+  get(key: string, file: string | undefined, offset: number, sink: ContentSink, verify: (serverSaysValid: boolean) => Promise<boolean>): Promise<boolean> {
+    return this.#request(async () => {
+      this.#send(`GET ${offset} ${protocolFileName(file)} ${key}`);
+      const answer = await this.#reply();
+      const data = /^DATA (\d+)$/.exec(answer);
+      if (!data?.[1]) throw unexpected(this.peer, 'DATA', answer);
+      await this.#reader.bytes(Number(data[1]), sink);
+      let valid = true;
+      if (this.version >= 1) {
+        const v = await this.#reply();
+        if (v !== 'VALID' && v !== 'INVALID') throw unexpected(this.peer, 'VALID or INVALID', v);
+        valid = v === 'VALID';
+      }
+      let ok = false;
+      try {
+        ok = await verify(valid);
+      } finally {
+        this.#send(ok ? 'SUCCESS' : 'FAILURE');
+      }
+      return ok;
+    });
+  }
+
+  /** Ends the conversation (the server exits when its input closes). */
+  close(): void {
+    this.#broken = true;
+    this.#out.end();
+  }
+}
+
+function unexpected(peer: string, wanted: string, got: string): P2PProtocolError {
+  return new P2PProtocolError(peer, got.startsWith('ERROR') ? got.slice(6) || 'error' : `expected ${wanted}, got ${JSON.stringify(got.slice(0, 80))}`);
+}
+
+/** Waits for the output to drain; a peer that dies meanwhile ends the wait with the reader's failure. */
+function waitDrain(peer: string, out: Writable, reader: ByteReader): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', closed);
+      resolve();
+    };
+    const closed = (): void => {
+      out.off('drain', done);
+      reject(new P2PProtocolError(peer, `connection closed while sending${reader.failure ? `: ${String(reader.failure)}` : ''}`));
+    };
+    out.once('drain', done);
+    out.once('close', closed);
+  });
+}

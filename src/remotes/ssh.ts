@@ -1,0 +1,337 @@
+// Git remotes over ssh: content moves through git-annex-shell's P2P protocol, as git-annex's own ssh remotes do.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { open, rm, stat } from 'node:fs/promises';
+import type { Key } from '../annex/key.js';
+import { formatKey } from '../annex/key.js';
+import { createHasher, getBackend } from '../annex/backend.js';
+import { forEachChunk } from '../annex/pipelined-io.js';
+import { keyDigest } from '../annex/verified-copy.js';
+import { ArborError, errnoCode } from '../util/errors.js';
+import { P2PConnection, P2PProtocolError } from './p2p-connection.js';
+import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
+import { RemoteUnavailableError, VerificationError } from './remote.js';
+import { localPathOf } from './git-local.js';
+import { parseSshUrl, shellQuote, type SshLocation } from './ssh-url.js';
+
+/** git-annex's default cost of a remote reached over the network (Config/Cost.hs: expensiveRemoteCost). */
+export const SSH_REMOTE_COST = 200;
+
+/** Conversations kept open with one remote at most (transfers running side by side, a lock held during a drop). */
+const MAX_CONNECTIONS = 3;
+
+/** Bytes per read when sending content. */
+const SEND_CHUNK_BYTES = 1 << 20;
+
+/** The program and arguments that run `remoteCommand` on `location` over ssh. */
+export function sshInvocation(ssh: SshCommand, location: SshLocation, config: Pick<RemoteConfig, 'sshOptions'>, remoteCommand: string): { cmd: string; args: string[] } {
+  const args = [...(config.sshOptions?.split(/\s+/).filter(Boolean) ?? []), ...(location.port ? ['-p', String(location.port)] : []), '-T', location.host, remoteCommand];
+  if ('program' in ssh) return { cmd: ssh.program, args };
+  // As git runs GIT_SSH_COMMAND: through the shell, with the arguments appended.
+  return { cmd: 'sh', args: ['-c', `${ssh.shellCommand} "$@"`, ssh.shellCommand, ...args] };
+}
+
+/** One ssh process speaking the P2P protocol. */
+interface Link {
+  readonly conn: P2PConnection;
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly stderr: () => string;
+}
+
+/**
+ * A git remote on another host. Each conversation is one `ssh host git-annex-shell p2pstdio`;
+ * up to MAX_CONNECTIONS are kept open and reused. The remote's git-annex-shell verifies what it
+ * receives and records its own location log; arbor verifies what it receives.
+ */
+class SshRemote implements Remote {
+  readonly typeName = 'ssh';
+  readonly name: string;
+  readonly cost: number;
+  readonly config: RemoteConfig;
+  readonly #location: SshLocation;
+  readonly #deps: RemoteDeps;
+  #uuid: string;
+  readonly #idle: Link[] = [];
+  readonly #all = new Set<Link>();
+  readonly #waiting: Array<() => void> = [];
+  /** Conversations being opened (they count against MAX_CONNECTIONS). */
+  #opening = 0;
+  /** Set once the host could not be reached: later calls fail at once with the same reason. */
+  #unreachable: RemoteUnavailableError | undefined;
+
+  constructor(config: RemoteConfig, location: SshLocation, deps: RemoteDeps) {
+    this.config = config;
+    this.name = config.name;
+    this.cost = config.cost ?? SSH_REMOTE_COST;
+    this.#location = location;
+    this.#deps = deps;
+    this.#uuid = config.uuid ?? '';
+  }
+
+  get uuid(): string {
+    return this.#uuid;
+  }
+
+  #run(shellArgs: readonly string[]): ChildProcessWithoutNullStreams {
+    const shell = this.config.annexShell ?? 'git-annex-shell';
+    const command = [shell, ...shellArgs].map(shellQuote).join(' ');
+    const { cmd, args } = sshInvocation(this.#deps.ssh ?? { program: 'ssh' }, this.#location, this.config, command);
+    return spawn(cmd, args, { stdio: 'pipe' });
+  }
+
+  /** Runs a one-shot git-annex-shell command; its stdout, or RemoteUnavailableError. */
+  async #oneShot(shellArgs: readonly string[]): Promise<string> {
+    const child = this.#run(shellArgs);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdin.end();
+    const code = await new Promise<number>((resolve) => {
+      child.on('error', () => resolve(127));
+      child.on('close', (c) => resolve(c ?? 1));
+    });
+    if (code !== 0) throw this.#unavailable(Buffer.concat(err).toString('utf8'), code);
+    return Buffer.concat(out).toString('utf8');
+  }
+
+  #unavailable(stderr: string, code: number | undefined): RemoteUnavailableError {
+    const lines = stderr.split('\n').map((l) => l.replace(/^git-annex-shell: /, '').trim()).filter(Boolean);
+    const why = lines.find((l) => /expected repository UUID/.test(l)) ?? lines.at(-1);
+    if (code === 127 && !why) return new RemoteUnavailableError(this.name, `cannot run ssh`);
+    if (/command not found|No such file/.test(why ?? '') && (why ?? '').includes(this.config.annexShell ?? 'git-annex-shell')) {
+      return new RemoteUnavailableError(this.name, `git-annex-shell is not installed on ${this.#location.host} (install git-annex there)`);
+    }
+    return new RemoteUnavailableError(this.name, why ?? `ssh to ${this.#location.host} failed (exit ${code ?? '?'})`);
+  }
+
+  async #openLink(): Promise<Link> {
+    const local = this.#deps.localUuid ?? '';
+    const args = ['p2pstdio', this.#location.path, local, ...(this.#uuid ? ['--uuid', this.#uuid] : [])];
+    const child = this.#run(args);
+    const err: Buffer[] = [];
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const exited = new Promise<number | undefined>((resolve) => {
+      child.on('error', () => resolve(127));
+      child.on('close', (c) => resolve(c ?? undefined));
+    });
+    const stderr = (): string => Buffer.concat(err).toString('utf8');
+    let conn: P2PConnection;
+    try {
+      conn = await P2PConnection.open(`remote ${this.name}`, child.stdout, child.stdin);
+    } catch (e) {
+      child.kill();
+      if (e instanceof P2PProtocolError) throw e;
+      throw this.#unavailable(stderr(), await exited);
+    }
+    const link: Link = { conn, child, stderr };
+    void exited.then(() => this.#forget(link));
+    return link;
+  }
+
+  #forget(link: Link): void {
+    this.#all.delete(link);
+    const i = this.#idle.indexOf(link);
+    if (i >= 0) this.#idle.splice(i, 1);
+    this.#waiting.shift()?.();
+  }
+
+  /** A conversation with the remote, opened (and the annex initialised there) on first use. */
+  async #connected(): Promise<Link> {
+    if (this.#unreachable) throw this.#unreachable;
+    try {
+      let link = await this.#openLink();
+      if (!link.conn.uuid) {
+        // A repository with a git-annex branch but no uuid yet: initialise it, as git-annex does on first contact.
+        link.conn.close();
+        await this.#oneShot(['configlist', this.#location.path, '--', 'autoinit=1', '--']);
+        link = await this.#openLink();
+        if (!link.conn.uuid) {
+          link.conn.close();
+          throw new ArborError('ENOTANNEXREMOTE', `remote ${this.name} has no annex (sync with it first, or run git arbor init there)`, { data: { remote: this.name } });
+        }
+      }
+      this.#uuid = link.conn.uuid;
+      return link;
+    } catch (err) {
+      if (err instanceof RemoteUnavailableError) this.#unreachable = err;
+      throw err;
+    }
+  }
+
+  async #acquire(): Promise<Link> {
+    for (;;) {
+      const idle = this.#idle.pop();
+      if (idle?.conn.usable) return idle;
+      if (idle) {
+        this.#drop(idle);
+        continue;
+      }
+      if (this.#all.size + this.#opening < MAX_CONNECTIONS) {
+        this.#opening++;
+        try {
+          const link = await this.#connected();
+          this.#all.add(link);
+          return link;
+        } finally {
+          this.#opening--;
+          this.#waiting.shift()?.();
+        }
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+  }
+
+  #release(link: Link): void {
+    if (link.conn.usable && this.#all.has(link)) this.#idle.push(link);
+    else this.#drop(link);
+    this.#waiting.shift()?.();
+  }
+
+  #drop(link: Link): void {
+    link.conn.close();
+    link.child.kill();
+    this.#all.delete(link);
+  }
+
+  /** Runs `fn` on a pooled conversation; a conversation that breaks makes the remote's error say why. */
+  async #with<T>(fn: (conn: P2PConnection) => Promise<T>): Promise<T> {
+    const link = await this.#acquire();
+    try {
+      return await fn(link.conn);
+    } catch (err) {
+      if (err instanceof ArborError && (err.code === 'ESTREAMEND' || (err instanceof P2PProtocolError && !err.recoverable))) {
+        const why = link.stderr().trim().split('\n').at(-1);
+        throw new RemoteUnavailableError(this.name, `connection lost${why ? `: ${why}` : ''}`);
+      }
+      throw err;
+    } finally {
+      this.#release(link);
+    }
+  }
+
+  async connect(): Promise<string> {
+    return this.#with(async (conn) => conn.uuid);
+  }
+
+  checkPresent(key: Key): Promise<boolean> {
+    return this.#with((conn) => conn.checkPresent(formatKey(key)));
+  }
+
+  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+    const size = key.size ?? (await stat(source)).size;
+    const handle = await open(source, 'r');
+    try {
+      const result = await this.#with((conn) =>
+        conn.put(formatKey(key), undefined, size, async function* (offset) {
+          let pos = offset;
+          progress?.(pos, size);
+          while (pos < size) {
+            const buf = Buffer.allocUnsafe(Math.min(SEND_CHUNK_BYTES, size - pos));
+            const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+            if (bytesRead === 0) break;
+            const chunk = buf.subarray(0, bytesRead);
+            if (throttle) await throttle(chunk);
+            pos += bytesRead;
+            yield chunk;
+            progress?.(pos, size);
+          }
+        }),
+      );
+      // The remote hashes what it received and refuses a mismatch.
+      if (result === 'failed') throw new VerificationError(formatKey(key), this.name);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+    let have = 0;
+    try {
+      have = (await stat(dest)).size;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+    if (key.size !== undefined && have >= key.size) {
+      // A complete (or overlong) partial file is not resumed: it is fetched again.
+      await rm(dest, { force: true });
+      have = 0;
+    }
+    const hasher = getBackend(key.backend)?.algorithm ? createHasher(key.backend) : undefined;
+    const out = await open(dest, have > 0 ? 'r+' : 'w', 0o644);
+    let good = false;
+    try {
+      if (hasher && have > 0) await forEachChunk(out, { end: have }, (chunk) => hasher.update(chunk));
+      let pos = have;
+      progress?.(pos, key.size);
+      good = await this.#with((conn) =>
+        conn.get(
+          formatKey(key),
+          undefined,
+          have,
+          async (chunk) => {
+            if (throttle) await throttle(chunk);
+            hasher?.update(chunk);
+            let done = 0;
+            while (done < chunk.length) done += (await out.write(chunk, done, chunk.length - done, pos + done)).bytesWritten;
+            pos += chunk.length;
+            progress?.(pos, key.size);
+          },
+          async (serverSaysValid) => {
+            await out.sync();
+            if (!serverSaysValid) return false;
+            if (key.size !== undefined && pos !== key.size) return false;
+            return hasher ? hasher.digestHex().toLowerCase() === keyDigest(key) : true;
+          },
+        ),
+      );
+    } finally {
+      await out.close();
+    }
+    if (!good) {
+      await rm(dest, { force: true });
+      throw new VerificationError(formatKey(key), this.name);
+    }
+  }
+
+  async remove(key: Key): Promise<void> {
+    const removed = await this.#with((conn) => conn.remove(formatKey(key)));
+    if (!removed) throw new ArborError('EDROPREFUSED', `remote ${this.name} could not drop ${formatKey(key)}`, { data: { remote: this.name } });
+  }
+
+  async lockContent<T>(key: Key, fn: () => Promise<T>): Promise<T> {
+    const r = await this.#with((conn) => conn.withLockedContent(formatKey(key), fn));
+    if (!r.locked) throw new ArborError('ENOTPRESENT', `remote ${this.name} does not have ${formatKey(key)}`);
+    return r.value;
+  }
+
+  async close(): Promise<void> {
+    const links = [...this.#all];
+    this.#idle.length = 0;
+    await Promise.all(
+      links.map(
+        (l) =>
+          new Promise<void>((resolve) => {
+            if (l.child.exitCode !== null || l.child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => {
+              l.child.kill();
+              resolve();
+            }, 5_000);
+            l.child.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            l.conn.close();
+          }),
+      ),
+    );
+    this.#all.clear();
+  }
+}
+
+/** Remotes whose URL is ssh:// or scp-like host:path. */
+export const sshRemoteType: RemoteType = {
+  typeName: 'ssh',
+  handles: (config) => localPathOf(config.url, '/') === undefined && parseSshUrl(config.url) !== undefined,
+  open: async (config, deps) => new SshRemote(config, parseSshUrl(config.url) as SshLocation, deps),
+};

@@ -1,0 +1,131 @@
+// A real sshd on 127.0.0.1 for ssh remote tests: its own host key, one client key, a client config file.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { onBeforeCleanup, tempDir } from './tmp.js';
+
+const SSHD = '/usr/sbin/sshd';
+const isRoot = process.getuid?.() === 0;
+
+if (process.env.CI && (!existsSync(SSHD) || !isRoot)) {
+  throw new Error('CI=true but sshd cannot run here: ssh remote tests must run in CI (apt-get install openssh-server, as root)');
+}
+
+/** Pass as test options: skips with the reason when no sshd can be started (never in CI, see above). */
+export const needsSshd: { skip: string | false } = {
+  skip: !existsSync(SSHD) ? 'needs sshd (apt-get install openssh-server)' : !isRoot ? 'needs root (sshd logs in as the current user with its own config)' : false,
+};
+
+/** A running test sshd. */
+export interface TestSshd {
+  /** The host alias the client config defines (use it in URLs: `${host}:/path`). */
+  readonly host: string;
+  readonly port: number;
+  /** ssh client config file: `ssh -F <it>` reaches the server with the test key. */
+  readonly clientConfig: string;
+  /** The value for core.sshCommand / GIT_SSH_COMMAND. */
+  readonly sshCommand: string;
+  /** Stops the server (open sessions end). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, after stop(). */
+  start(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`sshd did not listen on ${port}`);
+}
+
+/** Starts sshd on a free port of 127.0.0.1; it is stopped when the test process ends. */
+export async function startSshd(): Promise<TestSshd> {
+  const dir = tempDir('arbor-sshd-');
+  for (const k of ['host_key', 'client_key']) {
+    const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
+  }
+  spawnSync('cp', [join(dir, 'client_key.pub'), join(dir, 'authorized_keys')]);
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const port = await freePort();
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      'ListenAddress 127.0.0.1',
+      `Port ${port}`,
+      `HostKey ${join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'MaxStartups 100',
+      'MaxSessions 100',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const host = 'arbortest';
+  const clientConfig = join(dir, 'ssh_config');
+  writeFileSync(
+    clientConfig,
+    [
+      `Host ${host}`,
+      '  HostName 127.0.0.1',
+      `  Port ${port}`,
+      `  User ${userInfo().username}`,
+      `  IdentityFile ${join(dir, 'client_key')}`,
+      '  IdentitiesOnly yes',
+      '  StrictHostKeyChecking no',
+      '  UserKnownHostsFile /dev/null',
+      '  BatchMode yes',
+      '  LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    // -D: stay in the foreground (a child of the test process); -e: log to stderr.
+    child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await waitForPort(port, child);
+  };
+  const stop = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const closed = new Promise((r) => c.once('close', r));
+    c.kill('SIGTERM');
+    await closed;
+  };
+  onBeforeCleanup(() => child?.kill('SIGTERM'));
+  await start();
+  return { host, port, clientConfig, sshCommand: `ssh -F ${clientConfig}`, stop, start };
+}
