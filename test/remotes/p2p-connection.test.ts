@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { P2PConnection, protocolFileName } from '../../src/remotes/p2p-connection.js';
 import { needsGitAnnex } from '../helpers/git-annex.js';
@@ -137,4 +137,22 @@ test('P2P: a dead server ends the conversation with an error, not a hang', needs
 test('P2P: associated file names carry no spaces on the wire', () => {
   assert.equal(protocolFileName('a dir/b\tc.txt'), 'a%dir/b%c.txt');
   assert.equal(protocolFileName(undefined), '');
+});
+
+test('P2P: PUT resumes from the partial file an interrupted transfer left on the server', needsGitAnnex, async () => {
+  const { dir } = await server();
+  const bytes = Buffer.alloc(1 << 20, 3);
+  const key = keyOf(bytes);
+  mkdirSync(join(dir, 'annex', 'tmp'), { recursive: true });
+  writeFileSync(join(dir, 'annex', 'tmp', key), bytes.subarray(0, 300_000));
+  const { conn } = await connect(dir);
+  let askedFrom: number | undefined;
+  const result = await conn.put(key, 'f', bytes.length, (offset) => {
+    askedFrom = offset;
+    return once(bytes, offset);
+  });
+  assert.equal(result, 'stored');
+  assert.equal(askedFrom, 300_000, 'only the rest was sent');
+  assert.deepEqual(readFileSync(objectFile(dir, key) ?? ''), bytes);
+  conn.close();
 });

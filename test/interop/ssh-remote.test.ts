@@ -1,0 +1,137 @@
+// ssh remotes end to end: a real sshd on 127.0.0.1, real git-annex-shell on the "server", arbor's CLI on the client, git-annex as a second client.
+import '../helpers/env.js';
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { needsGitAnnex } from '../helpers/git-annex.js';
+import { needsSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { annex, arbor, makeArborRepo, uuidOf, gitAnnexWhereis } from '../helpers/annex-fixtures.js';
+import { git, makeRepo, writeFiles } from '../helpers/repo.js';
+import { runArbor } from '../helpers/run.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const skip = needsGitAnnex.skip || needsSshd.skip;
+const options = { skip };
+
+let sshd: TestSshd;
+before(async () => {
+  if (!skip) sshd = await startSshd();
+});
+
+const BIG = Buffer.alloc(3 << 20, 7);
+const OTHER = Buffer.from('second file, sent by sync --content\n'.repeat(100));
+
+/** Points a repository's git and git-annex at the test sshd for remote `name` (git reads core.sshCommand, git-annex annex-ssh-options). */
+async function useTestSsh(dir: string, name: string): Promise<void> {
+  await git(dir, 'config', 'core.sshCommand', sshd.sshCommand);
+  await git(dir, 'config', `remote.${name}.annex-ssh-options`, `-F ${sshd.clientConfig}`);
+}
+
+/** A "home server": a bare repository that git-annex initialised, and an arbor client with an ssh remote to it. */
+async function serverAndClient(): Promise<{ server: string; serverUuid: string; client: string; parent: string }> {
+  const parent = tempDir('arbor-ssh-');
+  const server = await makeRepo({ bare: true, parent, name: 'server.git' });
+  await annex(server, 'init', '-q', 'home server');
+  const { dir: client } = await makeArborRepo({ parent, name: 'laptop', description: 'laptop', files: [{ path: 'big.bin', content: BIG, unlocked: false }] });
+  await git(client, 'remote', 'add', 'server', `${sshd.host}:${server}`);
+  await useTestSsh(client, 'server');
+  return { server, serverUuid: await uuidOf(server), client, parent };
+}
+
+/** Every line is one of arbor's own short messages (no stack trace, no noise from ssh). */
+function plainLines(stderr: string): void {
+  const lines = stderr.trim().split('\n');
+  assert.ok(lines.length <= 3, stderr);
+  for (const l of lines) assert.match(l, /^git-arbor: /, stderr);
+}
+
+async function fsckClean(dir: string): Promise<void> {
+  const r = await annex(dir, 'fsck', '--quiet');
+  assert.equal(r.trim(), '');
+}
+
+test('ssh: copy --to, drop, get and drop --from a git-annex server over ssh', options, async () => {
+  const { server, serverUuid, client } = await serverAndClient();
+  await arbor(client, 'sync');
+  assert.equal((await git(server, 'rev-parse', 'main')).trim(), (await git(client, 'rev-parse', 'main')).trim(), 'git level sync over ssh');
+
+  await arbor(client, 'copy', '--to', 'server', 'big.bin');
+  assert.equal(await git(client, 'config', 'remote.server.annex-uuid'), serverUuid, 'the server uuid learnt over ssh');
+  const where = await gitAnnexWhereis(client, 'big.bin');
+  assert.ok(where.get('big.bin')?.includes(serverUuid), 'the client records the server copy');
+  // The server's own git-annex agrees: it holds good content and logged it.
+  await fsckClean(server);
+  const key = (await annex(client, 'find', '--format=${key}', 'big.bin')).trim();
+  const serverWhereis = JSON.parse(await annex(server, 'whereis', '--json', '--key', key)) as { whereis: Array<{ uuid: string }> };
+  assert.ok(serverWhereis.whereis.some((w) => w.uuid === serverUuid));
+
+  // Dropping here is safe now: the server's copy is locked over ssh while the local one goes.
+  await arbor(client, 'drop', 'big.bin');
+  assert.equal(existsSync(join(client, 'big.bin')), false, 'content gone here (dangling link)');
+  await arbor(client, 'get', 'big.bin');
+  assert.deepEqual(readFileSync(join(client, 'big.bin')), BIG, 'content back from the server');
+
+  await arbor(client, 'drop', '--from', 'server', 'big.bin');
+  assert.equal((await gitAnnexWhereis(client, 'big.bin')).get('big.bin')?.includes(serverUuid), false, 'the client records the drop');
+  await fsckClean(server);
+  const left = await annex(server, 'find', '--format=${key}\\n', '--in=here').catch(() => '');
+  assert.equal(left.trim(), '', 'the server no longer has it');
+});
+
+test('ssh: the last copy is never dropped from the server; sync --content sends over ssh; git-annex clones get it', options, async () => {
+  const { server, serverUuid, client, parent } = await serverAndClient();
+  await arbor(client, 'copy', '--to', 'server', 'big.bin');
+  await arbor(client, 'drop', 'big.bin');
+  const refused = await runArbor(['drop', '--from', 'server', 'big.bin'], { cwd: client });
+  assert.notEqual(refused.code, 0, 'the only copy stays');
+  assert.match(refused.stderr, /cop(y|ies)/i);
+  plainLines(refused.stderr);
+  await arbor(client, 'get', 'big.bin');
+
+  writeFiles(client, { 'other.txt': OTHER });
+  await arbor(client, 'add', 'other.txt');
+  await git(client, 'commit', '-q', '-m', 'other');
+  await arbor(client, 'sync', '--content');
+  const where = await gitAnnexWhereis(client, 'other.txt');
+  assert.ok(where.get('other.txt')?.includes(serverUuid), 'sync --content sent it over ssh');
+
+  // A git-annex client of the same server, over the same ssh, gets what arbor sent.
+  const desktop = join(parent, 'desktop');
+  await git(parent, '-c', `core.sshCommand=${sshd.sshCommand}`, 'clone', '-q', `${sshd.host}:${server}`, desktop);
+  await useTestSsh(desktop, 'origin');
+  await annex(desktop, 'init', '-q', 'desktop');
+  await annex(desktop, 'get', '-q', 'other.txt', 'big.bin');
+  assert.deepEqual(readFileSync(join(desktop, 'other.txt')), OTHER);
+  assert.deepEqual(readFileSync(join(desktop, 'big.bin')), BIG);
+  await fsckClean(desktop);
+});
+
+test('ssh: an unreachable host or a different repository at the URL is one line and nothing changes', options, async () => {
+  const { client, server } = await serverAndClient();
+  await git(client, 'remote', 'add', 'nowhere', `${sshd.host}:${server}-missing`);
+  await useTestSsh(client, 'nowhere');
+  const missing = await runArbor(['copy', '--to', 'nowhere', 'big.bin'], { cwd: client });
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /remote nowhere is not available/);
+  plainLines(missing.stderr);
+
+  // The server was replaced by another repository: its uuid no longer matches what the client knows.
+  await git(client, 'config', 'remote.server.annex-uuid', '11111111-2222-3333-4444-555555555555');
+  const other = await runArbor(['copy', '--to', 'server', 'big.bin'], { cwd: client });
+  assert.notEqual(other.code, 0);
+  assert.match(other.stderr, /remote server is not available: .*expected repository UUID 11111111/);
+  await git(client, 'config', '--unset', 'remote.server.annex-uuid');
+
+  await sshd.stop();
+  try {
+    const down = await runArbor(['copy', '--to', 'server', 'big.bin'], { cwd: client });
+    assert.notEqual(down.code, 0);
+    assert.match(down.stderr, /remote server is not available: .*(refused|closed|Connection)/i);
+    plainLines(down.stderr);
+    const where = await gitAnnexWhereis(client, 'big.bin');
+    assert.deepEqual(where.get('big.bin'), [await uuidOf(client)], 'nothing recorded for a failed copy');
+  } finally {
+    await sshd.start();
+  }
+});

@@ -1,0 +1,32 @@
+// ssh remote URLs as git reads them, and the ssh command line arbor builds from them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSshUrl, shellQuote } from '../../src/remotes/ssh-url.js';
+import { sshInvocation } from '../../src/remotes/ssh.js';
+import { localPathOf } from '../../src/remotes/git-local.js';
+
+test('ssh URLs: ssh://, git+ssh://, scp-like, ~ paths, ports, IPv6', () => {
+  assert.deepEqual(parseSshUrl('ssh://me@host.example:2222/srv/annex.git'), { host: 'me@host.example', port: 2222, path: '/srv/annex.git' });
+  assert.deepEqual(parseSshUrl('git+ssh://host/~/annex'), { host: 'host', path: '/~/annex' });
+  assert.deepEqual(parseSshUrl('ssh://host/~alice/a%20b'), { host: 'host', path: '/~alice/a b' });
+  assert.deepEqual(parseSshUrl('ssh://[::1]:22/x'), { host: '::1', port: 22, path: '/x' });
+  assert.deepEqual(parseSshUrl('me@server:annex'), { host: 'me@server', path: 'annex' }, 'relative to the home directory');
+  assert.deepEqual(parseSshUrl('server:/abs/path'), { host: 'server', path: '/abs/path' });
+  assert.deepEqual(parseSshUrl('server:~/annex'), { host: 'server', path: '/~/annex' }, 'git-annex-shell expands /~/');
+  assert.deepEqual(parseSshUrl('server:'), { host: 'server', path: '.' });
+});
+
+test('ssh URLs: local paths, file:// and other schemes are not ssh (and local paths stay local)', () => {
+  for (const url of ['/srv/annex', './rel/path', 'dir/with:colon', 'file:///srv/x', 'https://example.com/x.git', 'http://h/x']) {
+    assert.equal(parseSshUrl(url), undefined, url);
+  }
+  assert.equal(localPathOf('server:/abs', '/'), undefined, 'scp-like is not a local path');
+});
+
+test('ssh command: options, port and a quoted remote command; GIT_SSH_COMMAND goes through the shell as git runs it', () => {
+  const where = { host: 'me@h', port: 2222, path: "/it's here" };
+  const cmd = ['git-annex-shell', 'p2pstdio', where.path].map(shellQuote).join(' ');
+  assert.equal(cmd, `'git-annex-shell' 'p2pstdio' '/it'\\''s here'`);
+  assert.deepEqual(sshInvocation({ program: 'ssh' }, where, { sshOptions: '-F cfg  -o X=1' }, cmd), { cmd: 'ssh', args: ['-F', 'cfg', '-o', 'X=1', '-p', '2222', '-T', 'me@h', cmd] });
+  assert.deepEqual(sshInvocation({ shellCommand: 'ssh -i key' }, { host: 'h', path: '/x' }, {}, 'c'), { cmd: 'sh', args: ['-c', 'ssh -i key "$@"', 'ssh -i key', '-T', 'h', 'c'] });
+});
