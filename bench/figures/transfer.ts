@@ -60,7 +60,7 @@ export const transferFigure: Figure = {
     const lower = (await tool('annex', src, ['examinekey', '--format=${hashdirlower}', key], { env: ctx.env })).stdout.trim();
     const object = (await tool('annex', src, ['contentlocation', key], { env: ctx.env })).stdout.trim();
     const objectPath = join(src, object);
-    const s = { arbor: [] as number[], annex: [] as number[], cp: [] as number[], cpSync: [] as number[] };
+    const s = { arbor: [] as number[], annex: [] as number[], cp: [] as number[], cpSync: [] as number[], sha: [] as number[] };
     const rss = { arbor: [] as number[], annex: [] as number[] };
     const notes = [...who.notes];
     for (let r = 0; r < ctx.scale.transferRuns; r++) {
@@ -96,6 +96,11 @@ export const transferFigure: Figure = {
         s.cpSync.push(cs.ms / 1000);
         rmSync(dest, { recursive: true, force: true });
       }
+      if (ctx.tools.openssl.ok) {
+        // The verification floor: every transfer hashes what it receives, so no verified copy beats this.
+        const h = await ok('openssl', ['dgst', '-sha256', objectPath], { cwd: ctx.tmp, env: ctx.env });
+        s.sha.push(h.ms / 1000);
+      }
     }
     if (!ctx.tools.cp.ok) notes.push(`cp anchor skipped: ${ctx.tools.cp.missing ?? ''}`);
     const tput = (xs: number[]): number[] => xs.map((x) => mbps(bytes, x * 1000));
@@ -120,6 +125,20 @@ export const transferFigure: Figure = {
         ...(ctx.tools.cp.ok ? { anchor: tput(s.cpSync), anchorName: 'cp && sync FILE' } : {}),
         note: 'the same copies against cp followed by an fsync of the copy (coreutils sync FILE): arbor fsyncs what it receives',
       }),
+      ...(ctx.tools.openssl.ok
+        ? [
+            makeRow({
+              measure: 'transfer throughput vs hashing alone (MB/s)',
+              unit: 'MB/s',
+              higherIsBetter: true,
+              ...(who.arbor ? { arbor: tput(s.arbor) } : {}),
+              ...(who.annex ? { annex: tput(s.annex) } : {}),
+              anchor: tput(s.sha),
+              anchorName: 'openssl dgst -sha256',
+              note: 'a transfer is verified (SHA-256 of the bytes received), so hashing the file once is a floor for any verified copy; compare it with cp above: 80% of cp is out of reach whenever it is above this rate',
+            }),
+          ]
+        : []),
       makeRow({ measure: 'copy, peak RSS (MiB)', unit: 'MiB', ...(who.arbor ? { arbor: rss.arbor } : {}), ...(who.annex ? { annex: rss.annex } : {}) }),
     );
   },

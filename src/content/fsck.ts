@@ -1,6 +1,6 @@
 // fsck: verify content against keys, move corrupt objects aside, and make location logs tell the truth.
 
-import { formatKey } from '../annex/key.js';
+import { formatKey, type Key } from '../annex/key.js';
 import { numCopies } from '../annex/logs/numcopies.js';
 import { trustLevels } from '../annex/logs/trust.js';
 import type { Remote } from '../remotes/remote.js';
@@ -14,6 +14,15 @@ export interface FsckFinding {
   readonly kind: 'corrupt' | 'log-said-absent' | 'log-said-present' | 'too-few-copies';
   readonly failed: boolean;
   readonly message: string;
+}
+
+/**
+ * A remote's copy: re-hashed where the remote can do that (local remotes), else only checked for
+ * presence (ssh: the P2P protocol has no "verify there"), never taken for absent.
+ */
+async function checkOnRemote(remote: Remote, key: Key): Promise<boolean | undefined> {
+  if (remote.verifyContent) return remote.verifyContent(key);
+  return (await remote.checkPresent(key)) ? true : undefined;
 }
 
 /** Totals of one fsck run. */
@@ -39,7 +48,7 @@ export async function fsck(session: ContentSession, files: readonly AnnexedFile[
     const key = formatKey(file.key);
     const add = (kind: FsckFinding['kind'], failed: boolean, message: string): void => void findings.push({ path: file.path, key, kind, failed, message });
     const before = findings.length;
-    const verified = remote ? await remote.verifyContent?.(file.key) : await annex.store.verify(file.key);
+    const verified = remote ? await checkOnRemote(remote, file.key) : await annex.store.verify(file.key);
     const logged = (await locationsOf(session, file.key)).includes(where);
     if (verified === false) {
       if (!remote) await annex.store.quarantine(file.key);

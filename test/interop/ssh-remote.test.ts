@@ -66,6 +66,10 @@ test('ssh: copy --to, drop, get and drop --from a git-annex server over ssh', op
   const serverWhereis = JSON.parse(await annex(server, 'whereis', '--json', '--key', key)) as { whereis: Array<{ uuid: string }> };
   assert.ok(serverWhereis.whereis.some((w) => w.uuid === serverUuid));
 
+  // fsck --from the server checks presence over ssh and leaves a true log alone.
+  await arbor(client, 'fsck', '--from', 'server', 'big.bin');
+  assert.ok((await gitAnnexWhereis(client, 'big.bin')).get('big.bin')?.includes(serverUuid), 'fsck --from keeps the server copy logged');
+
   // Dropping here is safe now: the server's copy is locked over ssh while the local one goes.
   await arbor(client, 'drop', 'big.bin');
   assert.equal(existsSync(join(client, 'big.bin')), false, 'content gone here (dangling link)');
