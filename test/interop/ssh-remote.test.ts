@@ -10,6 +10,7 @@ import { annex, arbor, makeArborRepo, uuidOf, gitAnnexWhereis } from '../helpers
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
+import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 const skip = needsGitAnnex.skip || needsSshd.skip;
 const options = { skip };
@@ -138,4 +139,27 @@ test('ssh: an unreachable host or a different repository at the URL is one line 
   } finally {
     await sshd.start();
   }
+});
+
+test('ssh: the assistant commits a new file, pushes it and sends its content to the ssh server by itself', options, async () => {
+  const { server, serverUuid, client } = await serverAndClient();
+  await arbor(client, 'sync');
+  await configureFastAssistant(client);
+  await startAssistant(client);
+  try {
+    writeFiles(client, { 'photo.raw': Buffer.alloc(500_000, 9) });
+    await eventually(
+      'the server has photo.raw, by its own account',
+      async () => {
+        const key = (await git(server, 'ls-tree', '-r', 'main', '--', 'photo.raw')).trim() ? (await annex(client, 'find', '--format=${key}', 'photo.raw')).trim() : '';
+        if (!key) return false;
+        const w = JSON.parse(await annex(server, 'whereis', '--json', '--key', key)) as { whereis: Array<{ uuid: string }> };
+        return w.whereis.some((x) => x.uuid === serverUuid);
+      },
+      { logOf: client },
+    );
+  } finally {
+    await stopAssistant(client);
+  }
+  await fsckClean(server);
 });
