@@ -26,7 +26,7 @@ export type ContentSink = (chunk: Buffer) => void | Promise<void>;
 
 /** Escapes an associated file name for a protocol line (no spaces allowed; git-annex reads '%' as whitespace). */
 export function protocolFileName(path: string | undefined): string {
-  return (path ?? '').replace(/\s/g, '%');
+  return (path ?? '').replace(/%/g, '%%').replace(/\s/g, '%');
 }
 
 /**

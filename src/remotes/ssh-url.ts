@@ -19,7 +19,7 @@ export function parseSshUrl(url: string): SshLocation | undefined {
     const [, user, rawHost, port, path] = full;
     const host = (rawHost ?? '').replace(/^\[(.*)\]$/, '$1');
     if (!host || !path) return undefined;
-    return { host: user ? `${user}@${host}` : host, ...(port ? { port: Number(port) } : {}), path: decodeURIComponent(path) };
+    return { host: user ? `${user}@${host}` : host, ...(port ? { port: Number(port) } : {}), path: unescapePath(path) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return undefined;
   // scp-like: "host:path", where the part before ':' has no '/' (else it is a local path).
@@ -29,6 +29,15 @@ export function parseSshUrl(url: string): SshLocation | undefined {
   // "~/x" and "~user/x" become "/~/x" and "/~user/x", which git-annex-shell expands.
   const path = scp[2] === '' ? '.' : scp[2].startsWith('~') ? `/${scp[2]}` : scp[2];
   return { host, path };
+}
+
+/** %-escapes decoded; a stray '%' is kept as it is (as git-annex's unEscapeString keeps it). */
+function unescapePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Quotes one word for the remote login shell (ssh joins its arguments into a shell command line). */

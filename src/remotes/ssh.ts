@@ -36,6 +36,8 @@ interface Link {
   readonly conn: P2PConnection;
   readonly child: ChildProcessWithoutNullStreams;
   readonly stderr: () => string;
+  /** Settles when the ssh process has exited (its stderr is then complete). */
+  readonly exited: Promise<unknown>;
 }
 
 /**
@@ -56,6 +58,8 @@ class SshRemote implements Remote {
   readonly #waiting: Array<() => void> = [];
   /** Conversations being opened (they count against MAX_CONNECTIONS). */
   #opening = 0;
+  /** After close(): no new conversations. */
+  #closed = false;
   /** Set once the host could not be reached: later calls fail at once with the same reason. */
   #unreachable: RemoteUnavailableError | undefined;
 
@@ -73,8 +77,10 @@ class SshRemote implements Remote {
   }
 
   #run(shellArgs: readonly string[]): ChildProcessWithoutNullStreams {
+    // The program name goes unquoted, as git-annex sends it: a git-annex-shell that is the login
+    // shell or a forced command (its documented setup) only recognises `git-annex-shell 'cmd' …`.
     const shell = this.config.annexShell ?? 'git-annex-shell';
-    const command = [shell, ...shellArgs].map(shellQuote).join(' ');
+    const command = [shell, ...shellArgs.map(shellQuote)].join(' ');
     const { cmd, args } = sshInvocation(this.#deps.ssh ?? { program: 'ssh' }, this.#location, this.config, command);
     return spawn(cmd, args, { stdio: 'pipe' });
   }
@@ -99,6 +105,9 @@ class SshRemote implements Remote {
     const lines = stderr.split('\n').map((l) => l.replace(/^git-annex-shell: /, '').trim()).filter(Boolean);
     const why = lines.find((l) => /expected repository UUID/.test(l)) ?? lines.at(-1);
     if (code === 127 && !why) return new RemoteUnavailableError(this.name, `cannot run ssh`);
+    if (/Not a git-annex or gcrypt repository/.test(stderr)) {
+      return new RemoteUnavailableError(this.name, `${this.#location.host}:${this.#location.path} has no annex yet (sync with it first, or run git annex init there)`);
+    }
     if (/command not found|No such file/.test(why ?? '') && (why ?? '').includes(this.config.annexShell ?? 'git-annex-shell')) {
       return new RemoteUnavailableError(this.name, `git-annex-shell is not installed on ${this.#location.host} (install git-annex there)`);
     }
@@ -124,7 +133,7 @@ class SshRemote implements Remote {
       if (e instanceof P2PProtocolError) throw e;
       throw this.#unavailable(stderr(), await exited);
     }
-    const link: Link = { conn, child, stderr };
+    const link: Link = { conn, child, stderr, exited };
     void exited.then(() => this.#forget(link));
     return link;
   }
@@ -161,6 +170,7 @@ class SshRemote implements Remote {
 
   async #acquire(): Promise<Link> {
     for (;;) {
+      if (this.#closed) throw new ArborError('ECLOSED', `remote ${this.name} was closed`);
       const idle = this.#idle.pop();
       if (idle?.conn.usable) return idle;
       if (idle) {
@@ -171,6 +181,11 @@ class SshRemote implements Remote {
         this.#opening++;
         try {
           const link = await this.#connected();
+          if (this.#closed) {
+            // close() ran while this conversation was being opened.
+            this.#drop(link);
+            throw new ArborError('ECLOSED', `remote ${this.name} was closed`);
+          }
           this.#all.add(link);
           return link;
         } finally {
@@ -201,6 +216,8 @@ class SshRemote implements Remote {
       return await fn(link.conn);
     } catch (err) {
       if (err instanceof ArborError && (err.code === 'ESTREAMEND' || (err instanceof P2PProtocolError && !err.recoverable))) {
+        // ssh's last words arrive on stderr around the time stdout closes.
+        await Promise.race([link.exited, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
         const why = link.stderr().trim().split('\n').at(-1);
         throw new RemoteUnavailableError(this.name, `connection lost${why ? `: ${why}` : ''}`);
       }
@@ -238,8 +255,10 @@ class SshRemote implements Remote {
           }
         }),
       );
-      // The remote hashes what it received and refuses a mismatch.
-      if (result === 'failed') throw new VerificationError(formatKey(key), this.name);
+      // The remote hashes what it received and refuses a mismatch (or could not store it).
+      if (result === 'failed') {
+        throw new ArborError('EVERIFY', `remote ${this.name} refused ${formatKey(key)}: what it received did not verify, or it could not store it`, { data: { key: formatKey(key), remote: this.name } });
+      }
     } finally {
       await handle.close();
     }
@@ -260,6 +279,7 @@ class SshRemote implements Remote {
     const hasher = getBackend(key.backend)?.algorithm ? createHasher(key.backend) : undefined;
     const out = await open(dest, have > 0 ? 'r+' : 'w', 0o644);
     let good = false;
+    let serverHad = true;
     try {
       if (hasher && have > 0) await forEachChunk(out, { end: have }, (chunk) => hasher.update(chunk));
       let pos = have;
@@ -278,6 +298,8 @@ class SshRemote implements Remote {
             progress?.(pos, key.size);
           },
           async (serverSaysValid) => {
+            // git-annex answers GET of a key it lacks with DATA 0 and INVALID.
+            if (!serverSaysValid && pos === have) serverHad = false;
             await out.sync();
             if (!serverSaysValid) return false;
             if (key.size !== undefined && pos !== key.size) return false;
@@ -287,6 +309,11 @@ class SshRemote implements Remote {
       );
     } finally {
       await out.close();
+    }
+    if (!good && !serverHad) {
+      // Nothing arrived: a partial file from an earlier transfer is kept for the next one.
+      if (have === 0) await rm(dest, { force: true });
+      throw new ArborError('ENOTPRESENT', `remote ${this.name} does not have ${formatKey(key)}`, { data: { remote: this.name } });
     }
     if (!good) {
       await rm(dest, { force: true });
@@ -306,6 +333,8 @@ class SshRemote implements Remote {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#waiting.splice(0)) wake();
     const links = [...this.#all];
     this.#idle.length = 0;
     await Promise.all(

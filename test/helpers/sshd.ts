@@ -1,6 +1,6 @@
 // A real sshd on 127.0.0.1 for ssh remote tests: its own host key, one client key, a client config file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -63,14 +63,20 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`sshd did not listen on ${port}`);
 }
 
-/** Starts sshd on a free port of 127.0.0.1; it is stopped when the test process ends. */
-export async function startSshd(): Promise<TestSshd> {
+/**
+ * Starts sshd on a free port of 127.0.0.1; it is stopped when the test process ends.
+ * `restricted`: the key may only run git-annex-shell (a forced command, git-annex-shell's
+ * documented setup for a server account).
+ */
+export async function startSshd(options: { restricted?: boolean } = {}): Promise<TestSshd> {
   const dir = tempDir('arbor-sshd-');
   for (const k of ['host_key', 'client_key']) {
     const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
   }
-  spawnSync('cp', [join(dir, 'client_key.pub'), join(dir, 'authorized_keys')]);
+  const pub = readFileSync(join(dir, 'client_key.pub'), 'utf8');
+  const forced = options.restricted ? 'command="git-annex-shell -c \\"$SSH_ORIGINAL_COMMAND\\"",restrict ' : '';
+  writeFileSync(join(dir, 'authorized_keys'), `${forced}${pub}`, { mode: 0o600 });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const port = await freePort();
   const config = join(dir, 'sshd_config');
@@ -114,7 +120,9 @@ export async function startSshd(): Promise<TestSshd> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     // -D: stay in the foreground (a child of the test process); -e: log to stderr.
-    child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Unref'd, so a test file ends when its tests do; killed at exit (and by stop()).
+    child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: 'ignore' });
+    child.unref();
     await waitForPort(port, child);
   };
   const stop = async (): Promise<void> => {
@@ -122,6 +130,7 @@ export async function startSshd(): Promise<TestSshd> {
     child = undefined;
     if (!c || c.exitCode !== null) return;
     const closed = new Promise((r) => c.once('close', r));
+    c.ref(); // keep the loop alive until it has gone
     c.kill('SIGTERM');
     await closed;
   };

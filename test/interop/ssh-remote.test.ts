@@ -1,8 +1,8 @@
 // ssh remotes end to end: a real sshd on 127.0.0.1, real git-annex-shell on the "server", arbor's CLI on the client, git-annex as a second client.
 import '../helpers/env.js';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { needsSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -19,24 +19,27 @@ let sshd: TestSshd;
 before(async () => {
   if (!skip) sshd = await startSshd();
 });
+after(async () => {
+  if (!skip) await sshd.stop();
+});
 
 const BIG = Buffer.alloc(3 << 20, 7);
 const OTHER = Buffer.from('second file, sent by sync --content\n'.repeat(100));
 
 /** Points a repository's git and git-annex at the test sshd for remote `name` (git reads core.sshCommand, git-annex annex-ssh-options). */
-async function useTestSsh(dir: string, name: string): Promise<void> {
-  await git(dir, 'config', 'core.sshCommand', sshd.sshCommand);
-  await git(dir, 'config', `remote.${name}.annex-ssh-options`, `-F ${sshd.clientConfig}`);
+async function useTestSsh(dir: string, name: string, via: TestSshd = sshd): Promise<void> {
+  await git(dir, 'config', 'core.sshCommand', via.sshCommand);
+  await git(dir, 'config', `remote.${name}.annex-ssh-options`, `-F ${via.clientConfig}`);
 }
 
 /** A "home server": a bare repository that git-annex initialised, and an arbor client with an ssh remote to it. */
-async function serverAndClient(): Promise<{ server: string; serverUuid: string; client: string; parent: string }> {
+async function serverAndClient(via: TestSshd = sshd): Promise<{ server: string; serverUuid: string; client: string; parent: string }> {
   const parent = tempDir('arbor-ssh-');
   const server = await makeRepo({ bare: true, parent, name: 'server.git' });
   await annex(server, 'init', '-q', 'home server');
   const { dir: client } = await makeArborRepo({ parent, name: 'laptop', description: 'laptop', files: [{ path: 'big.bin', content: BIG, unlocked: false }] });
-  await git(client, 'remote', 'add', 'server', `${sshd.host}:${server}`);
-  await useTestSsh(client, 'server');
+  await git(client, 'remote', 'add', 'server', `${via.host}:${server}`);
+  await useTestSsh(client, 'server', via);
   return { server, serverUuid: await uuidOf(server), client, parent };
 }
 
@@ -162,4 +165,40 @@ test('ssh: the assistant commits a new file, pushes it and sends its content to 
     await stopAssistant(client);
   }
   await fsckClean(server);
+});
+
+test('ssh: a server account restricted to git-annex-shell (forced command) syncs and takes content', options, async () => {
+  const restricted = await startSshd({ restricted: true });
+  try {
+    const { server, serverUuid, client } = await serverAndClient(restricted);
+    await arbor(client, 'sync');
+    await arbor(client, 'copy', '--to', 'server', 'big.bin');
+    assert.ok((await gitAnnexWhereis(client, 'big.bin')).get('big.bin')?.includes(serverUuid));
+    await fsckClean(server);
+  } finally {
+    await restricted.stop();
+  }
+});
+
+test('ssh: a stale location log (the server dropped it) fails get with one reason and keeps a partial file', options, async () => {
+  const { server, client, parent } = await serverAndClient();
+  await arbor(client, 'sync');
+  await arbor(client, 'copy', '--to', 'server', 'big.bin');
+  await arbor(client, 'sync');
+  const key = (await annex(client, 'find', '--format=${key}', 'big.bin')).trim();
+  // A second laptop, cloned over ssh: it learns from the server's branch that the server has big.bin.
+  const second = join(parent, 'second');
+  await git(parent, '-c', `core.sshCommand=${sshd.sshCommand}`, 'clone', '-q', `${sshd.host}:${server}`, second);
+  await useTestSsh(second, 'origin');
+  await arbor(second, 'init', 'second laptop');
+  // Meanwhile the server loses it (its own git-annex drops it, telling nobody).
+  await annex(server, 'dropkey', '--force', key);
+  const partial = join(second, '.git', 'annex', 'tmp', key);
+  mkdirSync(join(second, '.git', 'annex', 'tmp'), { recursive: true });
+  writeFileSync(partial, BIG.subarray(0, 1000));
+  const r = await runArbor(['get', 'big.bin'], { cwd: second });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /origin does not have/);
+  assert.doesNotMatch(r.stderr, /verification/);
+  assert.equal(readFileSync(partial).length, 1000, 'the partial file is kept for another source');
 });

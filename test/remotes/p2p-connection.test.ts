@@ -136,6 +136,7 @@ test('P2P: a dead server ends the conversation with an error, not a hang', needs
 
 test('P2P: associated file names carry no spaces on the wire', () => {
   assert.equal(protocolFileName('a dir/b\tc.txt'), 'a%dir/b%c.txt');
+  assert.equal(protocolFileName('100%.txt'), '100%%.txt');
   assert.equal(protocolFileName(undefined), '');
 });
 

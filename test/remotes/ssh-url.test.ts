@@ -10,6 +10,7 @@ test('ssh URLs: ssh://, git+ssh://, scp-like, ~ paths, ports, IPv6', () => {
   assert.deepEqual(parseSshUrl('git+ssh://host/~/annex'), { host: 'host', path: '/~/annex' });
   assert.deepEqual(parseSshUrl('ssh://host/~alice/a%20b'), { host: 'host', path: '/~alice/a b' });
   assert.deepEqual(parseSshUrl('ssh://[::1]:22/x'), { host: '::1', port: 22, path: '/x' });
+  assert.deepEqual(parseSshUrl('ssh://h/100%/x'), { host: 'h', path: '/100%/x' }, 'a stray % is no error');
   assert.deepEqual(parseSshUrl('me@server:annex'), { host: 'me@server', path: 'annex' }, 'relative to the home directory');
   assert.deepEqual(parseSshUrl('server:/abs/path'), { host: 'server', path: '/abs/path' });
   assert.deepEqual(parseSshUrl('server:~/annex'), { host: 'server', path: '/~/annex' }, 'git-annex-shell expands /~/');
