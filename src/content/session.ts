@@ -8,7 +8,7 @@ import { keyLocations, logKeyPresence } from '../annex/logs/location.js';
 import { openRemotes } from '../remotes/index.js';
 import type { Remote } from '../remotes/remote.js';
 import { UnknownRemoteError } from '../remotes/remote.js';
-import { describeError } from '../util/errors.js';
+import { ArborError, describeError } from '../util/errors.js';
 
 /** One line per event a command may want to show (the CLI prints them; tests collect them). */
 export type Reporter = (event: { level: 'info' | 'warn'; message: string }) => void;
@@ -83,6 +83,12 @@ export async function connectRemote(session: ContentSession, remote: Remote): Pr
         return uuid;
       } catch (err) {
         session.unavailable.add(remote.name);
+        if (err instanceof ArborError && err.code === 'ENOANNEXSERVICE') {
+          // As git-annex does: a git-only host is left out of content work from now on (git sync goes on).
+          await session.annex.git.configSet(`remote.${remote.name}.annex-ignore`, 'true');
+          session.report({ level: 'warn', message: `${describeError(err)}; set remote.${remote.name}.annex-ignore=true, as git-annex does (undo with git config --unset)` });
+          return undefined;
+        }
         session.report({ level: 'warn', message: describeError(err) });
         return undefined;
       }

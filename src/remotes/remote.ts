@@ -86,6 +86,13 @@ export class RemoteUnavailableError extends ArborError {
   }
 }
 
+/** The host answers, but cannot serve annexed content: no git-annex-shell there (a plain git host). */
+export class NoAnnexServiceError extends ArborError {
+  constructor(name: string, why: string) {
+    super('ENOANNEXSERVICE', `remote ${name} cannot hold annexed content: ${why}`, { data: { remote: name } });
+  }
+}
+
 /** No remote of that name. */
 export class UnknownRemoteError extends ArborError {
   constructor(name: string) {

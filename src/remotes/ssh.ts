@@ -10,7 +10,7 @@ import { keyDigest } from '../annex/verified-copy.js';
 import { ArborError, errnoCode } from '../util/errors.js';
 import { P2PConnection, P2PProtocolError } from './p2p-connection.js';
 import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
-import { RemoteUnavailableError, VerificationError } from './remote.js';
+import { NoAnnexServiceError, RemoteUnavailableError, VerificationError } from './remote.js';
 import { localPathOf } from './git-local.js';
 import { parseSshUrl, shellQuote, type SshLocation } from './ssh-url.js';
 
@@ -101,7 +101,7 @@ class SshRemote implements Remote {
     return Buffer.concat(out).toString('utf8');
   }
 
-  #unavailable(stderr: string, code: number | undefined): RemoteUnavailableError {
+  #unavailable(stderr: string, code: number | undefined): RemoteUnavailableError | NoAnnexServiceError {
     const lines = stderr.split('\n').map((l) => l.replace(/^git-annex-shell: /, '').trim()).filter(Boolean);
     const why = lines.find((l) => /expected repository UUID/.test(l)) ?? lines.at(-1);
     if (code === 127 && !why) return new RemoteUnavailableError(this.name, `cannot run ssh`);
@@ -109,7 +109,12 @@ class SshRemote implements Remote {
       return new RemoteUnavailableError(this.name, `${this.#location.host}:${this.#location.path} has no annex yet (sync with it first, or run git annex init there)`);
     }
     if (/command not found|No such file/.test(why ?? '') && (why ?? '').includes(this.config.annexShell ?? 'git-annex-shell')) {
-      return new RemoteUnavailableError(this.name, `git-annex-shell is not installed on ${this.#location.host} (install git-annex there)`);
+      return new NoAnnexServiceError(this.name, `git-annex-shell is not installed on ${this.#location.host} (install git-annex there)`);
+    }
+    if (code !== undefined && code !== 255 && code !== 127 && !/failed to read git config|expected repository UUID/.test(stderr)) {
+      // ssh itself exits 255 on its own failures: this came from the other side (a git host's
+      // "invalid command", a shell that refuses it).
+      return new NoAnnexServiceError(this.name, `${this.#location.host} refused git-annex-shell${why ? ` (${why})` : ''}`);
     }
     return new RemoteUnavailableError(this.name, why ?? `ssh to ${this.#location.host} failed (exit ${code ?? '?'})`);
   }
@@ -129,9 +134,14 @@ class SshRemote implements Remote {
     try {
       conn = await P2PConnection.open(`remote ${this.name}`, child.stdout, child.stdin);
     } catch (e) {
-      child.kill();
-      if (e instanceof P2PProtocolError) throw e;
-      throw this.#unavailable(stderr(), await exited);
+      if (e instanceof P2PProtocolError) {
+        child.kill();
+        throw e;
+      }
+      const timer = setTimeout(() => child.kill(), 5_000);
+      const code = await exited;
+      clearTimeout(timer);
+      throw this.#unavailable(stderr(), code);
     }
     const link: Link = { conn, child, stderr, exited };
     void exited.then(() => this.#forget(link));

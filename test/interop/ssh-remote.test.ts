@@ -202,3 +202,18 @@ test('ssh: a stale location log (the server dropped it) fails get with one reaso
   assert.doesNotMatch(r.stderr, /verification/);
   assert.equal(readFileSync(partial).length, 1000, 'the partial file is kept for another source');
 });
+
+test('ssh: a host without git-annex-shell is set annex-ignore once, as git-annex does, and git sync with it goes on', options, async () => {
+  const { server, client } = await serverAndClient();
+  await git(client, 'config', 'remote.server.annex-shell', 'no-such-annex-shell');
+  const first = await runArbor(['copy', '--to', 'server', 'big.bin'], { cwd: client });
+  assert.notEqual(first.code, 0);
+  assert.match(first.stderr, /remote server cannot hold annexed content: git-annex-shell is not installed on arbortest .*annex-ignore=true/);
+  plainLines(first.stderr);
+  assert.equal((await git(client, 'config', 'remote.server.annex-ignore')).trim(), 'true');
+  // From now on the remote is a git-only remote: sync --content says nothing about it and succeeds.
+  const sync = await runArbor(['sync', '--content'], { cwd: client });
+  assert.equal(sync.code, 0, sync.stderr);
+  assert.doesNotMatch(sync.stderr, /server/);
+  assert.equal((await git(server, 'rev-parse', 'main')).trim(), (await git(client, 'rev-parse', 'main')).trim());
+});
