@@ -12,7 +12,7 @@ export const ARBOR_ROOT = resolve(import.meta.dirname, '..', '..');
 export const ARBOR_BIN = join(ARBOR_ROOT, 'bin', 'git-arbor.js');
 
 /** A tool the figures may need. */
-export type ToolName = 'git' | 'git-annex' | 'arbor' | 'openssl' | 'cp' | 'time' | 'lsof';
+export type ToolName = 'git' | 'git-annex' | 'arbor' | 'openssl' | 'cp' | 'time' | 'lsof' | 'sshd';
 
 /** Whether a tool is usable, and what to do when it is not. */
 export interface ToolStatus {
@@ -54,6 +54,7 @@ export function checkTools(env: NodeJS.ProcessEnv): Record<ToolName, ToolStatus>
     openssl: tool('openssl', which('openssl', env) !== undefined, firstLine('openssl', ['version'], env), 'openssl is not on PATH (apt-get install openssl); the hashing anchor is skipped'),
     cp: tool('cp', which('cp', env) !== undefined, firstLine('cp', ['--version'], env), 'cp is not on PATH (coreutils); the transfer anchor is skipped'),
     time: tool('time', existsSync('/usr/bin/time'), undefined, '/usr/bin/time is missing (apt-get install time); peak-RSS figures of one-shot commands are skipped'),
+    sshd: tool('sshd', existsSync('/usr/sbin/sshd') && process.getuid?.() === 0, undefined, 'needs /usr/sbin/sshd and root (apt-get install openssh-server); the ssh transfer figure is skipped'),
     lsof: tool('lsof', which('lsof', env) !== undefined, undefined, 'lsof is not on PATH (apt-get install lsof); git annex assistant refuses to run without it'),
   };
 }
