@@ -4,13 +4,13 @@ import type { Annex } from '../annex/annex.js';
 import { formatKey } from '../annex/key.js';
 import { annexedFileChunks, annexedFilesAt, type AnnexedFile } from '../content/annexed-files.js';
 import { copyToRemote } from '../content/copy.js';
-import { dropUnwanted } from './drop-unwanted.js';
+import { dropFromRemote, dropLocal } from '../content/drop.js';
 import { getFile } from '../content/get.js';
 import { connectRemote, type ContentSession } from '../content/session.js';
 import { keysLocations } from '../annex/logs/location.js';
 import { loadPreferredContent, type ContentSubject } from '../annex/preferred-content.js';
 import type { Remote } from '../remotes/remote.js';
-import { describeError } from '../util/errors.js';
+import { ArborError, describeError } from '../util/errors.js';
 import { contentWorkSince, readContentState, remotesKey, writeContentState, type ContentWork } from './content-state.js';
 
 /** Counts of what content sync did. */
@@ -116,11 +116,25 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
           session.report({ level: 'warn', message: `${file.path} to ${remote.name}: ${describeError(err)}` });
         }
       }
-      const drops = await dropUnwanted(session, preferred, file, locations, targets);
-      dropped += drops.dropped;
-      if (drops.failed) {
-        failed += drops.failed;
-        pending.push(file.path);
+      // Drops: only where an expression says "not wanted" (no expression wants everything).
+      const unwanted = async (uuid: string): Promise<boolean> => preferred.hasExpression(uuid) && !(await preferred.wants({ uuid, subject: subject(), assumeNotPresent: [uuid] }));
+      const tryDrop = async (where: string, drop: () => Promise<{ status: string }>): Promise<void> => {
+        try {
+          if ((await drop()).status === 'dropped') dropped++;
+        } catch (err) {
+          if (err instanceof ArborError && err.code === 'ENUMCOPIES') return; // it stays: that is the rule working
+          failed++;
+          pending.push(file.path);
+          session.report({ level: 'warn', message: `${file.path}: could not drop from ${where}: ${describeError(err)}` });
+        }
+      };
+      if (locations.has(annex.uuid) && (await unwanted(annex.uuid))) {
+        await tryDrop('here', () => dropLocal(session, file));
+        locations.delete(annex.uuid);
+      }
+      for (const { remote, uuid } of targets) {
+        if (!locations.has(uuid) || session.unavailable.has(remote.name) || !(await unwanted(uuid))) continue;
+        await tryDrop(remote.name, () => dropFromRemote(session, file, remote));
       }
     }
   }

@@ -11,7 +11,6 @@ import { annexBranchStamp, changedLocationKeys } from '../../content/location-ch
 import { buildNetworkMap } from '../../content/network-map.js';
 import { planTargets, type PlanRemote, type PlanTargets } from '../../content/plan-targets.js';
 import { closeSession, connectRemote, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
-import { dropUnwanted } from '../../sync/drop-unwanted.js';
 import { keysLocations } from '../../annex/logs/location.js';
 import { populateUnlocked } from '../../content/worktree.js';
 import { readTransferControl, transferControlPath } from '../../transfers/control.js';
@@ -227,7 +226,6 @@ export const transferrer: Worker = {
     const runBatch = async (work: Work): Promise<void> => {
       const session = await openSession(ctx.annex, (e) => warn(e.message));
       moved = 0;
-      let dropped = 0;
       try {
         let prepared: Awaited<ReturnType<typeof prepare>> | undefined;
         const plans: PlanTargets[] = [];
@@ -263,15 +261,6 @@ export const transferrer: Worker = {
             }
           }
           await engine.whenIdle(stop.signal);
-          // Then, as `sync --content` does: copies their repository no longer wants go, within numcopies.
-          if (stop.signal.aborted) break;
-          logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));
-          const targets = remotes.filter((r) => !session.unavailable.has(r.name)).map((r) => ({ remote: remoteNamed(session, r.name), uuid: r.uuid }));
-          for (const file of files) {
-            if (stop.signal.aborted) break;
-            const drops = await dropUnwanted(session, preferred, file, new Set(logs.get(formatKey(file.key)) ?? []), targets);
-            dropped += drops.dropped;
-          }
         }
         if (prepared) {
           const graph = prepared.graph;
@@ -286,8 +275,8 @@ export const transferrer: Worker = {
         await closeSession(session);
         await ctx.annex.branch.commit().catch(() => undefined);
       }
-      if (moved || dropped) {
-        ctx.log.info({ worker: 'transferrer' }, `transferred ${moved} file(s)${dropped ? `, dropped ${dropped} unwanted cop${dropped === 1 ? 'y' : 'ies'}` : ''}`);
+      if (moved) {
+        ctx.log.info({ worker: 'transferrer' }, `transferred ${moved} file(s)`);
         ctx.commits.notify(); // push the location log changes
       }
     };
