@@ -27,8 +27,3 @@ export function createOutput(stdout: Writable, stderr: Writable, isTTY = false):
     json: (value) => void stdout.write(`${JSON.stringify(value)}\n`),
   };
 }
-
-/** The one-line summary of a content sync (`sync --content`, `drive add`). */
-export function contentSummary(c: { got: number; sent: number; dropped: number; failed: number }): string {
-  return `content: ${c.got} got, ${c.sent} sent, ${c.dropped} dropped, ${c.failed} failed`;
-}

@@ -4,21 +4,18 @@ import type { Annex } from '../annex/annex.js';
 import { formatKey } from '../annex/key.js';
 import { annexedFileChunks, annexedFilesAt, type AnnexedFile } from '../content/annexed-files.js';
 import { copyToRemote } from '../content/copy.js';
-import { dropFromRemote, dropLocal } from '../content/drop.js';
 import { getFile } from '../content/get.js';
 import { connectRemote, type ContentSession } from '../content/session.js';
 import { keysLocations } from '../annex/logs/location.js';
 import { loadPreferredContent, type ContentSubject } from '../annex/preferred-content.js';
 import type { Remote } from '../remotes/remote.js';
-import { ArborError, describeError } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import { contentWorkSince, readContentState, remotesKey, writeContentState, type ContentWork } from './content-state.js';
 
 /** Counts of what content sync did. */
 export interface ContentOutcome {
   readonly got: number;
   readonly sent: number;
-  /** Copies dropped because their repository no longer wants them (numcopies kept). */
-  readonly dropped: number;
   readonly failed: number;
   /** Annexed files looked at (all of them on a first or policy-changing sync, else what changed). */
   readonly checked: number;
@@ -46,10 +43,8 @@ async function* filesToVisit(annex: Annex, work: ContentWork): AsyncGenerator<An
  * without an expression wants everything): each annexed file missing here that this repository
  * wants is fetched (cheapest remote first), and each remote that lacks a file and wants it gets
  * it, in cost order, skipping annex-ignore'd and unreachable remotes (the assistant's transferrer
- * follows the network planner instead). Then, as git-annex does, content a repository with a
- * preferred content expression no longer wants is dropped there (here or on a remote), but only
- * with numcopies verified copies elsewhere, locked while it goes; too few copies means it stays,
- * silently. A failure is counted and reported, never fatal.
+ * follows the network planner instead). Nothing is dropped. A failure is counted and reported,
+ * never fatal.
  *
  * Only what may have changed is looked at: the pass records HEAD's tree, the git-annex branch and
  * the remotes it reached (content-state.ts), and the next pass visits the files that changed in
@@ -62,7 +57,6 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
   const annex: Annex = session.annex;
   let got = 0;
   let sent = 0;
-  let dropped = 0;
   let failed = 0;
   let checked = 0;
   const pending: string[] = [];
@@ -116,26 +110,6 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
           session.report({ level: 'warn', message: `${file.path} to ${remote.name}: ${describeError(err)}` });
         }
       }
-      // Drops: only where an expression says "not wanted" (no expression wants everything).
-      const unwanted = async (uuid: string): Promise<boolean> => preferred.hasExpression(uuid) && !(await preferred.wants({ uuid, subject: subject(), assumeNotPresent: [uuid] }));
-      const tryDrop = async (where: string, drop: () => Promise<{ status: string }>): Promise<void> => {
-        try {
-          if ((await drop()).status === 'dropped') dropped++;
-        } catch (err) {
-          if (err instanceof ArborError && err.code === 'ENUMCOPIES') return; // it stays: that is the rule working
-          failed++;
-          pending.push(file.path);
-          session.report({ level: 'warn', message: `${file.path}: could not drop from ${where}: ${describeError(err)}` });
-        }
-      };
-      if (locations.has(annex.uuid) && (await unwanted(annex.uuid))) {
-        await tryDrop('here', () => dropLocal(session, file));
-        locations.delete(annex.uuid);
-      }
-      for (const { remote, uuid } of targets) {
-        if (!locations.has(uuid) || session.unavailable.has(remote.name) || !(await unwanted(uuid))) continue;
-        await tryDrop(remote.name, () => dropFromRemote(session, file, remote));
-      }
     }
   }
   await annex.branch.commit();
@@ -147,5 +121,5 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
       session.report({ level: 'warn', message: `could not record the content sync state: ${describeError(err)}` }),
     );
   }
-  return { got, sent, dropped, failed, checked };
+  return { got, sent, failed, checked };
 }

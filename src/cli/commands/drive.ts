@@ -11,7 +11,6 @@ import { DRIVE_REMOTE_COST, defaultDriveName, prepareDriveRepository, sanitizeRe
 import { isUnder, platformMountSource } from '../../drives/mount-source.js';
 import { UsageError } from '../../util/errors.js';
 import { withAnnex } from '../repo-context.js';
-import { contentSummary } from '../output.js';
 import type { ArborCommand } from '../command.js';
 
 /** Picks the remote name: an existing remote for this path keeps its name; a default name gets -2, -3 … when taken. */
@@ -105,7 +104,7 @@ export const driveCommand: ArborCommand = {
       } else {
         const kind = `${drive.bare ? 'bare' : 'non-bare'}${drive.symlinks ? '' : ', no symlinks'}`;
         ctx.out.line(`drive ${name}: ${drive.created ? 'created' : 'found'} ${drive.path} (${kind}) ok`);
-        if (result.content) ctx.out.line(contentSummary(result.content));
+        if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.failed} failed`);
         for (const r of result.remotes) ctx.out.line(`${r.remote}: ${r.errors.length ? r.errors.join('; ') : 'synced ok'}`);
       }
       return result.ok ? 0 : 1;

@@ -2,7 +2,6 @@
 
 import { sync } from '../../sync/sync.js';
 import { withAnnex } from '../repo-context.js';
-import { contentSummary } from '../output.js';
 import type { ArborCommand } from '../command.js';
 
 /** One-shot sync; exit 0 when every selected remote synced, 1 when any failed. */
@@ -35,7 +34,7 @@ export const syncCommand: ArborCommand = {
       } else {
         if (result.committed) ctx.out.line('commit ok');
         for (const m of result.merges) ctx.out.line(`merge ${m.ref} ${m.status === 'failed' ? 'failed' : m.status === 'conflicts-resolved' ? '(conflicts resolved, both versions kept) ok' : 'ok'}`);
-        if (result.content) ctx.out.line(contentSummary(result.content));
+        if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.failed} failed`);
         for (const r of result.remotes) {
           const parts = [r.fetched === undefined ? '' : r.fetched ? 'pulled' : 'pull failed', r.pushed === undefined ? '' : r.pushed ? 'pushed' : 'push failed'].filter(Boolean);
           ctx.out.line(`${r.remote}: ${parts.join(', ') || 'nothing to do'}${r.errors.length ? '' : ' ok'}`);
