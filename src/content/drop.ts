@@ -1,7 +1,7 @@
 // drop: remove content only when enough other copies are verified to exist (numcopies), never the last one.
 
 import type { Key } from '../annex/key.js';
-import { numCopies } from '../annex/logs/numcopies.js';
+import { copiesNeededToDrop } from '../annex/logs/numcopies.js';
 import { trustLevels } from '../annex/logs/trust.js';
 import type { Remote } from '../remotes/remote.js';
 import { ArborError } from '../util/errors.js';
@@ -31,6 +31,23 @@ interface CopyHolder {
  * false (action not run) when fewer than `need` can be verified.
  */
 async function withVerifiedCopies(holders: readonly CopyHolder[], key: Key, need: number, action: () => Promise<void>, counted: { n: number }): Promise<boolean> {
+  // A failure of the drop itself is the caller's to see; only a holder that cannot be locked
+  // (not there, unreachable) makes the search move on to the next one.
+  const failure: { err?: unknown } = {};
+  const run = async (): Promise<void> => {
+    try {
+      await action();
+    } catch (err) {
+      failure.err = err;
+      throw err;
+    }
+  };
+  const ok = await search(holders, key, need, run, counted, failure);
+  if ('err' in failure) throw failure.err;
+  return ok;
+}
+
+async function search(holders: readonly CopyHolder[], key: Key, need: number, action: () => Promise<void>, counted: { n: number }, failure: { err?: unknown }): Promise<boolean> {
   if (need <= 0) {
     await action();
     return true;
@@ -42,9 +59,10 @@ async function withVerifiedCopies(holders: readonly CopyHolder[], key: Key, need
     try {
       ok = await holder.lock(key, async () => {
         counted.n++;
-        return withVerifiedCopies(holders.slice(i + 1), key, need - 1, action, counted);
+        return search(holders.slice(i + 1), key, need - 1, action, counted, failure);
       });
-    } catch {
+    } catch (err) {
+      if ('err' in failure) throw err;
       continue; // not there, or unreachable: try the next holder
     }
     return ok;
@@ -65,15 +83,22 @@ function remoteHolder(remote: Remote): CopyHolder {
   };
 }
 
-/** Remotes (other than `except`) the location log says have the key, not dead, cheapest first. */
-async function candidateHolders(session: ContentSession, key: Key, except?: Remote): Promise<CopyHolder[]> {
+/**
+ * Remotes the location log says have the key, cheapest first, one per repository: never the
+ * repository being dropped from (`exceptUuid`, reached under any remote name) nor this one, and
+ * never an untrusted or dead one (their copies do not count, as in git-annex).
+ */
+async function candidateHolders(session: ContentSession, key: Key, exceptUuid: string): Promise<CopyHolder[]> {
   const locations = new Set(await locationsOf(session, key));
   const trust = await trustLevels(session.annex.branch);
   const out: CopyHolder[] = [];
+  const seen = new Set<string>([exceptUuid, session.annex.uuid]);
   for (const r of session.remotes) {
-    if (r === except) continue;
     const uuid = r.uuid || (await connectRemote(session, r));
-    if (!uuid || !locations.has(uuid) || trust.get(uuid) === 'dead') continue;
+    if (!uuid || seen.has(uuid) || !locations.has(uuid)) continue;
+    const level = trust.get(uuid);
+    if (level === 'dead' || level === 'untrusted') continue;
+    seen.add(uuid);
     out.push(remoteHolder(r));
   }
   return out;
@@ -92,7 +117,7 @@ export async function dropLocal(session: ContentSession, file: AnnexedFile, opti
     await recordLocation(session, file.key, annex.uuid, false);
     return { status: 'not-present' };
   }
-  const need = await numCopies(annex.branch);
+  const need = await copiesNeededToDrop(annex.branch);
   const drop = async (): Promise<void> => {
     await annex.store.withKeyLock(file.key, async () => {
       const wrote = await depopulateUnlocked(annex, file);
@@ -106,7 +131,7 @@ export async function dropLocal(session: ContentSession, file: AnnexedFile, opti
     return { status: 'dropped' };
   }
   const counted = { n: 0 };
-  const holders = await candidateHolders(session, file.key);
+  const holders = await candidateHolders(session, file.key, annex.uuid);
   if (!(await withVerifiedCopies(holders, file.key, need, drop, counted))) {
     throw new NotEnoughCopiesError(file.path, Math.min(counted.n, holders.length), need, 'here');
   }
@@ -139,8 +164,10 @@ export async function dropFromRemote(session: ContentSession, file: AnnexedFile,
         return fn();
       }),
   };
-  const need = await numCopies(annex.branch);
-  const holders = [here, ...(await candidateHolders(session, file.key, remote))];
+  const need = await copiesNeededToDrop(annex.branch);
+  const trust = (await trustLevels(annex.branch)).get(annex.uuid);
+  // This repository counts unless it is untrusted (or dead) itself.
+  const holders = [...(trust === 'untrusted' || trust === 'dead' ? [] : [here]), ...(await candidateHolders(session, file.key, uuid))];
   const counted = { n: 0 };
   if (!(await withVerifiedCopies(holders, file.key, need, drop, counted))) {
     throw new NotEnoughCopiesError(file.path, Math.min(counted.n, holders.length), need, remote.name);

@@ -2,7 +2,7 @@
 
 import type { AnnexBranch } from '../branch.js';
 import type { VectorClock } from '../vector-clock.js';
-import { NUMCOPIES_LOG } from './paths.js';
+import { MINCOPIES_LOG, NUMCOPIES_LOG } from './paths.js';
 import { parseSingleValueLog, setSingleValueLog } from './single-value.js';
 
 /** git-annex's default when nothing is configured. */
@@ -13,6 +13,23 @@ export async function numCopies(branch: AnnexBranch): Promise<number> {
   const entry = parseSingleValueLog((await branch.read(NUMCOPIES_LOG)) ?? '', { accept: (v) => /^\d+$/.test(v) });
   const n = entry ? Number.parseInt(entry.value, 10) : Number.NaN;
   return Number.isFinite(n) && n >= 0 ? n : DEFAULT_NUMCOPIES;
+}
+
+/** The repository-wide mincopies setting (mincopies.log); undefined when unset. */
+export async function minCopies(branch: AnnexBranch): Promise<number | undefined> {
+  const entry = parseSingleValueLog((await branch.read(MINCOPIES_LOG)) ?? '', { accept: (v) => /^\d+$/.test(v) });
+  return entry ? Number.parseInt(entry.value, 10) : undefined;
+}
+
+/**
+ * How many verified copies elsewhere a drop needs: numcopies, or mincopies when that is larger,
+ * and never 0 unless mincopies is explicitly 0 (a numcopies.log of 0, as older git-annex could
+ * write, does not make a drop of the last copy silent).
+ */
+export async function copiesNeededToDrop(branch: AnnexBranch): Promise<number> {
+  const [num, min] = await Promise.all([numCopies(branch), minCopies(branch)]);
+  const need = Math.max(num, min ?? 0);
+  return need === 0 && min !== 0 ? 1 : need;
 }
 
 /** Sets numcopies for the whole repository network. */
