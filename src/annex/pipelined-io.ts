@@ -163,7 +163,8 @@ export async function copyChunks(options: CopyChunksOptions): Promise<number> {
   return reached;
 }
 
-async function writeAll(to: FileHandle, chunk: Buffer, offset: number): Promise<void> {
+/** Writes all of `chunk` at `offset` (a positional write may write less than asked). */
+export async function writeAll(to: FileHandle, chunk: Buffer, offset: number): Promise<void> {
   let done = 0;
   while (done < chunk.length) {
     const { bytesWritten } = await to.write(chunk, done, chunk.length - done, offset + done);

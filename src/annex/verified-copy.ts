@@ -1,8 +1,8 @@
 // Copying content with resume and verification in one pass: the received bytes are hashed as they land.
 
-import { open, rm, stat } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Key } from './key.js';
-import { createHasher, getBackend } from './backend.js';
+import { createHasher, getBackend, type Hasher } from './backend.js';
 import { errnoCode } from '../util/errors.js';
 import { copyChunks, forEachChunk } from './pipelined-io.js';
 
@@ -20,6 +20,45 @@ export function keyDigest(key: Key): string | undefined {
   return (dot === -1 ? key.name : key.name.slice(0, dot)).toLowerCase();
 }
 
+/** A destination file opened to continue: its handle, how many bytes it already holds, and a hasher that has seen them. */
+export interface PartialFile {
+  readonly handle: FileHandle;
+  readonly have: number;
+  readonly hasher: Hasher | undefined;
+}
+
+/**
+ * Opens `dest` to receive `key`'s content, continuing what an interrupted transfer left there:
+ * a file longer than `total` (default: the key's size) is discarded first, the bytes kept are hashed (undefined
+ * hasher for keys without a checksum). The caller closes the handle.
+ */
+export async function openPartial(key: Key, dest: string, total: number | undefined = key.size): Promise<PartialFile> {
+  let have = 0;
+  try {
+    have = (await stat(dest)).size;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  if (total !== undefined && have > total) {
+    await rm(dest, { force: true });
+    have = 0;
+  }
+  const hasher = getBackend(key.backend)?.algorithm ? createHasher(key.backend) : undefined;
+  const handle = await open(dest, have > 0 ? 'r+' : 'w', 0o644);
+  try {
+    if (hasher && have > 0) await forEachChunk(handle, { end: have }, (chunk) => hasher.update(chunk));
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return { handle, have, hasher };
+}
+
+/** Whether what a hasher saw is `key`'s content (size checked by the caller); true for keys without a checksum. */
+export function digestMatches(key: Key, hasher: Hasher | undefined): boolean {
+  return hasher ? hasher.digestHex().toLowerCase() === keyDigest(key) : true;
+}
+
 /**
  * Copies `source` to `dest`, continuing a partial `dest` left by an interrupted copy (its bytes
  * are hashed, not re-sent), fsyncs, and returns whether the whole of `dest` matches `key`.
@@ -35,22 +74,9 @@ export async function copyVerified(options: {
 }): Promise<boolean> {
   const { key, source, dest } = options;
   const total = key.size ?? (await stat(source)).size;
-  let have = 0;
-  try {
-    have = (await stat(dest)).size;
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
-  }
-  if (have > total) {
-    await rm(dest, { force: true });
-    have = 0;
-  }
-  const algorithm = getBackend(key.backend)?.algorithm;
-  const hasher = algorithm ? createHasher(key.backend) : undefined;
-  const out = await open(dest, have > 0 ? 'r+' : 'w', 0o644);
+  const { handle: out, have, hasher } = await openPartial(key, dest, total);
   let done = have;
   try {
-    if (hasher && have > 0) await forEachChunk(out, { end: have }, (chunk) => hasher.update(chunk));
     options.progress?.(done, total);
     if (have < total || key.size === undefined) {
       const from = await open(source, 'r');
@@ -72,6 +98,5 @@ export async function copyVerified(options: {
     await out.close();
   }
   if (key.size !== undefined && done !== key.size) return false;
-  if (!hasher) return true;
-  return hasher.digestHex().toLowerCase() === keyDigest(key);
+  return digestMatches(key, hasher);
 }

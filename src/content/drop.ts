@@ -43,6 +43,7 @@ async function withVerifiedCopies(holders: readonly CopyHolder[], key: Key, need
     }
   };
   const ok = await search(holders, key, need, run, counted, failure);
+  // Even a holder whose lock swallowed the error does not turn a failed drop into "too few copies".
   if ('err' in failure) throw failure.err;
   return ok;
 }

@@ -83,13 +83,13 @@ export async function connectRemote(session: ContentSession, remote: Remote): Pr
         return uuid;
       } catch (err) {
         session.unavailable.add(remote.name);
+        let message = describeError(err);
         if (err instanceof ArborError && err.code === 'ENOANNEXSERVICE') {
           // As git-annex does: a git-only host is left out of content work from now on (git sync goes on).
-          await session.annex.git.configSet(`remote.${remote.name}.annex-ignore`, 'true');
-          session.report({ level: 'warn', message: `${describeError(err)}; set remote.${remote.name}.annex-ignore=true, as git-annex does (undo with git config --unset)` });
-          return undefined;
+          const ignored = await session.annex.git.configSet(`remote.${remote.name}.annex-ignore`, 'true').then(() => true, () => false);
+          if (ignored) message += `; set remote.${remote.name}.annex-ignore=true, as git-annex does (undo with git config --unset)`;
         }
-        session.report({ level: 'warn', message: describeError(err) });
+        session.report({ level: 'warn', message });
         return undefined;
       }
     })();

@@ -20,24 +20,31 @@ function optional<K extends string>(key: K, value: string | undefined): { [k in 
 }
 
 /**
- * How git would run ssh here: GIT_SSH_COMMAND, then core.sshCommand, then GIT_SSH, then `ssh`
- * (git's own order, see git(1) and git-config(1)).
+ * How git would run ssh here: GIT_SSH_COMMAND, then core.sshCommand (`configured`), then GIT_SSH,
+ * then `ssh` (git's own order, see git(1) and git-config(1)).
  */
-export async function sshCommandOf(annex: Annex, env: NodeJS.ProcessEnv = process.env): Promise<SshCommand> {
+export function sshCommandOf(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): SshCommand {
   if (env.GIT_SSH_COMMAND) return { shellCommand: env.GIT_SSH_COMMAND };
-  const configured = (await annex.git.configGetRegexp('^core\\.sshcommand$'))[0]?.[1];
   if (configured) return { shellCommand: configured };
   return { program: env.GIT_SSH || 'ssh' };
 }
 
-/** What opening this repository's remotes needs. */
-async function remoteDeps(annex: Annex): Promise<RemoteDeps> {
-  return { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: await sshCommandOf(annex) };
+/** The remotes' configs and what opening them needs, from one read of git's config. */
+async function readRemoteSetup(annex: Annex): Promise<{ configs: RemoteConfig[]; deps: RemoteDeps }> {
+  const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$)');
+  const sshCommand = entries.find(([k]) => k === 'core.sshcommand')?.[1];
+  return {
+    configs: remoteConfigsFrom(entries),
+    deps: { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: sshCommandOf(sshCommand) },
+  };
 }
 
 /** Reads every git remote's config (remote.<name>.url and the annex-* settings). */
 export async function readRemoteConfigs(annex: Annex): Promise<RemoteConfig[]> {
-  const entries = await annex.git.configGetRegexp('^remote\\.');
+  return remoteConfigsFrom(await annex.git.configGetRegexp('^remote\\.'));
+}
+
+function remoteConfigsFrom(entries: ReadonlyArray<readonly [string, string]>): RemoteConfig[] {
   const byName = new Map<string, Map<string, string>>();
   for (const [k, v] of entries) {
     const m = /^remote\.(.+)\.([^.]+)$/.exec(k);
@@ -69,8 +76,8 @@ export async function readRemoteConfigs(annex: Annex): Promise<RemoteConfig[]> {
 /** Opens every remote of a known type, cheapest first (ties by name). */
 export async function openRemotes(annex: Annex): Promise<Remote[]> {
   const remotes: Remote[] = [];
-  const deps = await remoteDeps(annex);
-  for (const config of await readRemoteConfigs(annex)) {
+  const { configs, deps } = await readRemoteSetup(annex);
+  for (const config of configs) {
     const type = remoteTypes.find((t) => t.handles(config));
     if (!type) continue;
     remotes.push(await type.open(config, deps));
@@ -80,9 +87,10 @@ export async function openRemotes(annex: Annex): Promise<Remote[]> {
 
 /** Opens one remote by name; unknown names and unsupported kinds are one-line errors. */
 export async function openRemote(annex: Annex, name: string): Promise<Remote> {
-  const config = (await readRemoteConfigs(annex)).find((c) => c.name === name);
+  const { configs, deps } = await readRemoteSetup(annex);
+  const config = configs.find((c) => c.name === name);
   if (!config) throw new UnknownRemoteError(name);
   const type = remoteTypes.find((t) => t.handles(config));
   if (!type) throw new ArborError('EREMOTETYPE', `remote ${name} (${config.url}) is not a kind arbor supports yet`);
-  return type.open(config, await remoteDeps(annex));
+  return type.open(config, deps);
 }

@@ -21,7 +21,7 @@ export class P2PProtocolError extends ArborError {
 /** Where PUT gets its bytes from: the content from `offset` on, in order. */
 export type ContentSource = (offset: number) => AsyncIterable<Buffer>;
 
-/** What GET does with the bytes: `offset` first tells where the data starts, then each chunk in order. */
+/** What GET does with the bytes: each chunk, in order, from the offset asked for. */
 export type ContentSink = (chunk: Buffer) => void | Promise<void>;
 
 /** Escapes an associated file name for a protocol line (no spaces allowed; git-annex reads '%' as whitespace). */

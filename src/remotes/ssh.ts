@@ -4,14 +4,14 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { open, rm, stat } from 'node:fs/promises';
 import type { Key } from '../annex/key.js';
 import { formatKey } from '../annex/key.js';
-import { createHasher, getBackend } from '../annex/backend.js';
-import { forEachChunk } from '../annex/pipelined-io.js';
-import { keyDigest } from '../annex/verified-copy.js';
-import { ArborError, errnoCode } from '../util/errors.js';
+import { writeAll } from '../annex/pipelined-io.js';
+import { digestMatches, openPartial } from '../annex/verified-copy.js';
+import { nodeSpawner } from '../util/spawn.js';
+import { ArborError } from '../util/errors.js';
 import { P2PConnection, P2PProtocolError } from './p2p-connection.js';
 import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
 import { NoAnnexServiceError, RemoteUnavailableError, VerificationError } from './remote.js';
-import { localPathOf } from './git-local.js';
+import { localPathOf, NotAnnexRemoteError } from './git-local.js';
 import { parseSshUrl, shellQuote, type SshLocation } from './ssh-url.js';
 
 /** git-annex's default cost of a remote reached over the network (Config/Cost.hs: expensiveRemoteCost). */
@@ -76,29 +76,21 @@ class SshRemote implements Remote {
     return this.#uuid;
   }
 
-  #run(shellArgs: readonly string[]): ChildProcessWithoutNullStreams {
+  /** The ssh command line that runs git-annex-shell with `shellArgs` on the remote. */
+  #invocation(shellArgs: readonly string[]): { cmd: string; args: string[] } {
     // The program name goes unquoted, as git-annex sends it: a git-annex-shell that is the login
     // shell or a forced command (its documented setup) only recognises `git-annex-shell 'cmd' …`.
     const shell = this.config.annexShell ?? 'git-annex-shell';
     const command = [shell, ...shellArgs.map(shellQuote)].join(' ');
-    const { cmd, args } = sshInvocation(this.#deps.ssh ?? { program: 'ssh' }, this.#location, this.config, command);
-    return spawn(cmd, args, { stdio: 'pipe' });
+    return sshInvocation(this.#deps.ssh ?? { program: 'ssh' }, this.#location, this.config, command);
   }
 
-  /** Runs a one-shot git-annex-shell command; its stdout, or RemoteUnavailableError. */
+  /** Runs a one-shot git-annex-shell command; its stdout, or why the remote cannot be used. */
   async #oneShot(shellArgs: readonly string[]): Promise<string> {
-    const child = this.#run(shellArgs);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.end();
-    const code = await new Promise<number>((resolve) => {
-      child.on('error', () => resolve(127));
-      child.on('close', (c) => resolve(c ?? 1));
-    });
-    if (code !== 0) throw this.#unavailable(Buffer.concat(err).toString('utf8'), code);
-    return Buffer.concat(out).toString('utf8');
+    const { cmd, args } = this.#invocation(shellArgs);
+    const r = await nodeSpawner.run(cmd, args).catch(() => ({ code: 127, stdout: Buffer.alloc(0), stderr: '' }));
+    if (r.code !== 0) throw this.#unavailable(r.stderr, r.code);
+    return r.stdout.toString('utf8');
   }
 
   #unavailable(stderr: string, code: number | undefined): RemoteUnavailableError | NoAnnexServiceError {
@@ -111,9 +103,9 @@ class SshRemote implements Remote {
     if (/command not found|No such file/.test(why ?? '') && (why ?? '').includes(this.config.annexShell ?? 'git-annex-shell')) {
       return new NoAnnexServiceError(this.name, `git-annex-shell is not installed on ${this.#location.host} (install git-annex there)`);
     }
-    if (code !== undefined && code !== 255 && code !== 127 && !/failed to read git config|expected repository UUID/.test(stderr)) {
-      // ssh itself exits 255 on its own failures: this came from the other side (a git host's
-      // "invalid command", a shell that refuses it).
+    if (code !== 255 && /invalid command|disallowed command|not allowed|unknown command/i.test(stderr)) {
+      // A git host (ssh exits 255 only on its own failures) that serves git but not
+      // git-annex-shell. Anything else, a permission error say, stays a passing unavailability.
       return new NoAnnexServiceError(this.name, `${this.#location.host} refused git-annex-shell${why ? ` (${why})` : ''}`);
     }
     return new RemoteUnavailableError(this.name, why ?? `ssh to ${this.#location.host} failed (exit ${code ?? '?'})`);
@@ -122,7 +114,8 @@ class SshRemote implements Remote {
   async #openLink(): Promise<Link> {
     const local = this.#deps.localUuid ?? '';
     const args = ['p2pstdio', this.#location.path, local, ...(this.#uuid ? ['--uuid', this.#uuid] : [])];
-    const child = this.#run(args);
+    const { cmd, args: sshArgs } = this.#invocation(args);
+    const child = spawn(cmd, sshArgs, { stdio: 'pipe' });
     const err: Buffer[] = [];
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const exited = new Promise<number | undefined>((resolve) => {
@@ -167,7 +160,7 @@ class SshRemote implements Remote {
         link = await this.#openLink();
         if (!link.conn.uuid) {
           link.conn.close();
-          throw new ArborError('ENOTANNEXREMOTE', `remote ${this.name} has no annex (sync with it first, or run git arbor init there)`, { data: { remote: this.name } });
+          throw new NotAnnexRemoteError(this.name);
         }
       }
       this.#uuid = link.conn.uuid;
@@ -275,23 +268,10 @@ class SshRemote implements Remote {
   }
 
   async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void> {
-    let have = 0;
-    try {
-      have = (await stat(dest)).size;
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
-    if (key.size !== undefined && have >= key.size) {
-      // A complete (or overlong) partial file is not resumed: it is fetched again.
-      await rm(dest, { force: true });
-      have = 0;
-    }
-    const hasher = getBackend(key.backend)?.algorithm ? createHasher(key.backend) : undefined;
-    const out = await open(dest, have > 0 ? 'r+' : 'w', 0o644);
+    const { handle: out, have, hasher } = await openPartial(key, dest);
     let good = false;
     let serverHad = true;
     try {
-      if (hasher && have > 0) await forEachChunk(out, { end: have }, (chunk) => hasher.update(chunk));
       let pos = have;
       progress?.(pos, key.size);
       good = await this.#with((conn) =>
@@ -302,8 +282,7 @@ class SshRemote implements Remote {
           async (chunk) => {
             if (throttle) await throttle(chunk);
             hasher?.update(chunk);
-            let done = 0;
-            while (done < chunk.length) done += (await out.write(chunk, done, chunk.length - done, pos + done)).bytesWritten;
+            await writeAll(out, chunk, pos);
             pos += chunk.length;
             progress?.(pos, key.size);
           },
@@ -313,7 +292,7 @@ class SshRemote implements Remote {
             await out.sync();
             if (!serverSaysValid) return false;
             if (key.size !== undefined && pos !== key.size) return false;
-            return hasher ? hasher.digestHex().toLowerCase() === keyDigest(key) : true;
+            return digestMatches(key, hasher);
           },
         ),
       );

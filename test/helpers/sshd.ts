@@ -1,7 +1,7 @@
 // A real sshd on 127.0.0.1 for ssh remote tests: its own host key, one client key, a client config file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { onBeforeCleanup, tempDir } from './tmp.js';
@@ -46,7 +46,6 @@ async function freePort(): Promise<number> {
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const { connect } = await import('node:net');
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}`);
     const up = await new Promise<boolean>((resolve) => {
