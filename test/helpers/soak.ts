@@ -1,0 +1,212 @@
+// The soak scenario: three real assistants edited at random, with one remote hung and one flapping; every change must reach every node.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { arbor } from './arbor.js';
+import { configureFastAssistant, eventually, startAssistant, stopAssistant } from './assistant.js';
+import { prng } from './prng.js';
+import { git, makeRepo } from './repo.js';
+import { run } from './run.js';
+
+/** How a soak run is shaped. */
+export interface SoakOptions {
+  /** Random edits in all (spread over the nodes). */
+  readonly edits: number;
+  /** Stop editing after this long even if edits remain (ms); undefined: no time bound. */
+  readonly durationMs?: number;
+  /** Longest pause between two edits (ms); the pause is random below it. */
+  readonly maxPauseMs: number;
+  /** The flapping remote disappears and returns every this many edits. */
+  readonly flapEvery: number;
+  /** PRNG seed: the same seed replays the same edits. */
+  readonly seed: number;
+  /** Bound on the wait for every node to converge after the last edit (ms). */
+  readonly convergeMs: number;
+  /** Called with progress lines (the bench prints them). */
+  readonly progress?: (line: string) => void;
+}
+
+/** What a soak run found. */
+export interface SoakResult {
+  readonly edits: number;
+  readonly files: number;
+  readonly flaps: number;
+  /** Wall time from the last edit until every node agreed (ms). */
+  readonly convergedAfterMs: number;
+  /** The `git annex fsck` output of any node that was not clean (empty when all were). */
+  readonly fsckFailures: string[];
+  /** Sockets the hung host accepted and never answered. */
+  readonly hungConnections: number;
+}
+
+const NODES = ['A', 'B', 'C'] as const;
+
+/** A TCP listener on 127.0.0.1 that accepts connections and never says a word: a hung host. */
+export async function hungHost(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let count = 0;
+  const server: Server = createServer((s) => {
+    count++;
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('hung host has no port');
+  return {
+    port: address.port,
+    connections: () => count,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function sha(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Runs the soak: nodes A, B and C clone a bare hub; each also has a remote `flap` (a bare
+ * repository that is moved away and back while the edits run) and a remote `hung` (an ssh URL
+ * to a listener that never answers). Random creates, edits, renames and deletes of small text
+ * files and annexed binaries go to each node's own directory, written through the file system
+ * while the assistants run. Afterwards every node must hold every node's last version of every
+ * file, all three trees must be the same commit tree, and `git annex fsck` must be clean.
+ */
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const say = options.progress ?? (() => undefined);
+  const rnd = prng(options.seed);
+  const hung = await hungHost();
+  const hub = await makeRepo({ bare: true, name: 'hub.git' });
+  const parent = dirname(hub);
+  const flap = join(parent, 'flap.git');
+  await git(parent, 'init', '-q', '--bare', flap);
+  const seedRepo = join(parent, 'seed');
+  await git(parent, 'clone', '-q', hub, seedRepo);
+  await arbor(seedRepo, 'init', 'seed');
+  writeFileSync(join(seedRepo, 'README.txt'), 'soak\n');
+  await arbor(seedRepo, 'sync');
+  const dirs: Record<string, string> = {};
+  for (const name of NODES) {
+    const dir = join(parent, name);
+    await git(parent, 'clone', '-q', hub, name);
+    await arbor(dir, 'init', name);
+    await git(dir, 'remote', 'rename', 'origin', 'hub');
+    await git(dir, 'remote', 'add', 'flap', flap);
+    await git(dir, 'remote', 'add', 'hung', `ssh://127.0.0.1:${hung.port}/srv/hung`);
+    await git(dir, 'config', 'remote.hung.annex-ignore', 'true'); // git level only: content would never reach it
+    await configureFastAssistant(dir);
+    await git(dir, 'config', 'arbor.network.stallseconds', '3');
+    await git(dir, 'config', 'arbor.network.timeoutseconds', '20');
+    dirs[name] = dir;
+  }
+  /** path → sha256 of the content the user last wrote, or null after a delete. */
+  const expected = new Map<string, string | null>();
+  const live: Record<string, string[]> = { A: [], B: [], C: [] };
+  let serial = 0;
+  let flaps = 0;
+  const started: string[] = [];
+  try {
+    for (const name of NODES) {
+      await startAssistant(dirs[name] as string);
+      started.push(name);
+    }
+    say(`soak: 3 assistants running in ${parent}; hung host on 127.0.0.1:${hung.port}`);
+    const t0 = Date.now();
+    let done = 0;
+    for (; done < options.edits; done++) {
+      if (options.durationMs !== undefined && Date.now() - t0 > options.durationMs) break;
+      const node = NODES[Math.floor(rnd() * NODES.length)] as string;
+      const root = dirs[node] as string;
+      const mine = live[node] as string[];
+      const r = rnd();
+      const pick = (): string => mine[Math.floor(rnd() * mine.length)] as string;
+      if (mine.length === 0 || r < 0.4) {
+        const big = rnd() < 0.3;
+        const path = `${node}/d${serial % 5}/f${serial}${big ? '.bin' : '.txt'}`;
+        serial++;
+        const data = big ? randomBytes(120_000 + Math.floor(rnd() * 200_000)) : `${path} v0 ${rnd()}\n`;
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), data);
+        expected.set(path, sha(data));
+        mine.push(path);
+      } else if (r < 0.75) {
+        const path = pick();
+        const data = path.endsWith('.bin') ? randomBytes(120_000 + Math.floor(rnd() * 200_000)) : `${path} ${rnd()}\n`;
+        writeFileSync(join(root, path), data);
+        expected.set(path, sha(data));
+      } else if (r < 0.88) {
+        const path = pick();
+        const to = path.replace(/(\.\w+)$/, `-r${serial++}$1`);
+        renameSync(join(root, path), join(root, to));
+        expected.set(to, expected.get(path) ?? null);
+        expected.set(path, null);
+        mine.splice(mine.indexOf(path), 1, to);
+      } else {
+        const path = pick();
+        rmSync(join(root, path));
+        expected.set(path, null);
+        mine.splice(mine.indexOf(path), 1);
+      }
+      if ((done + 1) % options.flapEvery === 0) {
+        const away = `${flap}.away`;
+        if (existsSync(flap)) renameSync(flap, away);
+        else renameSync(away, flap);
+        flaps++;
+      }
+      if ((done + 1) % 50 === 0) say(`soak: ${done + 1} edits, ${expected.size} paths, ${flaps} flaps, ${Math.round((Date.now() - t0) / 1000)} s`);
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(rnd() * options.maxPauseMs)));
+    }
+    if (!existsSync(flap)) renameSync(`${flap}.away`, flap);
+    const lastEdit = Date.now();
+    say(`soak: ${done} edits done; waiting for every node to hold every change`);
+    const missing = (): string[] => {
+      const out: string[] = [];
+      for (const name of NODES) {
+        for (const [path, want] of expected) {
+          const file = join(dirs[name] as string, path);
+          if (want === null) {
+            if (existsSync(file)) out.push(`${name}: ${path} should be gone`);
+            continue;
+          }
+          // Annexed content may not be on every node (content follows preferred content); the
+          // file itself and, where the content is present, its bytes must be the last version.
+          if (!existsSync(file)) {
+            out.push(`${name}: ${path} missing`);
+            continue;
+          }
+          const bytes = readFileSync(file);
+          const isPointer = bytes.length < 200 && bytes.toString('latin1').startsWith('/annex/objects/');
+          if (!isPointer && sha(bytes) !== want) out.push(`${name}: ${path} is not the last version`);
+        }
+      }
+      return out;
+    };
+    const trees = async (): Promise<Set<string>> => new Set(await Promise.all(NODES.map((n) => git(dirs[n] as string, 'rev-parse', 'HEAD^{tree}'))));
+    await eventually('every node holds every change and all trees agree', async () => missing().length === 0 && (await trees()).size === 1, {
+      timeoutMs: options.convergeMs,
+      logOf: Object.values(dirs),
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\nstill missing (first 10): ${missing().slice(0, 10).join('; ')}`);
+    });
+    const convergedAfterMs = Date.now() - lastEdit;
+    say(`soak: converged ${Math.round(convergedAfterMs / 1000)} s after the last edit`);
+    for (const name of [...started]) {
+      await stopAssistant(dirs[name] as string);
+      started.splice(started.indexOf(name), 1);
+    }
+    const fsckFailures: string[] = [];
+    for (const name of NODES) {
+      const r = await run('git', ['annex', 'fsck', '--quiet'], { cwd: dirs[name] as string });
+      if (r.code !== 0) fsckFailures.push(`${name}: ${r.stdout}${r.stderr}`);
+    }
+    return { edits: done, files: [...expected.values()].filter((v) => v !== null).length, flaps, convergedAfterMs, fsckFailures, hungConnections: hung.connections() };
+  } finally {
+    for (const name of started) await stopAssistant(dirs[name] as string).catch(() => undefined);
+    await hung.close();
+  }
+}
