@@ -11,7 +11,7 @@ import { ARBOR_ROOT, testEnv } from '../helpers/env.js';
 const FILES = 1200;
 let repo: string;
 before(async () => {
-  const files = Array.from({ length: FILES }, (_, i) => ({ path: `file-${String(i).padStart(4, '0')}.txt`, content: `${i}\n`, unlocked: false }));
+  const files = Array.from({ length: FILES }, (_, i) => ({ path: `file-${String(i).padStart(4, '0')}.txt`, content: Buffer.from(`${i}\n`), unlocked: false }));
   repo = (await makeArborRepo({ description: 'many files', files })).dir;
 });
 

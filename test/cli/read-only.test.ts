@@ -34,7 +34,7 @@ async function backupWithPeer(): Promise<{ source: string; peerUuid: string; uui
     parent,
     name: 'repo',
     description: 'backup',
-    files: ['a.txt', 'b.txt', 'c.txt'].map((p) => ({ path: p, content: `content of ${p}\n`, unlocked: false })),
+    files: ['a.txt', 'b.txt', 'c.txt'].map((p) => ({ path: p, content: Buffer.from(`content of ${p}\n`), unlocked: false })),
   });
   const peer = join(parent, 'peer');
   await git(parent, 'clone', '-q', source, peer);
