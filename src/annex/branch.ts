@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Git } from '../git/git.js';
 import { readTreeIntoIndex, updateIndexInfo, writeTree } from '../git/update-index.js';
 import { withLock } from '../util/lockfile.js';
-import { errnoCode } from '../util/errors.js';
+import { errnoCode, ReadOnlyError, readOnlyErrno } from '../util/errors.js';
 import { Journal } from './journal.js';
 import { unionMergeContent } from './logs/union-merge.js';
 
@@ -46,6 +46,11 @@ export class AnnexBranch {
    * reads wait for it, so a concurrent reader never sees the branch before that merge.
    */
   #updated: Promise<unknown> | undefined;
+  /**
+   * Invariant: sibling commits the branch lacks, set only when the first update could not write
+   * (a read-only repository); reads union-merge them in memory, as git-annex does there.
+   */
+  #overlay: readonly string[] = [];
 
   constructor(options: AnnexBranchOptions) {
     this.#git = options.git;
@@ -66,10 +71,24 @@ export class AnnexBranch {
     return join(this.#annexDir, 'arbor-journal.lock');
   }
 
-  /** Runs `fn` holding the lock that serialises journal writes and branch commits. */
+  /**
+   * Runs `fn` holding the lock that serialises journal writes and branch commits. The lock is
+   * taken only by writers: in a repository that cannot be written this throws ReadOnlyError.
+   */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
-    await mkdir(this.#annexDir, { recursive: true });
-    return withLock(this.#lockPath, fn);
+    try {
+      await mkdir(this.#annexDir, { recursive: true });
+      return await withLock(this.#lockPath, fn);
+    } catch (err) {
+      const errno = readOnlyErrno(err, { anyDenial: true });
+      if (errno && !(err instanceof ReadOnlyError)) throw new ReadOnlyError(this.#repoPath, errno, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The repository, for messages: the work tree when there is one, else the git dir. */
+  get #repoPath(): string {
+    return this.#git.repo.workTree ?? this.#git.repo.gitDir;
   }
 
   /** The branch's commit, or undefined when it does not exist yet. */
@@ -108,7 +127,19 @@ export class AnnexBranch {
    * when the local branch is behind a single ref. Returns the refs merged.
    */
   async update(): Promise<string[]> {
-    const run = this.locked(async () => {
+    const run = this.#updateNow();
+    // A repository that cannot be written still answers reads: the unmerged siblings are read
+    // alongside the branch instead (any other failure only costs this process its merge).
+    this.#updated ??= run.catch(async (err: unknown) => {
+      if (err instanceof ReadOnlyError) this.#overlay = (await this.#pendingSiblings()).map(([, sha]) => sha);
+    });
+    return run;
+  }
+
+  async #updateNow(): Promise<string[]> {
+    // Nothing journalled and nothing to merge: no lock, no write (read-only repositories stay readable).
+    if ((await this.#journal.list()).length === 0 && (await this.#pendingSiblings()).length === 0) return [];
+    return this.locked(async () => {
       // Journalled changes were computed from the branch as it was; commit them before merging so
       // the union merge combines them with the siblings' lines instead of a later commit of the
       // journal file overwriting what the merge brought in (git-annex does the same).
@@ -124,21 +155,26 @@ export class AnnexBranch {
         }
       }
     });
-    this.#updated ??= run.catch(() => undefined);
-    return run;
+  }
+
+  /** Sibling refs (ref, commit) with commits the local branch lacks, one per distinct commit. */
+  async #pendingSiblings(): Promise<Array<[string, string]>> {
+    const local = await this.head();
+    const pending: Array<[string, string]> = [];
+    const seen = new Set<string>(local ? [local] : []);
+    for (const [ref, sha] of await this.siblingRefs()) {
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      if (local && (await this.#git.isAncestor(sha, local))) continue;
+      pending.push([ref, sha]);
+    }
+    return pending;
   }
 
   /** One attempt at merging every sibling with new commits (the lock is held). */
   async #mergeSiblings(): Promise<string[]> {
     const local = await this.ensureExists();
-    const pending: Array<[string, string]> = [];
-    const seen = new Set<string>([local]);
-    for (const [ref, sha] of await this.siblingRefs()) {
-      if (seen.has(sha)) continue;
-      seen.add(sha);
-      if (await this.#git.isAncestor(sha, local)) continue;
-      pending.push([ref, sha]);
-    }
+    const pending = await this.#pendingSiblings();
     if (pending.length === 0) return [];
     const only = pending.length === 1 ? pending[0] : undefined;
     if (only && (await this.#git.isAncestor(local, only[1]))) {
@@ -165,15 +201,39 @@ export class AnnexBranch {
     return names;
   }
 
-  /** Merges siblings once per process, before the first read (as git-annex does). */
+  /**
+   * Merges siblings once per process, before the first read (as git-annex does). A repository
+   * that cannot be written is read with the siblings overlaid instead; other failures reach the
+   * first reader.
+   */
   async #ensureUpdated(): Promise<void> {
-    await (this.#updated ?? this.update());
+    if (!this.#updated) await this.update().catch((err: unknown) => {
+      if (!(err instanceof ReadOnlyError)) throw err;
+    });
+    await this.#updated;
   }
 
   /** The current content of a branch file: the journal's if pending, else the committed one. */
   async read(branchPath: string): Promise<string | undefined> {
     await this.#ensureUpdated();
-    return this.readNoUpdate(branchPath);
+    return this.#overlaid(branchPath, await this.readNoUpdate(branchPath));
+  }
+
+  /** `local` union-merged with the overlaid siblings' version of `branchPath` (read-only repositories). */
+  async #overlaid(branchPath: string, local: string | undefined): Promise<string | undefined> {
+    if (this.#overlay.length === 0) return local;
+    let merged: Buffer | undefined = local === undefined ? undefined : Buffer.from(local, 'utf8');
+    for (const sha of this.#overlay) {
+      const blob = await this.#git.catFile().get(`${sha}:${branchPath}`);
+      if (!blob) continue;
+      merged = merged === undefined ? blob.content : unionMergeContent(merged, blob.content);
+    }
+    return merged?.toString('utf8');
+  }
+
+  /** Whether this process reads unmerged siblings in memory because the repository cannot be written. */
+  get readOnlyOverlay(): boolean {
+    return this.#overlay.length > 0;
   }
 
   /**
@@ -184,7 +244,15 @@ export class AnnexBranch {
    */
   async readMany(branchPaths: Iterable<string>): Promise<Map<string, string>> {
     await this.#ensureUpdated();
-    return this.#readManyNoUpdate(branchPaths);
+    if (this.#overlay.length === 0) return this.#readManyNoUpdate(branchPaths);
+    const wanted = [...new Set(branchPaths)];
+    const local = await this.#readManyNoUpdate(wanted);
+    const out = new Map<string, string>();
+    await Promise.all(wanted.map(async (p) => {
+      const text = await this.#overlaid(p, local.get(p));
+      if (text !== undefined) out.set(p, text);
+    }));
+    return out;
   }
 
   async #readManyNoUpdate(branchPaths: Iterable<string>): Promise<Map<string, string>> {
@@ -259,6 +327,8 @@ export class AnnexBranch {
    * (git-annex, another arbor) is union-merged in rather than overwritten.
    */
   async commit(message = 'update'): Promise<string | undefined> {
+    // An empty journal needs no lock (so read-only repositories are never written to).
+    if ((await this.#journal.list()).length === 0) return this.head();
     return this.locked(() => this.#commitJournal(message));
   }
 
@@ -354,6 +424,7 @@ export class AnnexBranch {
     const head = await this.head();
     const files = new Set<string>();
     if (head) for (const e of await this.#git.lsTree(head, { recursive: true })) files.add(e.path);
+    for (const sha of this.#overlay) for (const e of await this.#git.lsTree(sha, { recursive: true })) files.add(e.path);
     for (const e of await this.#journal.list()) files.add(e.branchPath);
     return [...files].sort();
   }

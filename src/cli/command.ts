@@ -20,5 +20,10 @@ export interface ArborCommand {
   readonly name: string;
   readonly summary: string;
   configure(cmd: Commander): void;
+  /**
+   * Whether this invocation writes to the repository (always, or depending on its arguments):
+   * a writer is refused in one line before it starts when the repository cannot be written.
+   */
+  readonly writes?: boolean | ((args: readonly unknown[], opts: Readonly<Record<string, unknown>>) => boolean);
   run(ctx: CliContext, args: readonly unknown[], opts: Readonly<Record<string, unknown>>): Promise<number>;
 }

@@ -27,3 +27,30 @@ export function createOutput(stdout: Writable, stderr: Writable, isTTY = false):
     json: (value) => void stdout.write(`${JSON.stringify(value)}\n`),
   };
 }
+
+/** What watchOutput reports about a stream. */
+export interface OutputWatch {
+  /** The stream's reader went away (EPIPE: `| head` exited). Called once. */
+  readonly readerGone: () => void;
+  /** Any other write error (ENOSPC on a redirected file, EIO): the output was lost. */
+  readonly failed: (err: Error) => void;
+}
+
+/**
+ * Watches an output stream for write errors, so none ever becomes an uncaught exception: a
+ * closed pipe (EPIPE) is the reader's choice and is reported to `readerGone`; anything else to
+ * `failed`. Later writes to the closed stream are dropped by Node without further errors.
+ */
+export function watchOutput(stream: NodeJS.EventEmitter, watch: OutputWatch): void {
+  let gone = false;
+  stream.on('error', (err: Error) => {
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_DESTROYED') {
+      if (!gone) {
+        gone = true;
+        watch.readerGone();
+      }
+      return;
+    }
+    watch.failed(err);
+  });
+}

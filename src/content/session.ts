@@ -8,7 +8,7 @@ import { keyLocations, logKeyPresence } from '../annex/logs/location.js';
 import { openRemotes } from '../remotes/index.js';
 import type { Remote } from '../remotes/remote.js';
 import { UnknownRemoteError } from '../remotes/remote.js';
-import { ArborError, describeError } from '../util/errors.js';
+import { ArborError, describeError, readOnlyErrno } from '../util/errors.js';
 
 /** One line per event a command may want to show (the CLI prints them; tests collect them). */
 export type Reporter = (event: { level: 'info' | 'warn'; message: string }) => void;
@@ -79,7 +79,12 @@ export async function connectRemote(session: ContentSession, remote: Remote): Pr
     connection = (async () => {
       try {
         const uuid = await remote.connect();
-        if (uuid && remote.config.uuid !== uuid) await session.annex.git.configSet(`remote.${remote.name}.annex-uuid`, uuid);
+        // Best effort in a repository that cannot be written (fsck --from a mounted backup).
+        if (uuid && remote.config.uuid !== uuid) {
+          await session.annex.git.configSet(`remote.${remote.name}.annex-uuid`, uuid).catch((err: unknown) => {
+            if (!readOnlyErrno(err, { anyDenial: true })) throw err;
+          });
+        }
         return uuid;
       } catch (err) {
         session.unavailable.add(remote.name);

@@ -129,10 +129,10 @@ class LocalGitRemote implements Remote {
     return key.size === undefined || (await stat(p)).size === key.size;
   }
 
-  async verifyContent(key: Key): Promise<boolean | undefined> {
+  async verifyContent(key: Key, options: { quarantine?: boolean } = {}): Promise<boolean | undefined> {
     const annex = await this.annex();
     const ok = await annex.store.verify(key);
-    if (ok === false) await annex.store.quarantine(key);
+    if (ok === false && options.quarantine !== false) await annex.store.quarantine(key);
     return ok;
   }
 

@@ -43,8 +43,11 @@ export interface Remote {
   connect(): Promise<string>;
   /** Whether content at the remote is present (checked on the remote itself, not the log). */
   checkPresent(key: Key): Promise<boolean>;
-  /** Re-hashes the remote's copy: true good, false corrupt (it is then moved aside there), undefined absent. */
-  verifyContent?(key: Key): Promise<boolean | undefined>;
+  /**
+   * Re-hashes the remote's copy in place: true good, false corrupt (then moved aside there unless
+   * `quarantine` is false), undefined absent.
+   */
+  verifyContent?(key: Key, options?: { quarantine?: boolean }): Promise<boolean | undefined>;
   /** Sends the content at `source` (verified local content of `key`) to the remote. */
   store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void>;
   /** Fetches the content into `dest` (resuming a partial file there); the caller verifies it. */

@@ -51,3 +51,39 @@ export function errnoCode(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** errno codes that mean "this place cannot be written" when a write is attempted. */
+const READ_ONLY_ERRNOS = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/**
+ * A write was attempted where nothing can be written (a read-only mount, a repository the user
+ * may not write). `errno` is EROFS, EACCES or EPERM; `path` is the repository (or file) concerned.
+ */
+export class ReadOnlyError extends ArborError {
+  readonly errno: string;
+  readonly path: string;
+
+  constructor(path: string, errno: string, options: { action?: string; cause?: unknown } = {}) {
+    const what = `${path} is ${errno === 'EROFS' ? 'read-only' : 'not writable'} (${errno})`;
+    super('EREADONLY', options.action ? `cannot ${options.action}: ${what}` : what, { data: { path, errno }, cause: options.cause });
+    this.name = 'ReadOnlyError';
+    this.errno = errno;
+    this.path = path;
+  }
+}
+
+/**
+ * The errno that makes `err` a read-only failure, looking through causes: a ReadOnlyError's,
+ * EROFS from any system call, or a git child's "Read-only file system" message. With `anyDenial`,
+ * EACCES/EPERM count too (for errors from a write the caller knows it attempted).
+ */
+export function readOnlyErrno(err: unknown, options: { anyDenial?: boolean } = {}): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if (e instanceof ReadOnlyError) return e.errno;
+    const code = errnoCode(e);
+    if (code === 'EROFS' || (options.anyDenial === true && code !== undefined && READ_ONLY_ERRNOS.has(code))) return code;
+    if (e instanceof Error && /Read-only file system/.test(e.message)) return 'EROFS';
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return undefined;
+}

@@ -23,3 +23,21 @@ export function mountTmpfs(size: string): string {
   mounted.push(dir);
   return dir;
 }
+
+/**
+ * Bind-mounts `source` read-only on a fresh directory and returns it (a mounted backup: every
+ * write there fails with EROFS, even for root); unmounted at exit.
+ */
+export function bindMountReadOnly(source: string): string {
+  const dir = join(tempDir('arbor-ro-'), 'mnt');
+  mkdirSync(dir);
+  for (const args of [['--bind', source, dir], ['-o', 'remount,bind,ro', dir]]) {
+    const r = spawnSync('mount', args, { encoding: 'utf8' });
+    if (r.status !== 0) {
+      spawnSync('umount', ['-l', dir]);
+      throw new Error(`mount ${args.join(' ')} failed: ${r.stderr}`);
+    }
+  }
+  mounted.push(dir);
+  return dir;
+}

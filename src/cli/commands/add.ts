@@ -9,6 +9,7 @@ import type { ArborCommand } from '../command.js';
 /** Adds files; prints one line per file (or JSON). */
 export const addCommand: ArborCommand = {
   name: 'add',
+  writes: true,
   summary: 'add files: large ones to the annex (locked unless annex.addunlocked), small ones to git',
   configure: (cmd) =>
     void cmd

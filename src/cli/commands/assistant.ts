@@ -12,6 +12,7 @@ import type { ArborCommand } from '../command.js';
 /** The daemon's controls. */
 export const assistantCommand: ArborCommand = {
   name: 'assistant',
+  writes: (_args, opts) => opts.stop !== true && opts.print !== true,
   summary: 'keep this repository in sync in the background (start, --foreground, --stop, --autostart)',
   configure: (cmd) =>
     void cmd

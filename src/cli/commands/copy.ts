@@ -12,6 +12,7 @@ import type { ArborCommand } from '../command.js';
 /** Copies content to or from a remote. */
 export const copyCommand: ArborCommand = {
   name: 'copy',
+  writes: true,
   summary: 'copy content of annexed files to or from a remote',
   configure: (cmd) =>
     void cmd

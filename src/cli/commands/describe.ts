@@ -9,6 +9,7 @@ import type { ArborCommand } from '../command.js';
 /** Sets the description of `here`, a remote by name, or a UUID. */
 export const describeCommand: ArborCommand = {
   name: 'describe',
+  writes: true,
   summary: 'change the description of a repository (here, a remote, or a uuid)',
   configure: (cmd) => void cmd.argument('<repository>', '"here", a remote name or a uuid').argument('<description>'),
   run: (ctx, args) =>

@@ -40,6 +40,7 @@ async function chooseName(annex: Annex, drive: DriveRepository, wanted: string |
  */
 export const driveCommand: ArborCommand = {
   name: 'drive',
+  writes: true,
   summary: 'removable drives: `drive add <path>` sets up a repository on a drive and syncs with it',
   configure: (cmd) =>
     void cmd

@@ -10,6 +10,7 @@ import type { ArborCommand } from '../command.js';
 /** Drops content here or from a remote, never below numcopies unless --force. */
 export const dropCommand: ArborCommand = {
   name: 'drop',
+  writes: true,
   summary: 'remove content of annexed files (checks numcopies copies exist elsewhere first)',
   configure: (cmd) =>
     void cmd

@@ -10,6 +10,7 @@ import type { ArborCommand } from '../command.js';
 /** Gets the content of annexed files (cheapest remote first, verified). */
 export const getCommand: ArborCommand = {
   name: 'get',
+  writes: true,
   summary: 'get the content of annexed files from remotes',
   configure: (cmd) =>
     void cmd.argument('[paths...]').option('--from <remote>', 'only from this remote').option('--json', 'one JSON object per file'),

@@ -13,6 +13,7 @@ import type { ArborCommand } from '../command.js';
  */
 export const groupCommand: ArborCommand = {
   name: 'group',
+  writes: (args) => args[1] !== undefined,
   summary: 'show the groups of a repository or add it to a group',
   configure: (cmd) => void cmd.argument('<repository>', '"here", a remote name, a uuid or a description').argument('[group]', 'e.g. client, backup, archive, transfer'),
   run: (ctx, args) =>

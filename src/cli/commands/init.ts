@@ -9,6 +9,7 @@ import { selfCommand } from '../self-command.js';
 /** Initialises the repository, then probes local remotes for their UUIDs as git-annex does. */
 export const initCommand: ArborCommand = {
   name: 'init',
+  writes: true,
   summary: 'initialise this git repository for arbor (idempotent)',
   configure: (cmd) => void cmd.argument('[description]', 'a description of this repository (default user@host:path)').option('--json', 'machine-readable output'),
   run: async (ctx, args, opts) => {

@@ -8,6 +8,7 @@ import type { ArborCommand } from '../command.js';
 /** Locks files (content must be unmodified). */
 export const lockCommand: ArborCommand = {
   name: 'lock',
+  writes: true,
   summary: 'lock annexed files (symlinks into the object store; content read-only)',
   configure: (cmd) => void cmd.argument('[paths...]').option('--json', 'machine-readable output'),
   run: (ctx, args, opts) =>

@@ -11,6 +11,7 @@ import type { ArborCommand } from '../command.js';
 /** Moves content to or from a remote. */
 export const moveCommand: ArborCommand = {
   name: 'move',
+  writes: true,
   summary: 'move content of annexed files to or from a remote',
   configure: (cmd) =>
     void cmd

@@ -8,6 +8,7 @@ import type { ArborCommand } from '../command.js';
 /** Shows or sets numcopies in the git-annex branch (shared with every repository). */
 export const numcopiesCommand: ArborCommand = {
   name: 'numcopies',
+  writes: (args) => args[0] !== undefined,
   summary: 'show or set the number of copies every file must have',
   configure: (cmd) => void cmd.argument('[n]').option('--json', 'machine-readable output'),
   run: (ctx, args, opts) =>

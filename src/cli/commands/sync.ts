@@ -7,6 +7,7 @@ import type { ArborCommand } from '../command.js';
 /** One-shot sync; exit 0 when every selected remote synced, 1 when any failed. */
 export const syncCommand: ArborCommand = {
   name: 'sync',
+  writes: true,
   summary: 'sync with remotes: commit changes, pull and merge, push (compatible with git annex sync)',
   configure: (cmd) =>
     void cmd

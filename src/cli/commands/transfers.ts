@@ -18,6 +18,7 @@ function size(n: number | undefined): string {
 /** Pauses, resumes or lists the assistant's transfers (the pause persists across restarts). */
 export const transfersCommand: ArborCommand = {
   name: 'transfers',
+  writes: (args) => args[0] === 'pause' || args[0] === 'resume',
   summary: 'pause, resume or list the assistant\'s content transfers',
   configure: (cmd) => void cmd.argument('[action]', 'pause, resume or list (default list)').option('--json', 'machine-readable output'),
   run: async (ctx, args, opts) => {

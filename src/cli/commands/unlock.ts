@@ -8,6 +8,7 @@ import type { ArborCommand } from '../command.js';
 /** Unlocks files. */
 export const unlockCommand: ArborCommand = {
   name: 'unlock',
+  writes: true,
   summary: 'unlock annexed files so they can be edited in place',
   configure: (cmd) => void cmd.argument('[paths...]').option('--json', 'machine-readable output'),
   run: (ctx, args, opts) =>

@@ -13,6 +13,7 @@ import type { ArborCommand } from '../command.js';
  */
 export const wantedCommand: ArborCommand = {
   name: 'wanted',
+  writes: (args) => args[1] !== undefined,
   summary: 'show or set the preferred content of a repository (here, a remote, a uuid or a description)',
   configure: (cmd) =>
     void cmd.argument('<repository>', '"here", a remote name, a uuid or a description').argument('[expression]', 'e.g. standard, include=*.mp3, largerthan=100mb'),
