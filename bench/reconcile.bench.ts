@@ -106,7 +106,7 @@ for (let r = 0; r < runs; r++) {
   rows.push({ ms, msNamed, bytes: a.bytesSent + a.bytesReceived, bytesNamed: b.bytesSent + b.bytesReceived, symbols: a.symbols, exact: exactSymbols(), roundTrips: a.roundTrips, askedKeys: b.askedKeys });
 }
 const listingBytes = serverKeys.reduce((s, k) => s + Buffer.byteLength(k) + 1, 0);
-const symbolBytes = encodeMessage({ type: 'symbols', start: 0, block: server.symbols(0, 200) }).length / 200;
+const symbolBytes = encodeMessage({ type: 'symbols', start: 0, generation: 0, block: server.symbols(0, 200) }).length / 200;
 process.stdout.write(
   `${JSON.stringify({
     keys: n,

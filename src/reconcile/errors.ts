@@ -43,3 +43,11 @@ export class ReconcileUndecodableError extends ArborError {
     this.symbols = symbols;
   }
 }
+
+/** A key set changed while it was being reconciled (an object arrived or left between batches). */
+export class ReconcileChangedError extends ArborError {
+  constructor(side: 'here' | 'on the peer', attempts: number) {
+    super('ERECONCILE_CHANGED', `the key set ${side} kept changing during reconciliation (${attempts} attempts); try again when it is quiet`, { data: { attempts } });
+    this.name = 'ReconcileChangedError';
+  }
+}

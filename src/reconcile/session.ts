@@ -1,8 +1,8 @@
 // One reconciliation as request/answer messages: the client pulls coded symbols until its decoder finishes, then names the keys it lacks.
 
-import { Decoder } from './decoder.js';
+import { Decoder, type Difference } from './decoder.js';
 import { ELEMENT_WORDS, checksumInto, elementOf, idHex } from './element.js';
-import { ReconcileGarbageError, ReconcileLimitError, ReconcileUndecodableError, ReconcileWireError } from './errors.js';
+import { ReconcileChangedError, ReconcileGarbageError, ReconcileLimitError, ReconcileUndecodableError, ReconcileWireError } from './errors.js';
 import type { KeyIndex } from './key-index.js';
 import type { KeySummary } from './summary.js';
 import { decodeMessage, encodeMessage, type ReconcileMessage } from './wire.js';
@@ -18,6 +18,8 @@ export interface ReconcileOptions {
   readonly maxSymbols?: number;
   /** Smallest batch of symbols asked for at once (default 16); later batches are 1/8 of those received, so overshoot stays under 12.5% plus this. */
   readonly minBatch?: number;
+  /** Attempts when a set changes between batches (default 3), then ReconcileChangedError. */
+  readonly attempts?: number;
   /** Keys the client already knows (e.g. every key in its git-annex branch): ids found here are not asked of the peer. */
   readonly known?: KeyIndex;
 }
@@ -38,7 +40,8 @@ export interface ReconcileOutcome {
 }
 
 /**
- * Finds the difference between the local summary and the peer's key set. Throws
+ * Finds the difference between the local summary and the peer's key set. If either set changes
+ * between two batches (its generation moves), it starts again, up to `attempts` times. Throws
  * ReconcileLimitError when the difference outgrows a summary, ReconcileUndecodableError after
  * `maxSymbols`, ReconcileWireError / ReconcileGarbageError on a peer that answers nonsense; in
  * every case the caller falls back to a plain listing and records nothing from this exchange.
@@ -55,22 +58,12 @@ export async function reconcile(local: KeySummary, peer: ReconcilePeer, options:
     cost.roundTrips++;
     return decodeMessage(answer);
   };
-  const decoder = new Decoder(local);
-  while (!decoder.decoded) {
-    const start = decoder.symbols;
-    if (start >= maxSymbols) {
-      if (maxSymbols === local.capacity) throw new ReconcileLimitError(local.capacity, start + 1);
-      throw new ReconcileUndecodableError(start, `gave up at the limit of ${maxSymbols} symbols`);
-    }
-    const count = Math.min(Math.max(minBatch, Math.floor(start / 8)), maxSymbols - start);
-    const answer = await ask({ type: 'want-symbols', start, count });
-    if (answer.type === 'limit') throw new ReconcileLimitError(answer.capacity, start + count);
-    if (answer.type !== 'symbols' || answer.start !== start || answer.block.length !== count) {
-      throw new ReconcileGarbageError(`asked for symbols ${start}..${start + count - 1}, got ${describe(answer)}`);
-    }
-    decoder.push(answer.block);
+  let diff: Difference | undefined;
+  for (let attempt = 1; diff === undefined; attempt++) {
+    const got = await decodeOnce(local, ask, maxSymbols, minBatch);
+    if (typeof got !== 'string') diff = got;
+    else if (attempt >= (options.attempts ?? 3)) throw new ReconcileChangedError(got, attempt);
   }
-  const diff = decoder.result();
   const remoteOnly: string[] = [];
   const unknown: number[] = [];
   for (let i = 0; i < diff.remoteOnly.length; i++) {
@@ -86,13 +79,41 @@ export async function reconcile(local: KeySummary, peer: ReconcilePeer, options:
     const el = new Uint32Array(ELEMENT_WORDS);
     answer.keys.forEach((key, j) => {
       const want = idHex(ids, j * 4);
-      if (key === '') throw new ReconcileGarbageError(`the peer decoded as holding ${want} cannot name it`);
+      if (key === '') throw new ReconcileGarbageError(`the peer decoded as holding ${want} cannot name it (or the object left meanwhile)`);
       elementOf(key, el, 0);
       if (idHex(el, 0) !== want) throw new ReconcileGarbageError(`the peer named ${key} for ${want}, but it hashes to ${idHex(el, 0)}`);
       remoteOnly.push(key);
     });
   }
   return { localOnly: diff.localOnly, remoteOnly, symbols: diff.symbols, askedKeys: unknown.length, ...cost };
+}
+
+/**
+ * Pulls symbols until the decoder finishes; names the side whose set changed between batches
+ * instead (the symbols would then mix two sets: never decoded as if they were one).
+ */
+async function decodeOnce(local: KeySummary, ask: (m: ReconcileMessage) => Promise<ReconcileMessage>, maxSymbols: number, minBatch: number): Promise<Difference | 'here' | 'on the peer'> {
+  const decoder = new Decoder(local);
+  const localGeneration = local.generation;
+  let peerGeneration: number | undefined;
+  while (!decoder.decoded) {
+    const start = decoder.symbols;
+    if (start >= maxSymbols) {
+      if (maxSymbols === local.capacity) throw new ReconcileLimitError(local.capacity, start + 1);
+      throw new ReconcileUndecodableError(start, `gave up at the limit of ${maxSymbols} symbols`);
+    }
+    const count = Math.min(Math.max(minBatch, Math.floor(start / 8)), maxSymbols - start);
+    const answer = await ask({ type: 'want-symbols', start, count });
+    if (answer.type === 'limit') throw new ReconcileLimitError(answer.capacity, start + count);
+    if (answer.type !== 'symbols' || answer.start !== start || answer.block.length !== count) {
+      throw new ReconcileGarbageError(`asked for symbols ${start}..${start + count - 1}, got ${describe(answer)}`);
+    }
+    peerGeneration ??= answer.generation;
+    if (local.generation !== localGeneration) return 'here';
+    if (answer.generation !== peerGeneration) return 'on the peer';
+    decoder.push(answer.block);
+  }
+  return decoder.result();
 }
 
 /**
@@ -103,7 +124,7 @@ export function answerReconcile(summary: KeySummary, request: Uint8Array): Uint8
   const m = decodeMessage(request);
   if (m.type === 'want-symbols') {
     if (m.start + m.count > summary.capacity) return encodeMessage({ type: 'limit', capacity: summary.capacity });
-    return encodeMessage({ type: 'symbols', start: m.start, block: summary.symbols(m.start, m.count) });
+    return encodeMessage({ type: 'symbols', start: m.start, generation: summary.generation, block: summary.symbols(m.start, m.count) });
   }
   if (m.type === 'want-keys') {
     const keys: string[] = [];

@@ -26,6 +26,7 @@ export class KeySummary {
   private readonly index = new KeyIndex();
   private readonly el = new Uint32Array(ELEMENT_WORDS);
   private readonly cursor = new MappingCursor();
+  private gen = 0;
 
   constructor(capacity: number = DEFAULT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`summary capacity must be a positive integer, not ${capacity}`);
@@ -43,6 +44,14 @@ export class KeySummary {
   /** Number of keys. */
   get size(): number {
     return this.index.size;
+  }
+
+  /**
+   * Changes with every effective add or remove (a 32-bit counter): the server sends it with each
+   * batch of symbols, so a client notices a set that changed between batches and starts again.
+   */
+  get generation(): number {
+    return this.gen;
   }
 
   /** Adds a key (an object arrived); false, and nothing changes, if it was already there. */
@@ -89,6 +98,7 @@ export class KeySummary {
   }
 
   private spread(sign: number): void {
+    this.gen = (this.gen + 1) >>> 0;
     const el = this.el;
     const c = this.cursor.reset(el[4] as number, el[5] as number);
     for (let i = 0; i < this.capacity; i = c.next()) this.block.apply(i, el, 0, sign);

@@ -12,7 +12,7 @@ export const MAX_BATCH = 1 << 20;
 /** A reconciliation message (client requests and server answers). */
 export type ReconcileMessage =
   | { readonly type: 'want-symbols'; readonly start: number; readonly count: number }
-  | { readonly type: 'symbols'; readonly start: number; readonly block: SymbolBlock }
+  | { readonly type: 'symbols'; readonly start: number; readonly generation: number; readonly block: SymbolBlock }
   | { readonly type: 'want-keys'; readonly ids: Uint32Array }
   | { readonly type: 'keys'; readonly keys: readonly string[] }
   | { readonly type: 'limit'; readonly capacity: number };
@@ -127,6 +127,7 @@ export function encodeMessage(m: ReconcileMessage): Uint8Array {
     case 'symbols':
       w.room(10 + m.block.length * (ELEMENT_WORDS * 4 + 5));
       w.varint(m.start);
+      w.varint(m.generation);
       w.varint(m.block.length);
       for (let i = 0; i < m.block.length; i++) {
         for (let k = 0; k < ELEMENT_WORDS; k++) w.word(m.block.words[i * ELEMENT_WORDS + k] as number);
@@ -163,6 +164,7 @@ export function decodeMessage(bytes: Uint8Array): ReconcileMessage {
     m = { type: 'want-symbols', start: r.varint(), count: batch(r, r.varint()) };
   } else if (type === TYPES.symbols) {
     const start = r.varint();
+    const generation = r.varint();
     const block = new SymbolBlock(batch(r, r.varint()));
     for (let i = 0; i < block.length; i++) {
       for (let k = 0; k < ELEMENT_WORDS; k++) block.words[i * ELEMENT_WORDS + k] = r.word();
@@ -170,7 +172,7 @@ export function decodeMessage(bytes: Uint8Array): ReconcileMessage {
       if (c > 0x7fffffff || c < -0x80000000) r.fail('symbol count out of range');
       block.counts[i] = c;
     }
-    m = { type: 'symbols', start, block };
+    m = { type: 'symbols', start, generation, block };
   } else if (type === TYPES['want-keys']) {
     const n = batch(r, r.varint());
     const ids = new Uint32Array(n * 4);

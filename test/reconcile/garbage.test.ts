@@ -17,7 +17,7 @@ function streamPeer(stream: SymbolBlock, keys: (ids: Uint32Array) => string[] = 
   return {
     exchange: async (request) => {
       const m = decodeMessage(request);
-      if (m.type === 'want-symbols') return encodeMessage({ type: 'symbols', start: m.start, block: stream.slice(m.start, m.count) });
+      if (m.type === 'want-symbols') return encodeMessage({ type: 'symbols', start: m.start, generation: 0, block: stream.slice(m.start, m.count) });
       if (m.type === 'want-keys') return encodeMessage({ type: 'keys', keys: keys(m.ids) });
       throw new Error('unexpected request');
     },
@@ -76,7 +76,7 @@ test('a peer naming a key that does not hash to the id it decoded to, or not nam
 test('answers that are not what was asked, or not bytes of the format, are typed errors', async () => {
   const local = KeySummary.of(randomKeys(100, 34), 256);
   const remote = KeySummary.of(randomKeys(100, 35), 256);
-  const wrongStart: ReconcilePeer = { exchange: async () => encodeMessage({ type: 'symbols', start: 5, block: remote.symbols(5, 16) }) };
+  const wrongStart: ReconcilePeer = { exchange: async () => encodeMessage({ type: 'symbols', start: 5, generation: 0, block: remote.symbols(5, 16) }) };
   await assert.rejects(reconcile(local, wrongStart), (e: unknown) => e instanceof ReconcileGarbageError && /asked for symbols 0\.\.15, got symbols 5\.\.20/.test(e.message));
   const rnd = prng(36);
   for (let run = 0; run < 200; run++) {
@@ -90,7 +90,7 @@ test('answers that are not what was asked, or not bytes of the format, are typed
 test('every truncation of a valid message, a wrong version, an unknown type and trailing bytes are wire errors', () => {
   const valid = [
     encodeMessage({ type: 'want-symbols', start: 300, count: 40 }),
-    encodeMessage({ type: 'symbols', start: 7, block: KeySummary.of(randomKeys(50, 37), 16).symbols(0, 3) }),
+    encodeMessage({ type: 'symbols', start: 7, generation: 3, block: KeySummary.of(randomKeys(50, 37), 16).symbols(0, 3) }),
     encodeMessage({ type: 'want-keys', ids: new Uint32Array([1, 2, 3, 4]) }),
     encodeMessage({ type: 'keys', keys: ['SHA256E-s1--ab.txt', 'WORM-s2-m3--é'] }),
     encodeMessage({ type: 'limit', capacity: 32768 }),

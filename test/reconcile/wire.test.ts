@@ -11,7 +11,7 @@ test('symbols round-trip exactly, including negative and large counts', () => {
   block.counts[3] = -5;
   block.counts[4] = 2_000_000_000;
   block.counts[5] = -2_000_000_000;
-  const bytes = encodeMessage({ type: 'symbols', start: 1_000, block });
+  const bytes = encodeMessage({ type: 'symbols', start: 1_000, generation: 4_000_000_000, block });
   assert.equal(bytes[0], WIRE_VERSION);
   const back = decodeMessage(bytes);
   assert.ok(back.type === 'symbols' && back.start === 1_000 && back.block.equals(block));
@@ -21,7 +21,7 @@ test('a symbol of a million-key set costs at most 27 bytes on the wire', () => {
   const block = KeySummary.of(randomKeys(2_000, 41), 200).symbols(0, 200);
   block.counts[0] = 1_000_000;
   for (let i = 1; i < 200; i++) block.counts[i] = Math.round(1_000_000 * (2 / (i + 2)));
-  const bytes = encodeMessage({ type: 'symbols', start: 0, block });
+  const bytes = encodeMessage({ type: 'symbols', start: 0, generation: 0, block });
   assert.ok(bytes.length <= 8 + 200 * 27, `${bytes.length} bytes for 200 symbols`);
 });
 
