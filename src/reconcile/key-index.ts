@@ -11,12 +11,18 @@ function sameId(key: string, w: Uint32Array, o: number): boolean {
 }
 
 /**
- * A set of keys findable by element id. Buckets are keyed by the low 30 bits of the id's first
- * word (small integers are V8's fastest Map keys); the few keys sharing a bucket are told apart by
- * hashing them again, so only ids, never keys, need to be compared.
+ * A set of keys findable by element id: an open-addressing table (linear probing, at most half
+ * full) whose slots hold the first id word as a tag and the key's place in a key array. The tag is
+ * already a uniform hash, so it is also the probe start; keys with the same tag are told apart by
+ * comparing strings (membership) or by hashing again (lookup by id), so no second copy of the ids
+ * is stored. About 20 bytes per key besides the key strings, and no Map to rehash.
  */
 export class KeyIndex {
-  private readonly buckets = new Map<number, string | string[]>();
+  private tags = new Uint32Array(1024);
+  /** 1 + the key's place in `keys`; 0 for an empty slot. */
+  private refs = new Int32Array(1024);
+  private readonly keyList: (string | undefined)[] = [];
+  private readonly free: number[] = [];
   private count = 0;
 
   /** Number of keys. */
@@ -26,57 +32,82 @@ export class KeyIndex {
 
   /** Adds `key` whose element starts with word `w0`; false if it was already there. */
   add(key: string, w0: number): boolean {
-    const b = w0 & 0x3fffffff;
-    const cur = this.buckets.get(b);
-    if (cur === undefined) this.buckets.set(b, key);
-    else if (typeof cur === 'string') {
-      if (cur === key) return false;
-      this.buckets.set(b, [cur, key]);
-    } else {
-      if (cur.includes(key)) return false;
-      cur.push(key);
-    }
+    if (this.find(key, w0) >= 0) return false;
+    if (2 * (this.count + 1) > this.refs.length) this.resize(this.refs.length * 2);
+    const at = this.free.pop() ?? this.keyList.length;
+    this.keyList[at] = key;
+    this.place(w0 >>> 0, at + 1);
     this.count++;
     return true;
   }
 
   /** Removes `key`; false if it was not there. */
   remove(key: string, w0: number): boolean {
-    const b = w0 & 0x3fffffff;
-    const cur = this.buckets.get(b);
-    if (cur === undefined) return false;
-    if (typeof cur === 'string') {
-      if (cur !== key) return false;
-      this.buckets.delete(b);
-    } else {
-      const i = cur.indexOf(key);
-      if (i < 0) return false;
-      cur.splice(i, 1);
-      if (cur.length === 1) this.buckets.set(b, cur[0] as string);
-    }
+    let s = this.find(key, w0);
+    if (s < 0) return false;
+    const ref = this.refs[s] as number;
+    this.keyList[ref - 1] = undefined;
+    this.free.push(ref - 1);
     this.count--;
+    // Backward-shift deletion: pull later entries of the probe run into the hole.
+    const mask = this.refs.length - 1;
+    for (let j = (s + 1) & mask; this.refs[j] !== 0; j = (j + 1) & mask) {
+      const home = (this.tags[j] as number) & mask;
+      if (((j - home) & mask) >= ((j - s) & mask)) {
+        this.refs[s] = this.refs[j] as number;
+        this.tags[s] = this.tags[j] as number;
+        s = j;
+      }
+    }
+    this.refs[s] = 0;
     return true;
   }
 
   /** True when `key` (whose element starts with `w0`) is in the set. */
   has(key: string, w0: number): boolean {
-    const cur = this.buckets.get(w0 & 0x3fffffff);
-    return cur === key || (Array.isArray(cur) && cur.includes(key));
+    return this.find(key, w0) >= 0;
   }
 
   /** The key whose element id is the 4 words at offset `o` of `w`, if it is in the set. */
   keyOf(w: Uint32Array, o: number): string | undefined {
-    const cur = this.buckets.get((w[o] as number) & 0x3fffffff);
-    if (cur === undefined) return undefined;
-    if (typeof cur === 'string') return sameId(cur, w, o) ? cur : undefined;
-    return cur.find((key) => sameId(key, w, o));
+    const tag = (w[o] as number) >>> 0;
+    const mask = this.refs.length - 1;
+    for (let s = tag & mask; this.refs[s] !== 0; s = (s + 1) & mask) {
+      if (this.tags[s] !== tag) continue;
+      const key = this.keyList[(this.refs[s] as number) - 1] as string;
+      if (sameId(key, w, o)) return key;
+    }
+    return undefined;
   }
 
   /** Every key, in no particular order. */
   *keys(): IterableIterator<string> {
-    for (const v of this.buckets.values()) {
-      if (typeof v === 'string') yield v;
-      else yield* v;
+    for (const k of this.keyList) if (k !== undefined) yield k;
+  }
+
+  /** The slot holding `key`, or -1. */
+  private find(key: string, w0: number): number {
+    const tag = w0 >>> 0;
+    const mask = this.refs.length - 1;
+    for (let s = tag & mask; this.refs[s] !== 0; s = (s + 1) & mask) {
+      if (this.tags[s] === tag && this.keyList[(this.refs[s] as number) - 1] === key) return s;
     }
+    return -1;
+  }
+
+  private place(tag: number, ref: number): void {
+    const mask = this.refs.length - 1;
+    let s = tag & mask;
+    while (this.refs[s] !== 0) s = (s + 1) & mask;
+    this.tags[s] = tag;
+    this.refs[s] = ref;
+  }
+
+  private resize(size: number): void {
+    const tags = this.tags;
+    const refs = this.refs;
+    this.tags = new Uint32Array(size);
+    this.refs = new Int32Array(size);
+    for (let s = 0; s < refs.length; s++) if (refs[s] !== 0) this.place(tags[s] as number, refs[s] as number);
   }
 }
