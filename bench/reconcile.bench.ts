@@ -2,7 +2,6 @@
 // Run: node --import tsx bench/reconcile.bench.ts [--keys 1000000] [--diff 100] [--runs 5]
 import { performance } from 'node:perf_hooks';
 import { KeyIndex } from '../src/reconcile/key-index.js';
-import { element } from '../src/reconcile/element.js';
 import { Decoder } from '../src/reconcile/decoder.js';
 import { encodeMessage } from '../src/reconcile/wire.js';
 import { answerReconcile, reconcile, type ReconcileOutcome, type ReconcilePeer } from '../src/reconcile/session.js';
@@ -55,15 +54,21 @@ const extra = all.slice(n);
 const missingOf = (r: number): string[] => serverKeys.slice(r * half, (r + 1) * half);
 const wrongOf = (r: number): string[] => extra.slice(r * half, (r + 1) * half);
 
+/** CPU milliseconds (user + system) since `from`: less sensitive than wall time to a loaded machine. */
+const cpuMs = (from: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
+};
 let t0 = performance.now();
+let c0 = process.cpuUsage();
 const server = KeySummary.of(serverKeys);
 const buildServerMs = performance.now() - t0;
+const buildServerCpuMs = cpuMs(c0);
 t0 = performance.now();
 const client = KeySummary.of([...serverKeys.slice(half), ...wrongOf(0)]);
 const buildClientMs = performance.now() - t0;
 // Keys the client knows from its git-annex branch (logged for some repository): all of them.
-const known = new KeyIndex();
-for (const k of all) known.add(k, element(k)[0] as number);
+const known = KeyIndex.of(all);
 
 // Incremental upkeep: objects arriving and leaving on the server.
 const churn = keys(20_000, 8);
@@ -86,7 +91,7 @@ function exactSymbols(): number {
   return dec.symbols;
 }
 
-const rows: { ms: number; msNamed: number; bytes: number; bytesNamed: number; symbols: number; exact: number; roundTrips: number; askedKeys: number }[] = [];
+const rows: { ms: number; cpuMs: number; msNamed: number; bytes: number; bytesNamed: number; symbols: number; exact: number; roundTrips: number; askedKeys: number }[] = [];
 for (let r = 0; r < runs; r++) {
   if (r > 0) {
     // The client's log changes incrementally between runs: the previous errors repaired, new ones made.
@@ -96,14 +101,16 @@ for (let r = 0; r < runs; r++) {
     for (const k of wrongOf(r)) client.add(k);
   }
   t0 = performance.now();
+  c0 = process.cpuUsage();
   const a = await reconcile(client, peer(server), { known });
   const ms = performance.now() - t0;
+  const cpu = cpuMs(c0);
   check(a, r);
   t0 = performance.now();
   const b = await reconcile(client, peer(server));
   const msNamed = performance.now() - t0;
   check(b, r);
-  rows.push({ ms, msNamed, bytes: a.bytesSent + a.bytesReceived, bytesNamed: b.bytesSent + b.bytesReceived, symbols: a.symbols, exact: exactSymbols(), roundTrips: a.roundTrips, askedKeys: b.askedKeys });
+  rows.push({ ms, cpuMs: cpu, msNamed, bytes: a.bytesSent + a.bytesReceived, bytesNamed: b.bytesSent + b.bytesReceived, symbols: a.symbols, exact: exactSymbols(), roundTrips: a.roundTrips, askedKeys: b.askedKeys });
 }
 const listingBytes = serverKeys.reduce((s, k) => s + Buffer.byteLength(k) + 1, 0);
 const symbolBytes = encodeMessage({ type: 'symbols', start: 0, generation: 0, block: server.symbols(0, 200) }).length / 200;
@@ -113,10 +120,11 @@ process.stdout.write(
     diff: d,
     capacity: server.capacity,
     buildServerMs: Math.round(buildServerMs),
+    buildServerCpuMs: Math.round(buildServerCpuMs),
     buildClientMs: Math.round(buildClientMs),
     updateUs: Math.round(updateUs * 100) / 100,
     listingBytes,
     symbolBytes: Math.round(symbolBytes * 10) / 10,
-    runs: rows.map((x) => ({ ...x, ms: Math.round(x.ms * 100) / 100, msNamed: Math.round(x.msNamed * 100) / 100 })),
+    runs: rows.map((x) => ({ ...x, ms: Math.round(x.ms * 100) / 100, cpuMs: Math.round(x.cpuMs * 100) / 100, msNamed: Math.round(x.msNamed * 100) / 100 })),
   })}\n`,
 );

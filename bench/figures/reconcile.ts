@@ -13,12 +13,14 @@ interface ReconcileResult {
   readonly diff: number;
   readonly capacity: number;
   readonly buildServerMs: number;
+  readonly buildServerCpuMs: number;
   readonly buildClientMs: number;
   readonly updateUs: number;
   readonly listingBytes: number;
   readonly symbolBytes: number;
   readonly runs: readonly {
     readonly ms: number;
+    readonly cpuMs: number;
     readonly msNamed: number;
     readonly bytes: number;
     readonly bytesNamed: number;
@@ -78,10 +80,16 @@ export const reconcileFigure: Figure = {
         note: 'client decode + server answers + message coding, no transport',
       }),
       makeRow({
+        measure: 'reconcile CPU time (ms)',
+        unit: 'ms',
+        arbor: o.runs.map((x) => x.cpuMs),
+        note: 'user + system CPU of the same runs: what the wall time would be on an idle core (GC threads included)',
+      }),
+      makeRow({
         measure: `build a summary of ${count(o.keys)} keys once (ms)`,
         unit: 'ms',
         arbor: [o.buildServerMs, o.buildClientMs],
-        note: `server and client; afterwards ${o.updateUs} µs per key that arrives or leaves (${count(o.capacity)} symbols kept, ${Math.round((o.capacity * 28) / 1024)} KiB)`,
+        note: `server and client (server CPU: ${count(o.buildServerCpuMs)} ms); afterwards ${o.updateUs} µs per key that arrives or leaves (${count(o.capacity)} symbols kept, ${Math.round((o.capacity * 28) / 1024)} KiB)`,
       }),
     );
   },

@@ -25,6 +25,16 @@ export class KeyIndex {
   private readonly free: number[] = [];
   private count = 0;
 
+  /** An index of `keys` (e.g. every key a client's git-annex branch mentions, for `known`). */
+  static of(keys: Iterable<string>): KeyIndex {
+    const idx = new KeyIndex();
+    for (const k of keys) {
+      elementOf(k, probe, 0);
+      idx.add(k, probe[0] as number);
+    }
+    return idx;
+  }
+
   /** Number of keys. */
   get size(): number {
     return this.count;

@@ -9,6 +9,7 @@ import { decodeMessage, encodeMessage, type ReconcileMessage } from './wire.js';
 
 /** The transport: sends one request message and returns the peer's answer (serve, a pipe, a test). */
 export interface ReconcilePeer {
+  /** Sends `request` (one encoded message) and resolves with the peer's one encoded answer. */
   exchange(request: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -34,8 +35,11 @@ export interface ReconcileOutcome {
   readonly symbols: number;
   /** Remote-only ids the peer had to name (not in `known`). */
   readonly askedKeys: number;
+  /** Bytes of every request sent, all attempts included. */
   readonly bytesSent: number;
+  /** Bytes of every answer received, all attempts included. */
   readonly bytesReceived: number;
+  /** Requests made. */
   readonly roundTrips: number;
 }
 

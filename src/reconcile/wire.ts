@@ -1,7 +1,7 @@
 // The reconciliation messages as bytes: a version byte, a type byte, then varints, raw words and keys.
 
 import { ELEMENT_WORDS } from './element.js';
-import { ReconcileWireError } from './errors.js';
+import { Reader, Writer, unzigzag, zigzag } from './wire-bytes.js';
 import { SymbolBlock } from './symbols.js';
 
 /** Version of the message format, the key hash and the symbol mapping together. */
@@ -20,99 +20,6 @@ export type ReconcileMessage =
 const TYPES = { 'want-symbols': 1, symbols: 2, 'want-keys': 3, keys: 4, limit: 5 } as const;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-class Writer {
-  buf = new Uint8Array(256);
-  len = 0;
-
-  /** Makes room for n more bytes. */
-  room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  byte(b: number): void {
-    this.room(1);
-    this.buf[this.len++] = b;
-  }
-
-  varint(x: number): void {
-    this.room(5);
-    while (x >= 0x80) {
-      this.buf[this.len++] = (x & 0x7f) | 0x80;
-      x >>>= 7;
-    }
-    this.buf[this.len++] = x;
-  }
-
-  word(x: number): void {
-    this.room(4);
-    this.buf[this.len++] = x & 0xff;
-    this.buf[this.len++] = (x >>> 8) & 0xff;
-    this.buf[this.len++] = (x >>> 16) & 0xff;
-    this.buf[this.len++] = (x >>> 24) & 0xff;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-
-  done(): Uint8Array {
-    return this.buf.slice(0, this.len);
-  }
-}
-
-class Reader {
-  pos = 0;
-  constructor(private readonly b: Uint8Array) {}
-
-  fail(what: string): never {
-    throw new ReconcileWireError(what, this.pos);
-  }
-
-  byte(): number {
-    if (this.pos >= this.b.length) this.fail('message ends early');
-    return this.b[this.pos++] as number;
-  }
-
-  /** An unsigned LEB128 varint below 2^32. */
-  varint(): number {
-    let x = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = this.byte();
-      x += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return x > 0xffffffff ? this.fail('varint too large') : x;
-    }
-    return this.fail('varint too long');
-  }
-
-  word(): number {
-    if (this.pos + 4 > this.b.length) this.fail('message ends early');
-    const b = this.b;
-    const p = this.pos;
-    this.pos += 4;
-    return ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>> 0;
-  }
-
-  bytes(n: number): Uint8Array {
-    if (this.pos + n > this.b.length) this.fail('message ends early');
-    this.pos += n;
-    return this.b.subarray(this.pos - n, this.pos);
-  }
-
-  end(): void {
-    if (this.pos !== this.b.length) this.fail(`${this.b.length - this.pos} unexpected trailing bytes`);
-  }
-}
-
-const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
-const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
 /** The bytes of a message. A symbol takes 24 bytes plus its count as a zigzag varint (1 to 3 bytes for sets up to 1M keys). */
 export function encodeMessage(m: ReconcileMessage): Uint8Array {
