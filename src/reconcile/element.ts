@@ -5,8 +5,6 @@
  * element is stored little-endian word by word at `at * ELEMENT_WORDS` in a Uint32Array.
  */
 export const ELEMENT_WORDS = 6;
-/** Bytes of an id on the wire. */
-export const ID_BYTES = 16;
 
 const C1 = 0x239b961b;
 const C2 = 0xab0e9789;
@@ -39,14 +37,14 @@ function keyBytes(key: string): number {
 const word = (b: Uint8Array, i: number): number => ((b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24)) >>> 0;
 
 /**
- * Writes the element of `key` at slot `at` of `out`: the 128-bit MurmurHash3 x86_128 construction (a
- * fixed, distinct seed per lane) of the key's UTF-8 bytes, then `checksumInto`. Deterministic on every platform: only
- * 32-bit integer arithmetic.
+ * Writes the element of `key` at slot `at` of `out`: the MurmurHash3 x86_128 construction (a
+ * fixed, distinct seed per lane) over the key's UTF-8 bytes, then `checksumInto`. Deterministic on
+ * every platform: only 32-bit integer arithmetic.
  */
 export function elementOf(key: string, out: Uint32Array, at: number): void {
   const len = keyBytes(key);
   const b = scratch;
-  // A distinct seed per lane, so short keys (whose bytes only reach lane 1) still get 128 independent-looking bits.
+  // A distinct seed per lane: with one seed, a key of 4 bytes or fewer gives lanes 2-4 equal.
   let h1 = SEED;
   let h2 = SEED ^ C1;
   let h3 = SEED ^ C2;

@@ -15,8 +15,8 @@ const TWO_POW_32 = 4294967296;
  * (0, 1] the gap is ceil((L+1.5)(1/sqrt(u) - 1)), at least 1. The uniform numbers come from a
  * generator with 64 bits of state (two 32-bit counters) seeded by the element's checksum: two
  * elements with the same walk would never be told apart, so 32 bits of state (a collision among
- * 100,000 elements is likely) are not enough. Both ends compute the same
- * indices (IEEE-754 sqrt and division are exact-rounded everywhere). Part of the wire format.
+ * 100,000 elements is likely) are not enough. Both ends compute the same indices (IEEE-754 sqrt
+ * and division are correctly rounded everywhere). Part of the wire format.
  */
 export class MappingCursor {
   /** The current index (0 after reset). */
