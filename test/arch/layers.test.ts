@@ -12,13 +12,14 @@ const allowed: Record<string, readonly string[]> = {
   git: ['util', 'git'],
   drives: ['util', 'drives'],
   annex: ['util', 'git', 'annex'],
-  remotes: ['util', 'git', 'annex', 'remotes'],
+  reconcile: ['util', 'reconcile'],
+  remotes: ['util', 'git', 'annex', 'reconcile', 'remotes'],
   network: ['util', 'network'],
   transfers: ['util', 'git', 'annex', 'remotes', 'transfers'],
-  content: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content'],
-  sync: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content', 'sync'],
-  assistant: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content', 'sync', 'drives', 'assistant'],
-  cli: ['util', 'git', 'annex', 'remotes', 'network', 'transfers', 'content', 'sync', 'drives', 'assistant', 'cli'],
+  content: ['util', 'git', 'annex', 'reconcile', 'remotes', 'network', 'transfers', 'content'],
+  sync: ['util', 'git', 'annex', 'reconcile', 'remotes', 'network', 'transfers', 'content', 'sync'],
+  assistant: ['util', 'git', 'annex', 'reconcile', 'remotes', 'network', 'transfers', 'content', 'sync', 'drives', 'assistant'],
+  cli: ['util', 'git', 'annex', 'reconcile', 'remotes', 'network', 'transfers', 'content', 'sync', 'drives', 'assistant', 'cli'],
 };
 
 function walk(dir: string): string[] {
@@ -46,7 +47,7 @@ export function violations(root: string): string[] {
       continue;
     }
     for (const { spec, typeOnly } of imports(readFileSync(file, 'utf8'))) {
-      if (layer === 'network' && spec.startsWith('node:')) bad.push(`${relative(root, file)} imports ${spec} (network stays pure)`);
+      if ((layer === 'network' || layer === 'reconcile') && spec.startsWith('node:')) bad.push(`${relative(root, file)} imports ${spec} (${layer} stays pure)`);
       if (!spec.startsWith('.')) continue;
       const target = relative(root, resolve(dirname(file), spec)).split('/')[0] ?? '';
       if (layer === 'network' && target === 'annex' && typeOnly) continue;
@@ -69,4 +70,13 @@ test('the check catches an upward import', async () => {
   writeFileSync(join(root, 'cli', 'main.ts'), 'export const x = 1;\n');
   writeFileSync(join(root, 'annex', 'key.ts'), "import { x } from '../cli/main.js';\nexport const y = x;\n");
   assert.deepEqual(violations(root), ['annex/key.ts imports ../cli/main.js (annex may not import cli)']);
+});
+
+test('the check catches a node: import in a pure layer (reconcile)', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const root = mkdtempSync(join(tmpdir(), 'arbor-layers-'));
+  mkdirSync(join(root, 'reconcile'));
+  writeFileSync(join(root, 'reconcile', 'hash.ts'), "import { createHash } from 'node:crypto';\nexport const h = createHash;\n");
+  assert.deepEqual(violations(root), ['reconcile/hash.ts imports node:crypto (reconcile stays pure)']);
 });
