@@ -39,7 +39,7 @@ import { ArborError } from '../util/errors.js';
 import { longVariantPath, variantPath } from './variant.js';
 
 /** What kind of conflict a path had. */
-export type ConflictKind = 'annexed-both' | 'annexed-vs-git' | 'modify-delete' | 'git-both' | 'file-directory' | 'type-change';
+export type ConflictKind = 'annexed-both' | 'annexed-vs-git' | 'modify-delete' | 'git-both' | 'file-directory' | 'type-change' | 'conflict-markers';
 
 /** What resolveConflicts did with one conflicted path. */
 export interface ResolvedConflict {
