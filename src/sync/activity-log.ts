@@ -36,14 +36,24 @@ function activityPath(annex: Annex): string {
   return join(annex.annexDir, 'arbor', 'activity.jsonl');
 }
 
-/** Appends entries (stamped now), trimming the file when it has grown past MAX_BYTES. */
-export async function recordActivity(annex: Annex, entries: ReadonlyArray<Omit<ActivityEntry, 'time'>>): Promise<void> {
+/** The cap of the history file (tests use small ones). */
+export interface ActivityLimits {
+  readonly maxBytes: number;
+  readonly keepEntries: number;
+}
+
+/** Appends entries (stamped now), trimming the file to its last `keepEntries` when it has grown past `maxBytes`. */
+export async function recordActivity(
+  annex: Annex,
+  entries: ReadonlyArray<Omit<ActivityEntry, 'time'>>,
+  limits: ActivityLimits = { maxBytes: MAX_BYTES, keepEntries: KEEP_ENTRIES },
+): Promise<void> {
   if (entries.length === 0) return;
   const time = annex.deps.clock.now();
   const file = activityPath(annex);
   await appendJsonLines(file, entries.map((e) => ({ time, ...e })));
   const size = (await stat(file)).size;
-  if (size <= MAX_BYTES) return;
+  if (size <= limits.maxBytes) return;
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -51,7 +61,7 @@ export async function recordActivity(annex: Annex, entries: ReadonlyArray<Omit<A
     if (errnoCode(err) === 'ENOENT') return;
     throw err;
   }
-  await writeFileAtomic(file, formatJsonLines(parseJsonLines<ActivityEntry>(text).slice(-KEEP_ENTRIES)));
+  await writeFileAtomic(file, formatJsonLines(parseJsonLines<ActivityEntry>(text).slice(-limits.keepEntries)));
 }
 
 /** The last `limit` entries, oldest first. */
