@@ -13,7 +13,7 @@
 // conflict with that one name. Annexed files are not inspected (their content is not in git).
 
 import { randomBytes } from 'node:crypto';
-import { lstat, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
 import { NO_FILTER } from '../content/add.js';
@@ -106,6 +106,7 @@ export async function keepMarkersAsConflicts(annex: Annex, opts: { ref: string; 
   if (entries.length === 0) return conflicts;
   // The commit is built in a private index (the real one may hold staged work that is not ours to commit).
   const indexFile = join(annex.annexDir, 'arbor', `markers-index-${randomBytes(6).toString('hex')}`);
+  await mkdir(join(annex.annexDir, 'arbor'), { recursive: true });
   try {
     await readTreeIntoIndex({ cwd: workTree, indexFile, treeish: opts.after });
     await updateIndexInfo({ cwd: workTree, indexFile, entries });
