@@ -58,7 +58,7 @@ async function hasMarkers(annex: Annex, sha: string): Promise<boolean> {
 
 /** The files changed between `before` and `after` that gained conflict markers (paths in `exclude` skipped). */
 export async function findMarkedFiles(annex: Annex, opts: { before: string; after: string; exclude: ReadonlySet<string> }): Promise<MarkedFile[]> {
-  const changes = parseRawDiff(await annex.git.run(['diff-tree', '-r', '-z', '--raw', '--no-renames', '--diff-filter=AM', opts.before, opts.after]));
+  const changes = parseRawDiff(await annex.git.run(['diff-tree', '-r', '-z', '--raw', '--no-renames', '--diff-filter=AMT', opts.before, opts.after]));
   const candidates = changes.filter((c) => (c.newMode === '100644' || c.newMode === '100755') && !opts.exclude.has(c.path));
   if (candidates.length === 0) return [];
   const sizes = new Map<string, number>();
@@ -70,8 +70,10 @@ export async function findMarkedFiles(annex: Annex, opts: { before: string; afte
   const marked: MarkedFile[] = [];
   for (const c of candidates) {
     if ((sizes.get(c.newSha) ?? Infinity) > MAX_TEXT_BYTES || !(await hasMarkers(annex, c.newSha))) continue;
-    const hadBefore = c.status === 'M' && (c.oldMode === '100644' || c.oldMode === '100755');
-    if (hadBefore && (await hasMarkers(annex, c.oldSha))) continue; // the markers were already here
+    // Any version here counts (a locked annexed link replaced by marked text keeps its link under the name).
+    const hadBefore = (c.status === 'M' || c.status === 'T') && c.oldMode !== '160000';
+    const oldText = c.oldMode === '100644' || c.oldMode === '100755';
+    if (hadBefore && oldText && (await hasMarkers(annex, c.oldSha))) continue; // the markers were already here
     marked.push({ path: c.path, after: { mode: c.newMode, sha: c.newSha }, ...(hadBefore ? { before: { mode: c.oldMode, sha: c.oldSha } } : {}) });
   }
   return marked;

@@ -2,7 +2,7 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runArbor } from '../helpers/run.js';
 import { git, writeFiles } from '../helpers/repo.js';
@@ -121,9 +121,10 @@ test('a plain git peer that moves files is not a deletion; one that deletes file
 test('conflict markers from a plain git peer: a clean three-way merge keeps this side\'s version under the name and the merged one as a variant; markers that were already there and new files are handled without renaming', async () => {
   const { clones: [a, b] } = await hubAndClones(['A', 'B']);
   assert.ok(a && b);
-  writeFiles(a, { 'notes.txt': 'top\n\n\n\nmiddle\n\n\n\nbottom\n', 'old.txt': 'x\n<<<<<<< a\n1\n=======\n2\n>>>>>>> b\n' });
+  writeFiles(a, { 'notes.txt': 'top\n\n\n\nmiddle\n\n\n\nbottom\n', 'old.txt': 'x\n<<<<<<< a\n1\n=======\n2\n>>>>>>> b\n', 'big.txt': 'long text\n'.repeat(20_000) });
   await arbor(a, 'sync');
   await arbor(b, 'sync');
+  const bigLink = readlinkSync(join(a, 'big.txt')); // annexed, locked
 
   // A changes the top line; B commits markers near the bottom (both merge cleanly by lines).
   writeFileSync(join(a, 'notes.txt'), 'TOP from A\n\n\n\nmiddle\n\n\n\nbottom\n');
@@ -132,11 +133,17 @@ test('conflict markers from a plain git peer: a clean three-way merge keeps this
   writeFileSync(join(b, 'notes.txt'), 'top\n\n\n\nmiddle\n\n\n\n<<<<<<< HEAD\nbottom\n=======\nBOTTOM\n>>>>>>> x\n');
   writeFileSync(join(b, 'old.txt'), 'y\n<<<<<<< a\n1\n=======\n2\n>>>>>>> b\n'); // had markers already: not news
   writeFileSync(join(b, 'new.txt'), '<<<<<<< a\n1\n=======\n2\n>>>>>>> b\n');
+  rmSync(join(b, 'big.txt'));
+  writeFileSync(join(b, 'big.txt'), '<<<<<<< a\nlong text\n=======\nshort\n>>>>>>> b\n'); // the annexed file replaced by marked text
   await plainGitPush(b, 'an unresolved merge');
 
   const r = await syncJson(a);
   const byPath = new Map(r.conflicts.map((c) => [c.path, c]));
-  assert.deepEqual([...byPath.keys()].sort(), ['new.txt', 'notes.txt']);
+  assert.deepEqual([...byPath.keys()].sort(), ['big.txt', 'new.txt', 'notes.txt']);
+  const bigVariant = byPath.get('big.txt')?.results.find((p) => p !== 'big.txt');
+  assert.ok(bigVariant, 'the annexed file replaced by marked text is a conflict with two names');
+  assert.equal(readlinkSync(join(a, 'big.txt')), bigLink, 'the annexed file keeps its name');
+  assert.match(readFileSync(join(a, bigVariant), 'utf8'), /^=======$/m);
   assert.equal(byPath.get('new.txt')?.kind, 'conflict-markers');
   assert.deepEqual(byPath.get('new.txt')?.results, ['new.txt'], 'a new file keeps its name: there is nothing here to keep');
   const notes = byPath.get('notes.txt');
@@ -149,7 +156,7 @@ test('conflict markers from a plain git peer: a clean three-way merge keeps this
   assert.match(merged, /^>>>>>>> x$/m, 'and the peer\'s markers');
   assert.equal(readFileSync(join(a, 'old.txt'), 'utf8'), 'y\n<<<<<<< a\n1\n=======\n2\n>>>>>>> b\n', 'a file that had markers merges as usual');
   assert.equal(await git(a, 'status', '--porcelain'), '');
-  assert.match(await git(a, 'log', '-1', '--format=%s'), /^arbor: conflict markers from refs\/remotes\/origin\/main in notes\.txt$/);
+  assert.match(await git(a, 'log', '-1', '--format=%s'), /^arbor: conflict markers from refs\/remotes\/origin\/main in big\.txt, notes\.txt$/);
 
   // The peer gets the same two files.
   await arbor(b, 'sync');
