@@ -19,6 +19,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'assistant', load: async () => (await import('./commands/assistant.js')).assistantCommand },
   { name: 'drive', load: async () => (await import('./commands/drive.js')).driveCommand },
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
+  { name: 'conflicts', load: async () => (await import('./commands/conflicts.js')).conflictsCommand },
   { name: 'transfers', load: async () => (await import('./commands/transfers.js')).transfersCommand },
   { name: 'describe', load: async () => (await import('./commands/describe.js')).describeCommand },
   { name: 'add', load: async () => (await import('./commands/add.js')).addCommand },

@@ -6,6 +6,7 @@ import { repositoryDescriptions } from '../annex/logs/uuid.js';
 import { identityEnv } from './identity.js';
 import { hasUnmergedPaths } from './conflicts.js';
 import { ArborError } from '../util/errors.js';
+import { noteActivity } from './activity-log.js';
 
 /** What the commit step did. */
 export interface CommitOutcome {
@@ -57,6 +58,7 @@ export async function commitWorkTree(annex: Annex, options: CommitOptions = {}):
   const sha = await git.commitTree({ tree, parents: parent ? [parent] : [], message, env: await identityEnv(git) });
   // Compare-and-swap: if the user committed meanwhile, fail rather than drop their commit (the next round retries).
   await git.run(['update-ref', '-m', `commit: ${message}`, 'HEAD', sha, parent ?? '0'.repeat(40)]);
+  await noteActivity(annex, [{ type: 'commit', message: `committed ${staged.length} file(s) as ${sha.slice(0, 10)}` }]);
   return {
     committed: true,
     files: staged.length,

@@ -1,10 +1,15 @@
-// The record of conflicts sync resolved, so a user can find and tidy them (`git arbor status`).
+// The record of conflicts sync resolved, so a user can find and tidy them (`git arbor status`, `git arbor conflicts`).
+//
+// Format (unchanged since the first version; new fields are optional): .git/annex/arbor/conflicts.jsonl,
+// one JSON object per line: { path, kind, results, time (ms since the epoch), ref }. Clearing the
+// list never rewrites this file: `cleared.ts` records the byte offset up to which the user has
+// seen it, so older arbor versions still read it and nothing is lost.
 
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { errnoCode } from '../util/errors.js';
+import { appendJsonLines, readJsonLines } from '../util/jsonl-file.js';
 import type { ResolvedConflict } from './conflicts.js';
+import { readCleared } from './cleared.js';
 
 /** One recorded conflict. */
 export interface ConflictRecord extends ResolvedConflict {
@@ -14,35 +19,27 @@ export interface ConflictRecord extends ResolvedConflict {
   readonly ref: string;
 }
 
-function logPath(annex: Annex): string {
-  return join(annex.annexDir, 'arbor', 'conflicts.jsonl');
+/** The log file's name in .git/annex/arbor/ (the key of its cleared offset). */
+export const CONFLICT_LOG = 'conflicts.jsonl';
+
+/** The conflict log's path. */
+export function conflictLogPath(annex: Annex): string {
+  return join(annex.annexDir, 'arbor', CONFLICT_LOG);
 }
 
 /** Appends resolved conflicts (one JSON object per line). */
 export async function recordConflicts(annex: Annex, ref: string, conflicts: readonly ResolvedConflict[]): Promise<void> {
-  if (conflicts.length === 0) return;
-  await mkdir(join(annex.annexDir, 'arbor'), { recursive: true });
   const time = annex.deps.clock.now();
-  await appendFile(logPath(annex), conflicts.map((c) => JSON.stringify({ ...c, time, ref })).join('\n') + '\n');
+  await appendJsonLines(conflictLogPath(annex), conflicts.map((c) => ({ ...c, time, ref })));
 }
 
-/** Every recorded conflict, oldest first; unreadable lines are skipped. */
+/** Every recorded conflict, oldest first (cleared ones included); unreadable lines are skipped. */
 export async function readConflicts(annex: Annex): Promise<ConflictRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(logPath(annex), 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
-  const out: ConflictRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as ConflictRecord);
-    } catch {
-      // a torn last line after a crash: skip it
-    }
-  }
-  return out;
+  return (await readJsonLines<ConflictRecord>(conflictLogPath(annex))).records;
+}
+
+/** The conflicts recorded since the user last cleared the list, oldest first. */
+export async function readOpenConflicts(annex: Annex): Promise<ConflictRecord[]> {
+  const cleared = await readCleared(annex);
+  return (await readJsonLines<ConflictRecord>(conflictLogPath(annex), cleared.offsets[CONFLICT_LOG] ?? 0)).records;
 }

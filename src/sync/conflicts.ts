@@ -14,6 +14,8 @@
 //     so two peers that resolve the same conflict from opposite directions commit the same tree and
 //     do not conflict again.
 // Variants of annexed files are named after their keys (variant.ts), so arbor and git-annex agree.
+// A merge that completes but brings in git's conflict markers is kept as a conflict too, of kind
+// 'conflict-markers' (conflict-markers.ts).
 // A name that stays is turned into a variant when another path differs from it only in case
 // (it could not be checked out next to it on a case-insensitive file system), and a variant name
 // already used by different content takes the long form (the whole key).
@@ -39,7 +41,7 @@ import { ArborError } from '../util/errors.js';
 import { longVariantPath, variantPath } from './variant.js';
 
 /** What kind of conflict a path had. */
-export type ConflictKind = 'annexed-both' | 'annexed-vs-git' | 'modify-delete' | 'git-both' | 'file-directory' | 'type-change';
+export type ConflictKind = 'annexed-both' | 'annexed-vs-git' | 'modify-delete' | 'git-both' | 'file-directory' | 'type-change' | 'conflict-markers';
 
 /** What resolveConflicts did with one conflicted path. */
 export interface ResolvedConflict {

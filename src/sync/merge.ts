@@ -5,6 +5,9 @@ import { describeError } from '../util/errors.js';
 import { resolveConflicts, hasUnmergedPaths, type ResolvedConflict } from './conflicts.js';
 import { simpleGitFor } from './git-client.js';
 import { identityArgs } from './identity.js';
+import { findMarkedFiles, keepMarkersAsConflicts } from './conflict-markers.js';
+import type { PeerDeletion } from './peer-deletion-log.js';
+import { findPeerDeletions } from './peer-deletions.js';
 
 /** The outcome of merging one ref. */
 export interface MergeOutcome {
@@ -14,6 +17,29 @@ export interface MergeOutcome {
   readonly error?: string;
   /** The merge was refused because it would overwrite uncommitted work-tree changes (commit them, then merge again). */
   readonly blockedByLocalChanges?: boolean;
+  /** Files that existed here and the merge deleted (renames excluded), when there were any. */
+  readonly deletion?: PeerDeletion;
+  /** Looking at what the merge brought in failed (the merge itself stands); the reason. */
+  readonly inspectionError?: string;
+}
+
+/**
+ * What a merge from `before` to HEAD brought in that the user must see: deleted files, and files
+ * with conflict markers (kept as conflicts, see conflict-markers.ts). `conflicts` are the ones the
+ * merge itself resolved; their paths are not counted again.
+ */
+async function inspectMerge(annex: Annex, ref: string, before: string, conflicts: readonly ResolvedConflict[]): Promise<Pick<MergeOutcome, 'deletion' | 'conflicts' | 'inspectionError'>> {
+  try {
+    const after = await annex.git.revParse('HEAD');
+    if (!after) return { conflicts };
+    const exclude = new Set(conflicts.flatMap((c) => [c.path, ...c.results]));
+    const deletion = await findPeerDeletions(annex, { ref, before, after, exclude });
+    const marked = await findMarkedFiles(annex, { before, after, exclude });
+    const markers = await keepMarkersAsConflicts(annex, { ref, after, files: marked });
+    return { conflicts: [...conflicts, ...markers], ...(deletion ? { deletion } : {}) };
+  } catch (err) {
+    return { conflicts, inspectionError: describeError(err) };
+  }
 }
 
 /** git's refusals to merge over uncommitted changes (tracked and untracked files). */
@@ -55,7 +81,7 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
   // Judge by the repository's state, not only by how git exited.
   const unmerged = await hasUnmergedPaths(annex);
   if (!unmerged) {
-    if (failure === undefined && !(await mergeInProgress(annex))) return { ref, status: 'merged', conflicts: [] };
+    if (failure === undefined && !(await mergeInProgress(annex))) return { ref, status: 'merged', ...(await inspectMerge(annex, ref, head, [])) };
     await git.tryRun(['merge', '--abort']);
     const error = describeError(failure ?? new Error('the merge did not complete'));
     return { ref, status: 'failed', conflicts: [], error, ...(LOCAL_CHANGES.test(error) ? { blockedByLocalChanges: true } : {}) };
@@ -63,7 +89,7 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
   try {
     const conflicts = await resolveConflicts(annex);
     await git.run([...ident, 'commit', '-q', '--no-verify', '-m', CONFLICT_FIX_MESSAGE]);
-    return { ref, status: 'conflicts-resolved', conflicts };
+    return { ref, status: 'conflicts-resolved', ...(await inspectMerge(annex, ref, head, conflicts)) };
   } catch (err) {
     await git.tryRun(['merge', '--abort']);
     return { ref, status: 'failed', conflicts: [], error: `could not resolve conflicts: ${describeError(err)}` };

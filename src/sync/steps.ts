@@ -7,7 +7,7 @@ import { describeError } from '../util/errors.js';
 import { mergeRef, type MergeOutcome } from './merge.js';
 import { pushToRemote } from './push.js';
 import { simpleGitFor } from './git-client.js';
-import { recordConflicts } from './conflict-log.js';
+import { recordMerge } from './merge-record.js';
 import { readRemoteConfigs } from '../remotes/index.js';
 import { localPathOf, uuidAtPath } from '../remotes/git-local.js';
 
@@ -45,15 +45,12 @@ export function serialised<T>(fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
-/** Merges one ref into the current branch, recording and reporting conflicts. Returns whether HEAD moved. */
+/** Merges one ref into the current branch, recording and reporting conflicts, peer deletions and conflict markers (merge-record.ts). Returns whether HEAD moved. */
 export async function mergeInto(ctx: StepContext, ref: string): Promise<boolean> {
   const outcome = await serialised(() => mergeRef(ctx.annex, ref));
   if (outcome.status === 'up-to-date') return false;
   ctx.merges.push(outcome);
-  if (outcome.conflicts.length) {
-    await recordConflicts(ctx.annex, ref, outcome.conflicts);
-    ctx.report({ level: 'warn', message: `merge conflict with ${ref} resolved automatically: ${outcome.conflicts.map((c) => c.results.join(', ')).join('; ')}` });
-  }
+  await recordMerge(ctx.annex, outcome, ctx.report);
   if (outcome.status === 'failed') {
     if (outcome.blockedByLocalChanges) ctx.onLocalChanges?.();
     ctx.report({ level: 'warn', message: `could not merge ${ref}: ${outcome.error ?? ''}` });

@@ -2,6 +2,8 @@
 
 import { pino, multistream, destination, type Logger, type StreamEntry } from 'pino';
 import { Writable } from 'node:stream';
+import { systemClock } from './clock.js';
+import { formatLocalIso, formatLocalTime } from './local-time.js';
 
 /** What workers log through. */
 export type Log = Pick<Logger, 'info' | 'warn' | 'error' | 'debug' | 'child'> & { flush?: () => void };
@@ -14,9 +16,10 @@ function prettyStderr(stream: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
       try {
-        const rec = JSON.parse(chunk.toString('utf8')) as { time?: number; level?: number; msg?: string; worker?: string };
+        const rec = JSON.parse(chunk.toString('utf8')) as { time?: number | string; level?: number; msg?: string; worker?: string };
         const level = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }[rec.level ?? 30] ?? 'info';
-        const time = new Date(rec.time ?? 0).toISOString().slice(11, 19);
+        const ms = typeof rec.time === 'string' ? Date.parse(rec.time) : (rec.time ?? 0);
+        const time = formatLocalTime(ms).slice(11);
         stream.write(`${time} ${level} ${rec.worker ? `[${rec.worker}] ` : ''}${rec.msg ?? ''}\n`);
       } catch {
         stream.write(chunk);
@@ -32,5 +35,6 @@ export function createLog(options: { file?: string; stderr?: NodeJS.WritableStre
   if (options.file) streams.push({ stream: destination({ dest: options.file, append: true, mkdir: true, sync: true }) });
   if (options.stderr) streams.push({ stream: prettyStderr(options.stderr) });
   if (streams.length === 0) return silentLog;
-  return pino({ level: options.level ?? 'info', base: null }, multistream(streams));
+  // Local time with its offset (not epoch milliseconds): the log file is read by people.
+  return pino({ level: options.level ?? 'info', base: null, timestamp: () => `,"time":"${formatLocalIso(systemClock.now())}"` }, multistream(streams));
 }

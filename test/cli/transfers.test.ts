@@ -18,7 +18,7 @@ test('pause and resume persist in .git/annex/arbor/transfers.json; list shows th
   assert.equal(paused.paused, true);
   assert.equal(typeof paused.since, 'number');
   assert.deepEqual(JSON.parse(readFileSync(join(a, '.git/annex/arbor/transfers.json'), 'utf8')), { paused: true, since: paused.since });
-  assert.match(await arbor(a, 'transfers', 'list'), /^transfers: paused since .* \(the assistant is not running\)\nqueued: 0\n$/);
+  assert.match(await arbor(a, 'transfers', 'list'), /^transfers: paused since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(the assistant is not running\)\nqueued: 0\n$/, 'local time, not epoch milliseconds or UTC ISO');
   assert.match(await arbor(a, 'transfers', 'pause'), /transfers paused\nthe assistant is not running; it will start with transfers paused/);
   assert.equal(JSON.parse(await arbor(a, 'transfers', 'list', '--json')).since, paused.since, 'pausing again keeps the original time');
   assert.equal(JSON.parse(await arbor(a, 'transfers', 'resume', '--json')).paused, false);

@@ -1,6 +1,9 @@
 // `git arbor status`: is the assistant running, what is pending, per-remote sync state, transfers, conflicts.
 
-import { readConflicts } from '../../sync/conflict-log.js';
+import { readOpenConflicts } from '../../sync/conflict-log.js';
+import { readActivity } from '../../sync/activity-log.js';
+import { readOpenPeerDeletions } from '../../sync/peer-deletion-log.js';
+import { activityLine, CLEAR_HINT, conflictLine, deletionLine, withLocalTime } from '../notices-view.js';
 import { assistantState } from '../../assistant/control.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
@@ -11,6 +14,9 @@ function ago(now: number, t: number | undefined): string {
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 }
 
+/** Entries of the activity history status shows (the history keeps more). */
+const RECENT_ACTIVITY = 5;
+
 /** Shows the assistant's state and recorded conflicts; --json for scripts. */
 export const statusCommand: ArborCommand = {
   name: 'status',
@@ -18,7 +24,10 @@ export const statusCommand: ArborCommand = {
   configure: (cmd) => void cmd.option('--json', 'machine-readable output'),
   run: (ctx, _args, opts) =>
     withAnnex(ctx, async (annex) => {
-      const conflicts = await readConflicts(annex);
+      // Conflicts and peer deletions since the user last cleared them (git arbor conflicts --clear).
+      const conflicts = await readOpenConflicts(annex);
+      const peerDeletions = await readOpenPeerDeletions(annex);
+      const activity = await readActivity(annex, RECENT_ACTIVITY);
       const state = await assistantState(ctx.cwd);
       const s = state.running ? state.status : undefined;
       if (opts.json === true) {
@@ -32,7 +41,9 @@ export const statusCommand: ArborCommand = {
           transfers: s?.transfers ?? { running: [], queued: 0 },
           watcher: s?.watcher ?? null,
           workers: s?.workers ?? {},
-          conflicts,
+          conflicts: conflicts.map(withLocalTime),
+          peerDeletions: peerDeletions.map(withLocalTime),
+          activity: activity.map(withLocalTime),
           logFile: state.logFile,
         });
         return 0;
@@ -49,8 +60,12 @@ export const statusCommand: ArborCommand = {
         for (const t of s.transfers.running) ctx.out.line(`transfer ${t.direction} ${t.file} ${t.remote}: ${t.done}/${t.total ?? '?'} bytes`);
         if (s.transfers.queued) ctx.out.line(`transfers queued: ${s.transfers.queued}`);
       }
+      for (const d of peerDeletions) ctx.out.line(deletionLine(d));
       if (conflicts.length === 0) ctx.out.line('conflicts: none recorded');
-      for (const c of conflicts) ctx.out.line(`conflict ${c.path} (${c.kind}, merging ${c.ref}): kept as ${c.results.join(', ')}`);
+      for (const c of conflicts) ctx.out.line(conflictLine(c));
+      if (conflicts.length + peerDeletions.length > 0) ctx.out.line(CLEAR_HINT);
+      if (activity.length > 0) ctx.out.line('recent activity:');
+      for (const e of activity) ctx.out.line(activityLine(e));
       return 0;
     }),
 };

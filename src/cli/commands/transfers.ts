@@ -6,6 +6,7 @@ import { findRepository } from '../../git/repo.js';
 import { listTransfers, setTransfersPaused, transferControlPath } from '../../transfers/control.js';
 import { systemClock } from '../../util/clock.js';
 import { UsageError } from '../../util/errors.js';
+import { formatLocalTime } from '../../util/local-time.js';
 import type { ArborCommand } from '../command.js';
 
 const ACTIONS = ['pause', 'resume', 'list'] as const;
@@ -41,7 +42,7 @@ export const transfersCommand: ArborCommand = {
       ctx.out.json({ ...listing, assistant: state.running });
       return 0;
     }
-    ctx.out.line(`transfers: ${listing.paused ? `paused${listing.since !== undefined ? ` since ${new Date(listing.since).toISOString()}` : ''}` : 'active'}${state.running ? '' : ' (the assistant is not running)'}`);
+    ctx.out.line(`transfers: ${listing.paused ? `paused${listing.since !== undefined ? ` since ${formatLocalTime(listing.since)}` : ''}` : 'active'}${state.running ? '' : ' (the assistant is not running)'}`);
     for (const t of listing.running) {
       const pct = t.total ? ` ${Math.floor((t.done / t.total) * 100)}%` : '';
       ctx.out.line(`${t.direction === 'upload' ? 'to' : 'from'} ${t.remote}: ${t.file} ${size(t.done)}/${size(t.total)}${pct}`);
