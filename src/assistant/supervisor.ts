@@ -2,7 +2,16 @@
 
 import { describeError } from '../util/errors.js';
 import type { AssistantContext } from './context.js';
-import { FatalError, type Worker } from './worker.js';
+import { FatalError } from './worker.js';
+
+/** What the supervisor itself uses of the context (workers get the whole context they are typed for). */
+export type SupervisedContext = Pick<AssistantContext, 'log' | 'status' | 'clock' | 'problems' | 'settingsChanged'>;
+
+/** A worker as the supervisor sees it (assistant/worker.ts Worker, for the daemon's context). */
+export interface SupervisedWorker<C> {
+  readonly name: string;
+  run(ctx: C, signal: AbortSignal): Promise<void>;
+}
 
 /** A worker that crashes this many times within the window stops being restarted. */
 export const MAX_FAILURES = 5;
@@ -35,7 +44,7 @@ export function workerProblemId(name: string): string {
  * (`settingsChanged`) gives failed workers a fresh start, since a bad setting is the usual
  * cause. A FatalError aborts everything through `onFatal`.
  */
-export async function supervise(ctx: AssistantContext, workers: readonly Worker[], options: SuperviseOptions): Promise<void> {
+export async function supervise<C extends SupervisedContext>(ctx: C, workers: ReadonlyArray<SupervisedWorker<C>>, options: SuperviseOptions): Promise<void> {
   const { signal } = options;
   const maxFailures = options.maxFailures ?? MAX_FAILURES;
   const windowMs = options.windowMs ?? FAILURE_WINDOW_MS;
