@@ -52,7 +52,7 @@ async function startFailureInLog(logFile: string): Promise<string | undefined> {
       if ((rec.level ?? 0) >= 50 && rec.msg) return rec.msg.replace(/^assistant (could not start|failed): /, '');
     } catch {
       // a plain line (the CLI's own stderr): "arbor: <message>"
-      if (line.trim()) return line.trim().replace(/^arbor: /, '');
+      if (line.trim()) return line.trim().replace(/^(git-)?arbor: /, '');
     }
   }
   return undefined;
