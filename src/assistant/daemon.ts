@@ -122,14 +122,16 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   let exit: { clean: boolean; reason: string } | undefined;
   let ready = false;
   try {
-    if (previous && previous !== process.pid && !processAlive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
-    const branch = await syncBranch(annex);
+    // Settings first: a bad one is the most common reason not to start, and the cheapest to tell.
     const validateCron = (e: string): boolean => cron.validate(e);
     const parse = (entries: ConfigEntries) => settingsFromConfig(entries, validateCron);
     const entries = await readSettingsEntries(annex.git);
+    const initial = parse(entries);
+    if (previous && previous !== process.pid && !processAlive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
+    const branch = await syncBranch(annex);
     const channels = assistantChannels();
     const store = new SettingsStore({
-      initial: { settings: parse(entries), entries },
+      initial: { settings: initial, entries },
       read: () => readSettingsEntries(annex.git),
       parse,
       log,
@@ -151,6 +153,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     };
     // git keeps the config in the common dir (shared by linked work trees).
     const configWatch = watchGitConfig(annex.git.repo.commonDir, () => void store.reload());
+    void store.reload(); // a change made between the first read and the watch
     status.update((s) => void (s.ready = true));
     await status.flush();
     ready = true;
