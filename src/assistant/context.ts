@@ -7,6 +7,7 @@ import { KeyedWorkSet, Pool, Signal } from '../util/channel.js';
 import type { FsChange, WatcherHealth } from './watch/watcher.js';
 import type { AssistantSettings } from './settings.js';
 import type { DaemonStatus } from './daemon-status.js';
+import type { Problems } from './problems.js';
 
 /** A remote whose last push failed, for the retrier. */
 export interface FailedPush {
@@ -29,11 +30,24 @@ export interface FailedPush {
  * | failedPushes | pusher | retrier |
  * | remotesChanged | merger (refs watch, scheduled fetch), retrier | merger |
  * | transfers | committer, merger | transferrer |
+ * | settingsChanged | the daemon's settings store (git config changed validly) | committer, transferrer, supervisor |
  */
 export interface AssistantContext {
   readonly annex: Annex;
   readonly branch: string;
+  /**
+   * The settings in force now: in the daemon a getter on its SettingsStore, so a valid change to
+   * git config shows here at once. Read it where it is used, not once at start.
+   */
   readonly settings: AssistantSettings;
+  /**
+   * Notified after `settings` changed. Wakes those waiting at that moment (Signal): a worker
+   * that re-arms something (a timer, a cron task, slots) waits on it, and since it may be busy
+   * when the change lands, it also compares `settings` with what it armed at its next turn.
+   */
+  readonly settingsChanged: Signal;
+  /** Conditions that need the user: raise(id, message) / clear(id) (problems.ts). */
+  readonly problems: Problems;
   readonly clock: Clock;
   readonly log: Log;
   readonly status: DaemonStatus;
@@ -54,8 +68,9 @@ export interface AssistantContext {
 }
 
 /** The channels of a context, fresh and empty (the daemon's, or a test's running one worker). */
-export function assistantChannels(): Pick<AssistantContext, 'changes' | 'rescan' | 'commits' | 'failedPushes' | 'remotesChanged' | 'transfers'> {
+export function assistantChannels(): Pick<AssistantContext, 'changes' | 'rescan' | 'commits' | 'failedPushes' | 'remotesChanged' | 'transfers' | 'settingsChanged'> {
   return {
+    settingsChanged: new Signal(),
     changes: new Pool<FsChange>(),
     rescan: new Signal(),
     commits: new Signal(),

@@ -34,9 +34,37 @@ export async function assistantState(path: string): Promise<AssistantState> {
   return { running, ...(running ? { pid } : {}), ...(status ? { status } : {}), logFile: paths.log };
 }
 
+/** The detached assistant could not start; the message is the daemon's own one-line reason. */
+export class StartError extends ArborError {
+  constructor(message: string, data: Readonly<Record<string, unknown>> = {}) {
+    super('ESTART', message, { data });
+    this.name = 'StartError';
+  }
+}
+
+/** The last line of the log that says why the daemon could not start, if there is one. */
+async function startFailureInLog(logFile: string): Promise<string | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const lines = text.trimEnd().split('\n').slice(-20).reverse();
+  for (const line of lines) {
+    try {
+      const rec = JSON.parse(line) as { msg?: string; level?: number };
+      if ((rec.level ?? 0) >= 50 && rec.msg) return rec.msg.replace(/^assistant (could not start|failed): /, '');
+    } catch {
+      // a plain line (the CLI's own stderr): "arbor: <message>"
+      if (line.trim()) return line.trim().replace(/^(git-)?arbor: /, '');
+    }
+  }
+  return undefined;
+}
+
 /**
  * Starts `command` (the CLI re-invoking itself with --foreground) detached, with its output going
- * to the log file, and waits until it holds the pid lock (or exits early with an error).
+ * to the log file, and waits until the daemon reports in its status file that it is ready (its
+ * settings read and valid, its workers started) or why it could not start. A start that fails
+ * throws a StartError with the daemon's one-line reason (e.g. "git config
+ * arbor.assistant.quietms=abc is not a number: …"); the same reason stays in the status file,
+ * where `git arbor status` shows it.
  */
 export async function startDetached(options: { path: string; command: readonly string[]; clock: Clock; timeoutMs?: number }): Promise<number> {
   const repo = await findRepository(options.path);
@@ -51,14 +79,22 @@ export async function startDetached(options: { path: string; command: readonly s
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
   child.unref();
-  const deadline = options.clock.now() + (options.timeoutMs ?? 20_000);
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const deadline = options.clock.now() + timeoutMs;
   while (options.clock.now() < deadline) {
+    const wasExited = exited !== undefined;
     const state = await assistantState(options.path);
-    if (child.pid !== undefined && state.running && state.pid === child.pid && state.status?.pid === child.pid) return child.pid;
-    if (exited !== undefined) throw new ArborError('ESTART', `the assistant exited at start (code ${exited}); see ${paths.log}`);
+    const mine = child.pid !== undefined && state.status?.pid === child.pid ? state.status : undefined;
+    if (mine?.startError) throw new StartError(mine.startError, { log: paths.log });
+    if (mine?.exit) throw new StartError(`the assistant stopped right after starting: ${mine.exit.reason}`, { log: paths.log });
+    if (mine?.ready && state.running && child.pid !== undefined && state.pid === child.pid) return child.pid;
+    if (wasExited) {
+      const why = await startFailureInLog(paths.log);
+      throw new StartError(why ?? `the assistant exited at start (code ${exited}); see ${paths.log}`, { log: paths.log, code: exited });
+    }
     await options.clock.sleep(50);
   }
-  throw new ArborError('ESTART', `the assistant did not start within ${Math.round((options.timeoutMs ?? 20_000) / 1000)} s; see ${paths.log}`);
+  throw new StartError(`the assistant did not start within ${Math.round(timeoutMs / 1000)} s; see ${paths.log}`);
 }
 
 /** Asks a running assistant to stop (SIGTERM) and waits until it has. Returns its pid, or undefined if none ran. */

@@ -1,6 +1,7 @@
 // The daemon's observable state, written atomically to daemon.status.json for `git arbor status`.
 
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Problem } from './problems.js';
 
 /** Per-remote state. */
 export interface RemoteStatus {
@@ -35,8 +36,24 @@ export interface StatusSnapshot {
   remotes: Record<string, RemoteStatus>;
   transfers: { running: TransferStatus[]; queued: number };
   watcher: { backend: string; degraded: boolean; reason?: string };
-  workers: Record<string, { restarts: number; lastError?: string }>;
+  workers: Record<string, WorkerStatus>;
+  /** Conditions that need the user (problems.ts), oldest first. */
+  problems: Problem[];
+  /** The daemon has read its settings and started its workers (the detached start waits for this). */
+  ready: boolean;
+  /** Why the daemon could not start (one line), when it could not. */
+  startError?: string;
+  /** How the daemon ended, written as it exits: a clean stop, or the reason it had to stop. */
+  exit?: { time: number; clean: boolean; reason: string };
   stopping: boolean;
+}
+
+/** A worker's restarts; `failed` once it stopped restarting (supervisor.ts). */
+export interface WorkerStatus {
+  restarts: number;
+  lastError?: string;
+  /** Set when the worker failed too often in a row and is no longer restarted. */
+  failed?: boolean;
 }
 
 /**
@@ -67,6 +84,8 @@ export class DaemonStatus {
       transfers: { running: [], queued: 0 },
       watcher: { backend: 'none', degraded: false },
       workers: {},
+      problems: [],
+      ready: false,
       stopping: false,
     };
   }

@@ -2,7 +2,7 @@
 
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import cron from 'node-cron';
 import { openAnnex } from '../annex/annex.js';
 import { syncBranch } from '../sync/preflight.js';
@@ -11,12 +11,16 @@ import { acquireLock, type HeldLock } from '../util/lockfile.js';
 import { processAlive } from '../util/process-alive.js';
 import { ArborError, describeError } from '../util/errors.js';
 import { createLog, type Log } from '../util/log.js';
+import { createDesktopNotifier } from '../util/desktop-notify.js';
 import { assistantChannels, type AssistantContext } from './context.js';
 import { DaemonStatus } from './daemon-status.js';
 import { assistantPaths } from './paths.js';
-import { readSettings } from './settings.js';
+import { Problems } from './problems.js';
+import { readSettingsEntries, settingsFromConfig, type ConfigEntries } from './settings.js';
+import { SettingsStore } from './settings-store.js';
+import { watchGitConfig } from './config-watch.js';
 import { supervise } from './supervisor.js';
-import type { Worker } from './worker.js';
+import type { FatalError, Worker } from './worker.js';
 import { watcher } from './workers/watcher.js';
 import { committer } from './workers/committer.js';
 import { pusher } from './workers/pusher.js';
@@ -37,6 +41,13 @@ export const DAEMON_NODE_FLAGS: readonly string[] = ['--optimize-for-size', '--m
 
 /** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
 export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, driveWatcher, watcher];
+
+/**
+ * Settings the running daemon does not follow yet: a change is logged as applying at the next
+ * start. The watcher backend and USB event subscription are chosen once; the merger's and retrier's cron tasks are to follow
+ * `settingsChanged` (then their keys leave this list).
+ */
+const APPLIES_AT_RESTART: readonly string[] = ['arbor.assistant.watcher', 'arbor.drives.usb', 'arbor.assistant.fetch', 'arbor.assistant.retry'];
 
 /** Another assistant already runs for this repository. */
 export class AlreadyRunningError extends ArborError {
@@ -105,32 +116,79 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   }
   options.signal?.addEventListener('abort', onSignal, { once: true });
   const status = new DaemonStatus({ file: paths.status, now: () => clock.now(), pid: process.pid });
+  const workTree = annex.workTree ?? annex.git.repo.gitDir;
+  const problems = new Problems({ log, now: () => clock.now(), status, notify: createDesktopNotifier({ env: process.env }), title: `arbor: ${basename(workTree)}` });
+  /** How the daemon ended once it was ready (written to the status file for `status`). */
+  let exit: { clean: boolean; reason: string } | undefined;
+  let ready = false;
   try {
+    // Settings first: a bad one is the most common reason not to start, and the cheapest to tell.
+    const validateCron = (e: string): boolean => cron.validate(e);
+    const parse = (entries: ConfigEntries) => settingsFromConfig(entries, validateCron);
+    const entries = await readSettingsEntries(annex.git);
+    const initial = parse(entries);
     if (previous && previous !== process.pid && !processAlive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
     const branch = await syncBranch(annex);
-    const settings = await readSettings(annex.git, (e) => cron.validate(e));
+    const channels = assistantChannels();
+    const store = new SettingsStore({
+      initial: { settings: initial, entries },
+      read: () => readSettingsEntries(annex.git),
+      parse,
+      log,
+      problems,
+      changed: channels.settingsChanged,
+      appliesAtRestart: APPLIES_AT_RESTART,
+    });
     const ctx: AssistantContext = {
       annex,
       branch,
-      settings,
+      get settings() {
+        return store.current;
+      },
       clock,
       log,
       status,
-      ...assistantChannels(),
+      problems,
+      ...channels,
     };
-    log.info({ worker: 'daemon' }, `assistant started (pid ${process.pid}) in ${annex.workTree ?? annex.git.repo.gitDir}`);
+    // git keeps the config in the common dir (shared by linked work trees).
+    const configWatch = watchGitConfig(annex.git.repo.commonDir, () => void store.reload());
+    void store.reload(); // a change made between the first read and the watch
+    status.update((s) => void (s.ready = true));
     await status.flush();
+    ready = true;
+    log.info({ worker: 'daemon' }, `assistant started (pid ${process.pid}) in ${workTree}`);
     ctx.commits.notify(); // push whatever a previous run committed but did not push
-    await supervise(ctx, workers, controller.signal, () => controller.abort());
+    let fatal: FatalError | undefined;
+    try {
+      await supervise(ctx, workers, {
+        signal: controller.signal,
+        onFatal: (err) => {
+          fatal ??= err;
+          controller.abort();
+        },
+      });
+    } finally {
+      configWatch.close();
+    }
+    const f = fatal as FatalError | undefined;
+    exit = f ? { clean: false, reason: f.message } : { clean: true, reason: 'stopped' };
     status.update((s) => void (s.stopping = true));
-    log.info({ worker: 'daemon' }, 'assistant stopped');
+    log.info({ worker: 'daemon' }, f ? `assistant stopped: ${f.message}` : 'assistant stopped');
   } catch (err) {
-    log.error({ worker: 'daemon' }, `assistant failed: ${describeError(err)}`);
+    const reason = describeError(err);
+    if (ready) exit = { clean: false, reason };
+    else status.update((s) => void (s.startError = reason));
+    log.error({ worker: 'daemon' }, `assistant ${ready ? 'failed' : 'could not start'}: ${reason}`);
     throw err;
   } finally {
     if (options.handleSignals) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+    }
+    if (exit) {
+      const e = exit;
+      status.update((s) => void (s.exit = { time: clock.now(), ...e }));
     }
     await status.flush();
     await annex.branch.commit().catch(() => undefined);

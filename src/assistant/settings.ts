@@ -1,7 +1,16 @@
-// The assistant's settings, read from git config (arbor.assistant.*) with documented defaults.
+// The assistant's settings: every git config key the daemon uses, read with one `git config` call and validated in one place.
+//
+// Keys (docs/design/assistant.md, "Settings", and the README's configuration table):
+//   arbor.assistant.quietms, maxdelayms, maxbatch, retry, fetch, rescan, hook, watcher, unlocked, content
+//   arbor.drives.usb
+//   arbor.transfers.slots, ratelimit, schedule; annex.bwlimit; remote.<name>.arbor-ratelimit / annex-bwlimit
+// A bad value is one SettingsError naming the key, the value and what is allowed. The daemon
+// refuses to start with one, and keeps its previous settings when one appears while it runs
+// (settings-store.ts).
 
 import type { Git } from '../git/git.js';
-import { UsageError } from '../util/errors.js';
+import { ArborError } from '../util/errors.js';
+import { TRANSFER_CONFIG_PATTERN, transferSettingsFromConfig, type TransferSettings } from '../transfers/transfer-config.js';
 
 /** Every knob of the assistant. */
 export interface AssistantSettings {
@@ -25,42 +34,102 @@ export interface AssistantSettings {
   readonly unlocked: boolean;
   /** Send new content to remotes. arbor.assistant.content, default true. */
   readonly content: boolean;
+  /** Sync with USB drives when they are plugged in. arbor.drives.usb, default true. */
+  readonly usbDrives: boolean;
+  /** Transfer slots and rate limits (arbor.transfers.*, annex.bwlimit, remote.<name>.*-ratelimit). */
+  readonly transfers: TransferSettings;
 }
 
-async function num(git: Git, key: string, dflt: number): Promise<number> {
-  const v = await git.configGet(key);
+/** A setting in git config has a value the assistant cannot use. */
+export class SettingsError extends ArborError {
+  constructor(key: string, value: string, allowed: string) {
+    super('EBADCONFIG', `git config ${key}=${value} ${allowed}`, { data: { key, value } });
+    this.name = 'SettingsError';
+  }
+}
+
+/** Every key the settings are made of, as one `git config --get-regexp` pattern. */
+export const SETTINGS_CONFIG_PATTERN = `^(arbor\\.assistant\\..*|arbor\\.drives\\.usb)$|${TRANSFER_CONFIG_PATTERN}`;
+
+/** Config entries as `git config --get-regexp` lists them (key names in lower case). */
+export type ConfigEntries = ReadonlyArray<readonly [string, string]>;
+
+/** Whether a cron expression is valid (node-cron's validate in the daemon). */
+export type CronValidator = (expr: string) => boolean;
+
+function integer(values: ReadonlyMap<string, string>, key: string, dflt: number, min: number): number {
+  const v = values.get(key);
   if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`git config ${key}=${v} is not a number`);
+  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new SettingsError(key, v, `is not a number: use a whole number${min > 0 ? ` of at least ${min}` : ' (0 or more)'}`);
+  if (n < min) throw new SettingsError(key, v, `is too small: use a whole number of at least ${min}`);
   return n;
 }
 
-async function bool(git: Git, key: string, dflt: boolean): Promise<boolean> {
-  const v = await git.configGetBool(key);
-  return v ?? dflt;
+/** A boolean the way git reads one (git-config(1), "Values"); a bare key reads as '' here, so as false. */
+function bool(values: ReadonlyMap<string, string>, key: string, dflt: boolean): boolean {
+  const v = values.get(key);
+  if (v === undefined) return dflt;
+  const t = v.trim().toLowerCase();
+  if (['true', 'yes', 'on'].includes(t)) return true;
+  if (['false', 'no', 'off', ''].includes(t)) return false;
+  if (/^-?\d+$/.test(t)) return Number(t) !== 0;
+  throw new SettingsError(key, v, 'is not a boolean: use true or false');
 }
 
-/** Reads the settings; a malformed value is a one-line error naming the key. */
-export async function readSettings(git: Git, validateCron: (expr: string) => boolean): Promise<AssistantSettings> {
-  const cron = async (key: string, dflt: string): Promise<string> => {
-    const v = (await git.configGet(key)) ?? dflt;
-    if (!validateCron(v)) throw new UsageError(`git config ${key}=${v} is not a valid cron expression`);
+/**
+ * The settings made of config entries (later entries win, as with `git config --get`). Pure;
+ * throws a SettingsError for the first bad value, naming the key, the value and what is allowed.
+ */
+export function settingsFromConfig(entries: ConfigEntries, validateCron: CronValidator): AssistantSettings {
+  const values = new Map<string, string>();
+  for (const [k, v] of entries) values.set(k, v);
+  const cron = (key: string, dflt: string): string => {
+    const v = values.get(key) ?? dflt;
+    if (!validateCron(v)) throw new SettingsError(key, v, 'is not a valid cron expression (e.g. "*/15 * * * *")');
     return v;
   };
-  const watcher = (await git.configGet('arbor.assistant.watcher')) ?? 'auto';
+  const watcher = values.get('arbor.assistant.watcher') ?? 'auto';
   if (watcher !== 'auto' && watcher !== 'chokidar' && watcher !== 'parcel') {
-    throw new UsageError(`git config arbor.assistant.watcher=${watcher}: use auto, chokidar or parcel`);
+    throw new SettingsError('arbor.assistant.watcher', watcher, 'is not a watcher: use auto, chokidar or parcel');
   }
   return {
-    quietMs: await num(git, 'arbor.assistant.quietms', 100),
-    maxDelayMs: await num(git, 'arbor.assistant.maxdelayms', 3000),
-    maxBatch: await num(git, 'arbor.assistant.maxbatch', 5000),
-    retrySchedule: await cron('arbor.assistant.retry', '*/30 * * * *'),
-    fetchSchedule: await cron('arbor.assistant.fetch', '*/15 * * * *'),
-    rescanMinutes: await num(git, 'arbor.assistant.rescan', 60),
-    hook: (await git.configGet('arbor.assistant.hook')) || undefined,
+    quietMs: integer(values, 'arbor.assistant.quietms', 100, 0),
+    maxDelayMs: integer(values, 'arbor.assistant.maxdelayms', 3000, 0),
+    maxBatch: integer(values, 'arbor.assistant.maxbatch', 5000, 1),
+    retrySchedule: cron('arbor.assistant.retry', '*/30 * * * *'),
+    fetchSchedule: cron('arbor.assistant.fetch', '*/15 * * * *'),
+    rescanMinutes: integer(values, 'arbor.assistant.rescan', 60, 0),
+    hook: values.get('arbor.assistant.hook') || undefined,
     watcher,
-    unlocked: await bool(git, 'arbor.assistant.unlocked', true),
-    content: await bool(git, 'arbor.assistant.content', true),
+    unlocked: bool(values, 'arbor.assistant.unlocked', true),
+    content: bool(values, 'arbor.assistant.content', true),
+    usbDrives: bool(values, 'arbor.drives.usb', true),
+    transfers: transferSettingsFromConfig(entries),
   };
+}
+
+/** Reads the config entries the settings are made of (one `git config --get-regexp`). */
+export function readSettingsEntries(git: Pick<Git, 'configGetRegexp'>): Promise<Array<[string, string]>> {
+  return git.configGetRegexp(SETTINGS_CONFIG_PATTERN);
+}
+
+/** Reads and validates the settings; a malformed value is a one-line SettingsError naming the key. */
+export async function readSettings(git: Pick<Git, 'configGetRegexp'>, validateCron: CronValidator): Promise<AssistantSettings> {
+  return settingsFromConfig(await readSettingsEntries(git), validateCron);
+}
+
+/** Keys whose value differs between two entry lists, as "key=new (was old)" for a log line. */
+export function describeConfigChange(before: ConfigEntries, after: ConfigEntries): string[] {
+  const last = (entries: ConfigEntries): Map<string, string> => new Map(entries.map(([k, v]) => [k, v]));
+  const a = last(before);
+  const b = last(after);
+  const out: string[] = [];
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const was = a.get(key);
+    const now = b.get(key);
+    if (was === now) continue;
+    out.push(now === undefined ? `${key} unset (was ${was})` : was === undefined ? `${key}=${now}` : `${key}=${now} (was ${was})`);
+  }
+  return out;
 }

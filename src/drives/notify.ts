@@ -1,43 +1,15 @@
 // Telling the user about drive syncs: always a log line, and a desktop notification where notify-send and a session exist.
 
-import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import type { Log } from '../util/log.js';
+import { createDesktopNotifier, type DesktopNotice, type LaunchProgram } from '../util/desktop-notify.js';
+
+export { findOnPath, type LaunchProgram } from '../util/desktop-notify.js';
 
 /** One message to show. */
-export interface DriveNotice {
-  readonly title: string;
-  readonly body: string;
-  /** 'warn' for a sync that failed; default 'info'. */
-  readonly level?: 'info' | 'warn';
-}
+export type DriveNotice = DesktopNotice;
 
 /** Shows notices; never throws and never blocks the caller on the notifier. */
 export type Notify = (notice: DriveNotice) => void;
-
-/** Runs the notifier program, detached from our stdio; failures are ignored. */
-export type LaunchProgram = (program: string, args: readonly string[]) => void;
-
-const launchDetached: LaunchProgram = (program, args) => {
-  try {
-    const child = spawn(program, [...args], { stdio: 'ignore', detached: false });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // a notification is a courtesy: nothing to report
-  }
-};
-
-/** Finds an executable on PATH (the first match), or undefined. */
-export async function findOnPath(program: string, path: string | undefined): Promise<string | undefined> {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, program);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
-}
 
 /** What decides whether a desktop notification can be shown. */
 export interface NotifyOptions {
@@ -51,23 +23,18 @@ export interface NotifyOptions {
 
 /**
  * A notifier: every notice becomes a log line (worker "drive-watcher"); when notify-send is on
- * PATH and a desktop session is reachable, it also pops up. Without a session notify-send would
- * only wait for D-Bus and fail, so it is not tried.
+ * PATH and a desktop session is reachable, it also pops up (util/desktop-notify.ts).
  */
 export function createNotifier(options: NotifyOptions): Notify {
-  const launch = options.launch ?? launchDetached;
-  const find = options.findProgram ?? ((name: string) => findOnPath(name, options.env.PATH));
-  const session = Boolean(options.env.DBUS_SESSION_BUS_ADDRESS || options.env.DISPLAY || options.env.WAYLAND_DISPLAY);
-  /** notify-send's path, looked up once on first use (undefined: none, or no session). */
-  let program: Promise<string | undefined> | undefined;
+  const desktop = createDesktopNotifier({
+    env: options.env,
+    ...(options.launch ? { launch: options.launch } : {}),
+    ...(options.findProgram ? { findProgram: options.findProgram } : {}),
+  });
   return (notice) => {
     const line = `${notice.title}: ${notice.body}`;
     if (notice.level === 'warn') options.log.warn({ worker: 'drive-watcher' }, line);
     else options.log.info({ worker: 'drive-watcher' }, line);
-    if (!session) return;
-    program ??= find('notify-send').catch(() => undefined);
-    void program.then((p) => {
-      if (p) launch(p, ['--app-name=git-arbor', ...(notice.level === 'warn' ? ['--urgency=normal'] : ['--urgency=low']), notice.title, notice.body]);
-    });
+    desktop(notice);
   };
 }

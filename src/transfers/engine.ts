@@ -104,9 +104,34 @@ export class TransferEngine {
   readonly #gate = new PauseGate();
   /** Callers of whenIdle. Invariant: resolved as soon as the queue is empty and nothing is active. */
   #idleWaiters: Array<() => void> = [];
+  /** Slots wanted now (setSlots); a slot loop whose index is not below it stops after its job. */
+  #slotCount: number;
+  /** Indices of the slot loops alive, with their promises; run() resolves when all have ended. */
+  readonly #slotLoops = new Map<number, Promise<void>>();
+  /** The signal of run(), once it runs (new slots from setSlots stop with it). */
+  #runSignal: AbortSignal | undefined;
 
   constructor(options: TransferEngineOptions) {
     this.#o = options;
+    this.#slotCount = Math.max(1, options.slots ?? 2);
+  }
+
+  /**
+   * Changes the number of parallel slots while running (a live settings change): new slots start
+   * taking jobs at once; with fewer, the slots beyond the count stop after their current job
+   * (one parked waiting for work may take one more first).
+   */
+  setSlots(n: number): void {
+    this.#slotCount = Math.max(1, Math.floor(n));
+    if (this.#runSignal) this.#startSlots(this.#runSignal);
+  }
+
+  /** Starts a loop for each slot index below the count that has none. */
+  #startSlots(signal: AbortSignal): void {
+    for (let i = 0; i < this.#slotCount; i++) {
+      if (this.#slotLoops.has(i)) continue;
+      this.#slotLoops.set(i, this.#slot(signal, i).finally(() => this.#slotLoops.delete(i)));
+    }
   }
 
   /** Whether transfers are paused. */
@@ -155,9 +180,12 @@ export class TransferEngine {
   async run(signal: AbortSignal): Promise<void> {
     const { isPaused } = this.#o;
     if (isPaused) await this.#pollOnce(isPaused);
-    const slots = Array.from({ length: Math.max(1, this.#o.slots ?? 2) }, () => this.#slot(signal));
+    this.#runSignal = signal;
+    this.#startSlots(signal);
     const poller = isPaused ? this.#poll(isPaused, signal) : Promise.resolve();
-    await Promise.all([...slots, poller]);
+    // Slots may be added while waiting (setSlots): wait until none is left.
+    while (this.#slotLoops.size > 0) await Promise.all([...this.#slotLoops.values()]);
+    await poller;
   }
 
   async #pollOnce(isPaused: () => Promise<boolean>): Promise<void> {
@@ -177,9 +205,9 @@ export class TransferEngine {
     }
   }
 
-  /** One slot: wait for resume, take a job, run it, repeat. */
-  async #slot(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
+  /** Slot `index`: wait for resume, take a job, run it, repeat while the index is below the slot count. */
+  async #slot(signal: AbortSignal, index: number): Promise<void> {
+    while (!signal.aborted && index < this.#slotCount) {
       let job: TransferJob;
       try {
         await this.#whileHeld(signal, undefined);

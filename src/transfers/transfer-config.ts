@@ -30,7 +30,7 @@ export interface TransferSettings {
 /** A transfer setting in git config cannot be read. */
 export class TransferConfigError extends ArborError {
   constructor(key: string, value: string, why: string) {
-    super('EBADCONFIG', `git config ${key}=${JSON.stringify(value)}: ${why}`, { data: { key, value } });
+    super('EBADCONFIG', `git config ${key}=${value}: ${why}`, { data: { key, value } });
   }
 }
 
@@ -84,27 +84,41 @@ export async function loadTransferSettings(git: { configGetRegexp(pattern: strin
   return transferSettingsFromConfig(await git.configGetRegexp(TRANSFER_CONFIG_PATTERN));
 }
 
-/** The limiters of one repository: one global bucket (following the schedule) and one per limited remote. */
+/**
+ * The limiters of one repository: one global bucket (following the schedule) and one per limited
+ * remote. Rates are read at every reservation, so `update` (a live settings change) applies to
+ * the next chunk of every running transfer (a remote that had no limit of its own gets one from
+ * its next transfer on).
+ */
 export class TransferLimits {
   readonly #global: RateLimiter;
-  readonly #settings: TransferSettings;
+  #settings: TransferSettings;
+  /** The global rate now, from the settings in force (rebuilt by update). */
+  #globalRate: () => Rate;
   readonly #clock: Pick<Clock, 'now' | 'sleep'>;
-  /** Buckets of remotes with their own limit, made on first use. */
+  /** Buckets of remotes with their own limit, made on first use; each reads its rate from `#settings`. */
   readonly #remotes = new Map<string, RateLimiter>();
 
   constructor(settings: TransferSettings, clock: Pick<Clock, 'now' | 'sleep'>) {
     this.#settings = settings;
     this.#clock = clock;
-    this.#global = new TokenBucket({ rate: scheduledRateSource({ base: settings.rate, schedule: settings.schedule, clock }) });
+    this.#globalRate = scheduledRateSource({ base: settings.rate, schedule: settings.schedule, clock });
+    this.#global = new TokenBucket({ rate: () => this.#globalRate() });
+  }
+
+  /** Follows new settings (slots are the engine's business; rates and schedule are applied here). */
+  update(settings: TransferSettings): void {
+    this.#settings = settings;
+    this.#globalRate = scheduledRateSource({ base: settings.rate, schedule: settings.schedule, clock: this.#clock });
   }
 
   /** The limiters a transfer to or from `remote` must satisfy. */
   limitersFor(remote: string): RateLimiter[] {
-    const rate = this.#settings.remoteRates.get(remote);
-    if (rate === undefined || rate === Infinity) return [this.#global];
+    // A remote without a limit of its own needs no bucket (one limited later gets it for its next transfers).
+    if ((this.#settings.remoteRates.get(remote) ?? Infinity) === Infinity) return [this.#global];
     let bucket = this.#remotes.get(remote);
     if (!bucket) {
-      bucket = new TokenBucket({ rate });
+      bucket = new TokenBucket({ rate: () => this.#settings.remoteRates.get(remote) ?? Infinity });
       this.#remotes.set(remote, bucket);
     }
     return [this.#global, bucket];

@@ -20,3 +20,10 @@ export function formatLocalIso(ms: number): string {
   const zone = offset === 0 ? 'Z' : `${offset > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
   return `${formatLocalTime(ms).replace(' ', 'T')}.${pad(d.getMilliseconds(), 3)}${zone}`;
 }
+
+/** A short local time for status lines: "14:02" when `t` is on the same day as `now`, else "2026-12-03 14:02". */
+export function formatLocalShort(now: number, t: number): string {
+  const d = new Date(t);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return new Date(now).toDateString() === d.toDateString() ? hm : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`;
+}

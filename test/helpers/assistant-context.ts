@@ -7,6 +7,7 @@ import { openAnnex } from '../../src/annex/annex.js';
 import { assistantChannels, type AssistantContext } from '../../src/assistant/context.js';
 import { DaemonStatus } from '../../src/assistant/daemon-status.js';
 import { readSettings } from '../../src/assistant/settings.js';
+import { Problems } from '../../src/assistant/problems.js';
 import type { Signal } from '../../src/util/channel.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { Log } from '../../src/util/log.js';
@@ -30,13 +31,15 @@ export async function assistantContext(repo: string): Promise<TestAssistantConte
     },
   });
   const log: Log = pino({ level: 'info' }, stream);
+  const status = new DaemonStatus({ file: join(tempDir('arbor-status-'), 'status.json'), now: () => Date.now(), pid: process.pid });
   const ctx: AssistantContext = {
     annex,
     branch: 'main',
     settings: await readSettings(annex.git, (e) => cron.validate(e)),
     clock: systemClock,
     log,
-    status: new DaemonStatus({ file: join(tempDir('arbor-status-'), 'status.json'), now: () => Date.now(), pid: process.pid }),
+    status,
+    problems: new Problems({ log, now: () => Date.now(), status }),
     ...assistantChannels(),
   };
   return { ctx, logs, close: () => annex.close() };

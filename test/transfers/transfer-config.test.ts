@@ -84,3 +84,20 @@ test('configuredThrottle shares one set of buckets per open repository', async (
   await b(Buffer.alloc(MIB));
   assert.ok(clock.now() - t0 >= 1980, 'the second MiB waited for the first: one global bucket');
 });
+
+test('limits follow a live settings change: the global rate applies to the next chunk of a running transfer, a remote limit to its next transfer', () => {
+  const clock = new ManualClock({ auto: true });
+  const limits = new TransferLimits(transferSettingsFromConfig([]), clock);
+  const [global] = limits.limitersFor('usb');
+  assert.ok(global);
+  const t = clock.now();
+  assert.equal(global.reserve(MIB, t), t, 'unlimited: no wait');
+  limits.update(transferSettingsFromConfig([['arbor.transfers.ratelimit', '1MiB'], ['remote.usb.arbor-ratelimit', '512KiB']]));
+  // The same limiter object (held by a running transfer) now makes a 1 MiB chunk wait about a second.
+  assert.ok(global.reserve(MIB, t) >= t + 900, 'the running transfer is limited from its next chunk');
+  const next = limits.limitersFor('usb');
+  assert.equal(next.length, 2, 'a new transfer with usb also gets its own limit');
+  assert.ok(limits.throttleFor('usb'));
+  limits.update(transferSettingsFromConfig([]));
+  assert.equal(limits.throttleFor('usb'), undefined, 'and back to no throttle at all');
+});

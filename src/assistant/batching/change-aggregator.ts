@@ -47,16 +47,34 @@ interface Pending {
   last: number;
 }
 
+function checked(opts: AggregatorOptions): AggregatorOptions {
+  if (!(opts.maxBatch >= 1)) throw new RangeError(`maxBatch must be at least 1, got ${opts.maxBatch}`);
+  if (!(opts.quietMs >= 0) || !(opts.maxDelayMs >= 0)) throw new RangeError('quietMs and maxDelayMs must be ≥ 0');
+  return { quietMs: opts.quietMs, maxDelayMs: opts.maxDelayMs, maxBatch: opts.maxBatch };
+}
+
 /** Deduplicates changes by path and releases them in batches (see the rules above). */
 export class ChangeAggregator {
-  readonly #opts: AggregatorOptions;
+  /** The parameters in force (valid: maxBatch ≥ 1, delays ≥ 0). */
+  #opts: AggregatorOptions;
   /** Pending paths in order of first change (insertion order; re-adding keeps the position). */
   readonly #pending = new Map<string, Pending>();
 
   constructor(opts: AggregatorOptions) {
-    if (!(opts.maxBatch >= 1)) throw new RangeError(`maxBatch must be at least 1, got ${opts.maxBatch}`);
-    if (!(opts.quietMs >= 0) || !(opts.maxDelayMs >= 0)) throw new RangeError('quietMs and maxDelayMs must be ≥ 0');
-    this.#opts = opts;
+    this.#opts = checked(opts);
+  }
+
+  /** The parameters in force. */
+  get options(): AggregatorOptions {
+    return this.#opts;
+  }
+
+  /**
+   * Changes the parameters (a live settings change). Pending paths keep their times and are
+   * judged by the new parameters at the next poll, which may then fire at once.
+   */
+  setOptions(opts: AggregatorOptions): void {
+    this.#opts = checked(opts);
   }
 
   /** Records changes (timestamps from FsChange.time). */

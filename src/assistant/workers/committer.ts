@@ -3,7 +3,7 @@
 import { describeError } from '../../util/errors.js';
 import { commitWorkTree, type CommitOutcome } from '../../sync/commit.js';
 import { serialised } from '../../sync/steps.js';
-import { ChangeAggregator } from '../batching/change-aggregator.js';
+import { ChangeAggregator, type AggregatorOptions } from '../batching/change-aggregator.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 
@@ -33,12 +33,22 @@ async function commitAndSignal(ctx: AssistantContext, paths: readonly string[] |
 export const committer: Worker = {
   name: 'committer',
   run: async (ctx, signal) => {
-    const aggregator = new ChangeAggregator({ quietMs: ctx.settings.quietMs, maxDelayMs: ctx.settings.maxDelayMs, maxBatch: ctx.settings.maxBatch });
+    const batching = (): AggregatorOptions => ({ quietMs: ctx.settings.quietMs, maxDelayMs: ctx.settings.maxDelayMs, maxBatch: ctx.settings.maxBatch });
+    const aggregator = new ChangeAggregator(batching());
     let nextCheck: number | undefined;
     // Invariant: at most one outstanding wait on each channel, reused across loop turns.
     let changesWait: Promise<string> | undefined;
     let rescanWait: Promise<string> | undefined;
+    let settingsWait: Promise<string> | undefined;
     while (!signal.aborted) {
+      // Settings are live (arbor.assistant.quietms / maxdelayms / maxbatch): follow a change at every turn.
+      const wanted = batching();
+      const had = aggregator.options;
+      if (wanted.quietMs !== had.quietMs || wanted.maxDelayMs !== had.maxDelayMs || wanted.maxBatch !== had.maxBatch) {
+        aggregator.setOptions(wanted);
+        if (aggregator.pending) nextCheck = ctx.clock.now(); // judge what is pending by the new values now
+        ctx.log.info({ worker: 'committer' }, `batching now: quiet ${wanted.quietMs} ms, at most ${wanted.maxDelayMs} ms, ${wanted.maxBatch} files per commit`);
+      }
       changesWait ??= ctx.changes.takeAll(signal).then((c) => {
         aggregator.add(c);
         changesWait = undefined;
@@ -48,7 +58,11 @@ export const committer: Worker = {
         rescanWait = undefined;
         return 'rescan';
       });
-      const waits: Array<Promise<unknown>> = [changesWait, rescanWait];
+      settingsWait ??= ctx.settingsChanged.wait(signal).then(() => {
+        settingsWait = undefined;
+        return 'settings';
+      });
+      const waits: Array<Promise<unknown>> = [changesWait, rescanWait, settingsWait];
       const timeout = nextCheck === undefined ? undefined : Math.max(0, nextCheck - ctx.clock.now());
       const local = new AbortController();
       const onAbort = (): void => local.abort();

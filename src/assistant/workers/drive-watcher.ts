@@ -217,8 +217,7 @@ export function createDriveWatcher(options: DriveWatcherOptions = {}): Worker {
         },
         onError: (err) => ctx.log.warn({ worker: 'drive-watcher' }, `cannot read the mount table (${source.name}): ${describeError(err)}`),
       });
-      const usbWanted = (await ctx.annex.git.configGetBool('arbor.drives.usb').catch(() => undefined)) ?? true;
-      const usb = usbWanted ? await openUsbEvents(() => watcher.poke(), options.loadModule ? { load: options.loadModule } : {}) : undefined;
+      const usb = ctx.settings.usbDrives ? await openUsbEvents(() => watcher.poke(), options.loadModule ? { load: options.loadModule } : {}) : undefined;
       try {
         await watcher.check(); // the baseline: drives mounted before we started are not "plugged in"
         ctx.log.info({ worker: 'drive-watcher' }, `watching for drives (${source.name}${usb ? ' and USB events' : ''})`);

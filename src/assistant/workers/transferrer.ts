@@ -16,7 +16,7 @@ import { populateUnlocked } from '../../content/worktree.js';
 import { readTransferControl, transferControlPath } from '../../transfers/control.js';
 import { TransferEngine, type TransferEvent, type TransferOutcome, type TransferIo } from '../../transfers/engine.js';
 import { TransferQueue, type TransferJob } from '../../transfers/queue.js';
-import { loadTransferSettings, TransferLimits } from '../../transfers/transfer-config.js';
+import { TransferLimits } from '../../transfers/transfer-config.js';
 import { ArborError, describeError } from '../../util/errors.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
@@ -109,7 +109,9 @@ function reportUnreachable(ctx: AssistantContext, plans: readonly PlanTargets[],
 export const transferrer: Worker = {
   name: 'transferrer',
   run: async (ctx, signal) => {
-    const settings = await loadTransferSettings(ctx.annex.git);
+    // Slots and rate limits follow live settings changes (applyTransferSettings below).
+    let settings = ctx.settings.transfers;
+    const limits = new TransferLimits(settings, ctx.clock);
     const gitDir = ctx.annex.git.repo.gitDir;
     const controlFile = transferControlPath(gitDir);
     let batch: Batch | undefined;
@@ -163,7 +165,7 @@ export const transferrer: Worker = {
       queue,
       clock: ctx.clock,
       slots: settings.slots,
-      limits: new TransferLimits(settings, ctx.clock),
+      limits,
       isPaused: async () => (await readTransferControl(controlFile)).paused,
       perform: (job, io) => {
         if (!batch) throw new ArborError('ENOBATCH', 'no transfer batch is open');
@@ -281,19 +283,36 @@ export const transferrer: Worker = {
       }
     };
 
-    const content = ctx.settings.content;
+    /** Applies changed transfer settings (slots, rates, schedule) to the running engine. */
+    const applyTransferSettings = (): void => {
+      const now = ctx.settings.transfers;
+      if (now === settings) return;
+      if (now.slots !== settings.slots) ctx.log.info({ worker: 'transferrer' }, `transfer slots now ${now.slots}`);
+      settings = now;
+      engine.setSlots(now.slots);
+      limits.update(now);
+    };
+    let content = ctx.settings.content;
     let work: Work | undefined = content ? { all: true, paths: [], keys: new Set() } : undefined;
     let annexHead = await ctx.annex.branch.head();
     let annexStamp = await annexBranchStamp(gitDir);
     // Invariant: at most one outstanding take on `transfers`, kept across turns so no item is lost.
     let pathsWait: Promise<string[]> | undefined;
+    let settingsWait: Promise<void> | undefined;
     try {
       while (!stop.signal.aborted) {
+        applyTransferSettings();
+        // arbor.assistant.content is live too: switched on, the whole tree is looked at once.
+        if (ctx.settings.content !== content) {
+          content = ctx.settings.content;
+          if (content) work = { all: true, paths: [], keys: new Set() };
+        }
         if (!work) {
           pathsWait ??= ctx.transfers.takeAll(stop.signal);
+          settingsWait ??= ctx.settingsChanged.wait(stop.signal).then(() => void (settingsWait = undefined));
           // Without content transfers (arbor.assistant.content=false) only explicit requests count.
           const tick = new AbortController();
-          const waits: Array<Promise<string[] | undefined>> = [pathsWait];
+          const waits: Array<Promise<string[] | undefined>> = [pathsWait, settingsWait.then(() => undefined)];
           if (content) waits.push(ctx.clock.sleep(BRANCH_POLL_MS, tick.signal).then(() => undefined));
           const items = await Promise.race(waits).catch(() => undefined);
           tick.abort();

@@ -1,10 +1,12 @@
-// `git arbor status`: is the assistant running, what is pending, per-remote sync state, transfers, conflicts.
+// `git arbor status`: is the assistant running (and if not, why), its problems, pending changes, per-remote sync state, transfers, conflicts.
 
 import { readOpenConflicts } from '../../sync/conflict-log.js';
 import { readActivity } from '../../sync/activity-log.js';
 import { readOpenPeerDeletions } from '../../sync/peer-deletion-log.js';
+import { formatLocalShort } from '../../util/local-time.js';
 import { activityLine, CLEAR_HINT, conflictLine, deletionLine, withLocalTime } from '../notices-view.js';
-import { assistantState } from '../../assistant/control.js';
+import { assistantState, type AssistantState } from '../../assistant/control.js';
+import type { StatusSnapshot } from '../../assistant/daemon-status.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
 
@@ -17,10 +19,37 @@ function ago(now: number, t: number | undefined): string {
 /** Entries of the activity history status shows (the history keeps more). */
 const RECENT_ACTIVITY = 5;
 
-/** Shows the assistant's state and recorded conflicts; --json for scripts. */
+/** Why the assistant is not running, from the status file its last run left (undefined: never started). */
+function notRunningReason(s: StatusSnapshot | undefined, now: number): { line: string; attention: boolean } {
+  const start = 'start it with: git arbor assistant';
+  if (!s) return { line: `not running (${start})`, attention: false };
+  if (s.startError) return { line: `not running: last start failed at ${formatLocalShort(now, s.updatedAt)}: ${s.startError}`, attention: true };
+  if (s.exit && !s.exit.clean) return { line: `not running: it stopped at ${formatLocalShort(now, s.exit.time)}: ${s.exit.reason}`, attention: true };
+  if (s.exit || s.stopping) return { line: `not running (stopped at ${formatLocalShort(now, s.exit?.time ?? s.updatedAt)}; ${start})`, attention: false };
+  return { line: `not running: it ended without a word after ${formatLocalShort(now, s.updatedAt)} (killed, or the machine stopped); ${start}`, attention: true };
+}
+
+/** The first line: running or not, and what needs the user. */
+function headline(state: AssistantState, now: number): { lines: string[]; attention: boolean } {
+  if (!state.running) {
+    const r = notRunningReason(state.status, now);
+    return { lines: [`assistant: ${r.line}`], attention: r.attention };
+  }
+  const problems = state.status?.problems ?? [];
+  const running = `assistant: running (pid ${state.pid})`;
+  if (problems.length === 0) return { lines: [running], attention: false };
+  if (problems.length === 1) return { lines: [`${running}, but ${problems[0]?.message ?? ''}`], attention: true };
+  return { lines: [`${running}, but with ${problems.length} problems:`, ...problems.map((p) => `  ${p.message}`)], attention: true };
+}
+
+/**
+ * Shows the assistant's state and recorded conflicts; --json for scripts. Exits 0 when all is
+ * well (running without problems, stopped by the user, never started) and 1 when the assistant
+ * needs attention: it runs with problems, its last start failed, or it stopped on an error.
+ */
 export const statusCommand: ArborCommand = {
   name: 'status',
-  summary: 'show the assistant\'s state: running, pending changes, per-remote syncs and failures, transfers, conflicts',
+  summary: 'show the assistant\'s state: running (or why not), problems, pending changes, per-remote syncs and failures, transfers, conflicts',
   configure: (cmd) => void cmd.option('--json', 'machine-readable output'),
   run: (ctx, _args, opts) =>
     withAnnex(ctx, async (annex) => {
@@ -30,10 +59,16 @@ export const statusCommand: ArborCommand = {
       const activity = await readActivity(annex, RECENT_ACTIVITY);
       const state = await assistantState(ctx.cwd);
       const s = state.running ? state.status : undefined;
+      const now = Date.now();
+      const head = headline(state, now);
       if (opts.json === true) {
+        const last = state.running ? undefined : state.status;
         ctx.out.json({
           running: state.running,
           ...(state.pid ? { pid: state.pid } : {}),
+          ok: !head.attention,
+          problems: s?.problems ?? [],
+          ...(state.running ? {} : { startError: last?.startError ?? null, exit: last?.exit ?? null }),
           pendingChanges: s?.pendingChanges ?? 0,
           scanning: s?.scanning ?? false,
           lastCommit: s?.lastCommit ?? null,
@@ -46,10 +81,9 @@ export const statusCommand: ArborCommand = {
           activity: activity.map(withLocalTime),
           logFile: state.logFile,
         });
-        return 0;
+        return head.attention ? 1 : 0;
       }
-      const now = Date.now();
-      ctx.out.line(state.running ? `assistant: running (pid ${state.pid})` : 'assistant: not running (start it with: git arbor assistant)');
+      for (const line of head.lines) ctx.out.line(line);
       if (s) {
         ctx.out.line(`pending changes: ${s.pendingChanges}${s.scanning ? ' (startup scan in progress)' : ''}`);
         ctx.out.line(`watcher: ${s.watcher.backend}${s.watcher.degraded ? ` (degraded: ${s.watcher.reason ?? ''})` : ''}`);
@@ -60,12 +94,13 @@ export const statusCommand: ArborCommand = {
         for (const t of s.transfers.running) ctx.out.line(`transfer ${t.direction} ${t.file} ${t.remote}: ${t.done}/${t.total ?? '?'} bytes`);
         if (s.transfers.queued) ctx.out.line(`transfers queued: ${s.transfers.queued}`);
       }
+      if (head.attention) ctx.out.line(`log: ${state.logFile}`);
       for (const d of peerDeletions) ctx.out.line(deletionLine(d));
       if (conflicts.length === 0) ctx.out.line('conflicts: none recorded');
       for (const c of conflicts) ctx.out.line(conflictLine(c));
       if (conflicts.length + peerDeletions.length > 0) ctx.out.line(CLEAR_HINT);
       if (activity.length > 0) ctx.out.line('recent activity:');
       for (const e of activity) ctx.out.line(activityLine(e));
-      return 0;
+      return head.attention ? 1 : 0;
     }),
 };

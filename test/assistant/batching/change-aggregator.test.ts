@@ -166,3 +166,15 @@ test('invalid options are refused', () => {
   assert.throws(() => new ChangeAggregator({ quietMs: 200, maxDelayMs: 5000, maxBatch: 0 }), RangeError);
   assert.throws(() => new ChangeAggregator({ quietMs: -1, maxDelayMs: 5000, maxBatch: 1 }), RangeError);
 });
+
+test('new options (a live settings change) judge what is already pending; bad ones are refused', () => {
+  const agg = new ChangeAggregator({ quietMs: 5000, maxDelayMs: 60_000, maxBatch: 5000 });
+  agg.add([ch('add', 'a', 1000), ch('add', 'b', 1000), ch('add', 'c', 1000)]);
+  assert.deepEqual(agg.poll(1500), { ready: undefined, nextCheckAt: 6000 });
+  agg.setOptions({ quietMs: 100, maxDelayMs: 60_000, maxBatch: 2 });
+  assert.deepEqual(agg.options, { quietMs: 100, maxDelayMs: 60_000, maxBatch: 2 });
+  assert.deepEqual(agg.poll(1500), { ready: ['a', 'b'], nextCheckAt: 1500 });
+  assert.deepEqual(agg.poll(1500).ready, ['c']);
+  assert.throws(() => agg.setOptions({ quietMs: 100, maxDelayMs: 100, maxBatch: 0 }), RangeError);
+  assert.equal(agg.options.maxBatch, 2, 'the previous options stay');
+});
