@@ -11,7 +11,7 @@ import { acquireLock, type HeldLock } from '../util/lockfile.js';
 import { processAlive } from '../util/process-alive.js';
 import { ArborError, describeError } from '../util/errors.js';
 import { createLog, type Log } from '../util/log.js';
-import { assistantChannels, type AssistantContext } from './context.js';
+import { assistantChannels, remoteLanes, type AssistantContext } from './context.js';
 import { DaemonStatus } from './daemon-status.js';
 import { assistantPaths } from './paths.js';
 import { readSettings } from './settings.js';
@@ -117,6 +117,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       log,
       status,
       ...assistantChannels(),
+      ...remoteLanes({ clock, log, status }, () => ctx.settings),
     };
     log.info({ worker: 'daemon' }, `assistant started (pid ${process.pid}) in ${annex.workTree ?? annex.git.repo.gitDir}`);
     await status.flush();

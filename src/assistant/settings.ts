@@ -2,6 +2,7 @@
 
 import type { Git } from '../git/git.js';
 import { UsageError } from '../util/errors.js';
+import { readNetworkLimits, type NetworkLimits } from '../remotes/network-limits.js';
 
 /** Every knob of the assistant. */
 export interface AssistantSettings {
@@ -25,6 +26,8 @@ export interface AssistantSettings {
   readonly unlocked: boolean;
   /** Send new content to remotes. arbor.assistant.content, default true. */
   readonly content: boolean;
+  /** Time-outs of fetches, pushes and ssh connections, and the first retry wait (arbor.network.*). */
+  readonly network: NetworkLimits;
 }
 
 async function num(git: Git, key: string, dflt: number): Promise<number> {
@@ -62,5 +65,6 @@ export async function readSettings(git: Git, validateCron: (expr: string) => boo
     watcher,
     unlocked: await bool(git, 'arbor.assistant.unlocked', true),
     content: await bool(git, 'arbor.assistant.content', true),
+    network: await readNetworkLimits(git),
   };
 }

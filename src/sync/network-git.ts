@@ -17,6 +17,7 @@ const UNREACHABLE = /Could not read from remote repository|Connection (refused|t
 
 /** The one-line reason a limit ended a run with `remote`, e.g. "remote nas: no answer for 30 s (stalled)". */
 export function limitMessage(remote: string, limit: RunLimit, limits: NetworkLimits): string {
+  if (limit === 'aborted') return `remote ${remote}: stopped`;
   return limit === 'stalled'
     ? `remote ${remote}: no answer for ${Math.round(limits.stallMs / 1000)} s (stalled)`
     : `remote ${remote}: not finished after ${Math.round(limits.timeoutMs / 1000)} s (time-out)`;
@@ -47,10 +48,11 @@ export function networkLimitsOf(annex: Annex, given?: NetworkLimits): Promise<Ne
  * runs past the overall bound. ssh gets ConnectTimeout and ServerAlive options appended to the
  * user's own ssh command. Never throws for the exit code.
  */
-export async function runNetworkGit(annex: Annex, remote: string, args: readonly string[], limits: NetworkLimits): Promise<NetworkGitResult> {
+export async function runNetworkGit(annex: Annex, remote: string, args: readonly string[], limits: NetworkLimits, signal?: AbortSignal): Promise<NetworkGitResult> {
   const sshCommand = gitSshCommand(sshCommandOf(await annex.git.configGet('core.sshCommand')), limits);
   const env = gitEnv({ GIT_TERMINAL_PROMPT: '0', ...(sshCommand ? { GIT_SSH_COMMAND: sshCommand } : {}) });
-  const r = await runBounded('git', args, { cwd: annex.workTree ?? annex.git.repo.gitDir, env, clock: annex.deps.clock, stallMs: limits.stallMs, timeoutMs: limits.timeoutMs });
+  const r = await runBounded('git', args, { cwd: annex.workTree ?? annex.git.repo.gitDir, env, clock: annex.deps.clock, stallMs: limits.stallMs, timeoutMs: limits.timeoutMs, ...(signal ? { signal } : {}) });
+  if (r.limit === 'aborted') return r; // we are stopping: a failure, but says nothing about the remote
   if (r.limit) return { ...r, unreachable: limitMessage(remote, r.limit, limits) };
   if (r.code !== 0 && UNREACHABLE.test(r.stderr)) return { ...r, unreachable: `remote ${remote}: ${gitErrorLine(r.stderr, r.code)}` };
   return r;

@@ -43,10 +43,10 @@ export interface PushOutcome {
  * the remote's moved on: it merges synced/git-annex itself); then `<branch>` (refused by a non-bare
  * remote with it checked out: that is normal, not an error).
  */
-export async function pushToRemote(annex: Annex, remote: string, branch: string, limits: NetworkLimits): Promise<PushOutcome> {
+export async function pushToRemote(annex: Annex, remote: string, branch: string, limits: NetworkLimits, signal?: AbortSignal): Promise<PushOutcome> {
   const git = annex.git;
   // Each push is bounded (stall watch, overall time-out, ssh time-outs); --progress keeps a slow but alive one talking.
-  const push = (refspecs: readonly string[]): Promise<NetworkGitResult> => runNetworkGit(annex, remote, ['push', '--progress', '--porcelain', remote, ...refspecs], limits);
+  const push = (refspecs: readonly string[]): Promise<NetworkGitResult> => runNetworkGit(annex, remote, ['push', '--progress', '--porcelain', remote, ...refspecs], limits, signal);
   const unreachable = (why: string): PushOutcome => ({ ok: false, rejected: false, branchUpdated: false, error: why, unreachable: why });
   if (!(await git.revParse(`refs/heads/${branch}`))) {
     // Unborn branch (nothing committed yet): only the git-annex branch has anything to say.

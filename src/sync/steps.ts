@@ -39,6 +39,8 @@ export interface StepContext {
   readonly onLocalChanges?: () => void;
   /** Time-outs of fetches and pushes (default: read from the repository's arbor.network.* config). */
   readonly limits?: NetworkLimits;
+  /** Ends running fetches and pushes (the daemon stopping). */
+  readonly signal?: AbortSignal;
   /**
    * Takes a remote's failure instead of `report` (the assistant keeps one reachability state per
    * remote and says once that it went away, rather than warning on every try).
@@ -116,7 +118,7 @@ export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): P
   }
   // --progress: a slow but alive fetch keeps writing to stderr, so the stall watch lets it run.
   const limits = await networkLimitsOf(ctx.annex, ctx.limits);
-  const r = await runNetworkGit(ctx.annex, result.remote, ['fetch', '--progress', result.remote], limits);
+  const r = await runNetworkGit(ctx.annex, result.remote, ['fetch', '--progress', result.remote], limits, ctx.signal);
   result.fetched = r.code === 0 && !r.limit;
   if (result.fetched) return true;
   remoteFailed(ctx, result, r.unreachable ?? `fetch from ${result.remote} failed: ${gitErrorLine(r.stderr, r.code)}`, r.unreachable);
@@ -184,7 +186,7 @@ async function pushOne(ctx: StepContext, r: RemoteSyncResult, retries: number): 
   }
   for (let attempt = 0; ; attempt++) {
     await pointSyncedBranch(ctx.annex, ctx.branch);
-    const outcome = await pushToRemote(ctx.annex, r.remote, ctx.branch, await networkLimitsOf(ctx.annex, ctx.limits));
+    const outcome = await pushToRemote(ctx.annex, r.remote, ctx.branch, await networkLimitsOf(ctx.annex, ctx.limits), ctx.signal);
     r.pushed = outcome.ok;
     r.branchUpdated = outcome.branchUpdated;
     if (outcome.ok) return;

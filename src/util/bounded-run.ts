@@ -14,8 +14,8 @@ export interface RunBounds {
   readonly timeoutMs: number;
 }
 
-/** Why a bounded run was ended by us. */
-export type RunLimit = 'stalled' | 'timeout';
+/** Why a bounded run was ended by us (`aborted`: the caller's signal, e.g. the daemon stopping). */
+export type RunLimit = 'stalled' | 'timeout' | 'aborted';
 
 /** A finished bounded run; `limit` is set when we ended it. */
 export interface BoundedResult extends SpawnResult {
@@ -77,7 +77,7 @@ function signalAll(pids: readonly number[], sig: NodeJS.Signals): void {
  * `limit`. The children stay in our process group (no new session), so ssh can still ask for a
  * passphrase on the terminal and Ctrl-C still reaches them.
  */
-export function runBounded(cmd: string, args: readonly string[], opts: SpawnOptions & RunBounds & { readonly clock: Clock }): Promise<BoundedResult> {
+export function runBounded(cmd: string, args: readonly string[], opts: SpawnOptions & RunBounds & { readonly clock: Clock; readonly signal?: AbortSignal }): Promise<BoundedResult> {
   return new Promise<BoundedResult>((resolve, reject) => {
     const { clock } = opts;
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
@@ -108,6 +108,7 @@ export function runBounded(cmd: string, args: readonly string[], opts: SpawnOpti
     child.stdin.end(opts.input ?? '');
 
     const end = async (why: RunLimit): Promise<void> => {
+      if (limit) return;
       limit = why;
       if (child.pid === undefined) return;
       const tree = processTree(child.pid);
@@ -116,6 +117,12 @@ export function runBounded(cmd: string, args: readonly string[], opts: SpawnOpti
       // Whatever is left of the tree (the child may have exited while its ssh lingers).
       signalAll(tree, 'SIGKILL');
     };
+    if (opts.signal) {
+      const onAbort = (): void => void end('aborted');
+      if (opts.signal.aborted) onAbort();
+      else opts.signal.addEventListener('abort', onAbort, { once: true });
+      done.signal.addEventListener('abort', () => opts.signal?.removeEventListener('abort', onAbort), { once: true });
+    }
     if (opts.stallMs <= 0 && opts.timeoutMs <= 0) return;
     void (async () => {
       while (!done.signal.aborted) {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import cron from 'node-cron';
 import { pino } from 'pino';
 import { openAnnex } from '../../src/annex/annex.js';
-import { assistantChannels, type AssistantContext } from '../../src/assistant/context.js';
+import { assistantChannels, remoteLanes, type AssistantContext } from '../../src/assistant/context.js';
 import { DaemonStatus } from '../../src/assistant/daemon-status.js';
 import { readSettings } from '../../src/assistant/settings.js';
 import type { Signal } from '../../src/util/channel.js';
@@ -30,14 +30,16 @@ export async function assistantContext(repo: string): Promise<TestAssistantConte
     },
   });
   const log: Log = pino({ level: 'info' }, stream);
+  const status = new DaemonStatus({ file: join(tempDir('arbor-status-'), 'status.json'), now: () => Date.now(), pid: process.pid });
   const ctx: AssistantContext = {
     annex,
     branch: 'main',
     settings: await readSettings(annex.git, (e) => cron.validate(e)),
     clock: systemClock,
     log,
-    status: new DaemonStatus({ file: join(tempDir('arbor-status-'), 'status.json'), now: () => Date.now(), pid: process.pid }),
+    status,
     ...assistantChannels(),
+    ...remoteLanes({ clock: systemClock, log, status }, () => ctx.settings),
   };
   return { ctx, logs, close: () => annex.close() };
 }

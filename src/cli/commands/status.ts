@@ -2,6 +2,7 @@
 
 import { readConflicts } from '../../sync/conflict-log.js';
 import { assistantState } from '../../assistant/control.js';
+import type { RemoteStatus } from '../../assistant/daemon-status.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
 
@@ -9,6 +10,24 @@ function ago(now: number, t: number | undefined): string {
   if (t === undefined) return 'never';
   const s = Math.round((now - t) / 1000);
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+/** A clock time for a status line: "14:02" today, "Dec 3 14:02" on another day. */
+function clockTime(now: number, t: number): string {
+  const d = new Date(t);
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return new Date(now).toDateString() === d.toDateString() ? hm : `${d.toLocaleString('en', { month: 'short' })} ${d.getDate()} ${hm}`;
+}
+
+/** "nas: unreachable since 14:02 (remote nas: no answer for 30 s (stalled)); next try 14:05", or undefined when it is reachable. */
+function reachabilityLine(name: string, r: RemoteStatus, now = Date.now()): string | undefined {
+  if (r.state === 'unreachable') {
+    const since = r.unreachableSince === undefined ? '' : ` since ${clockTime(now, r.unreachableSince)}`;
+    const next = r.nextTry === undefined ? '' : `; next try ${clockTime(now, r.nextTry)}`;
+    return `${name}: unreachable${since}${r.reason ? ` (${r.reason})` : ''}${next}`;
+  }
+  if (r.state === 'away') return `${name}: away${r.unreachableSince === undefined ? '' : ` since ${clockTime(now, r.unreachableSince)}`}${r.reason ? ` (${r.reason})` : ''}`;
+  return undefined;
 }
 
 /** Shows the assistant's state and recorded conflicts; --json for scripts. */
@@ -45,6 +64,8 @@ export const statusCommand: ArborCommand = {
         if (s.lastCommit) ctx.out.line(`last commit: ${ago(now, s.lastCommit.time)} (${s.lastCommit.files} files)`);
         for (const [name, r] of Object.entries(s.remotes)) {
           ctx.out.line(`remote ${name}: last sync ${ago(now, r.lastSync)}${r.lastFailure ? `; last failure ${ago(now, r.lastFailure.time)}: ${r.lastFailure.error}` : ''}`);
+          const reach = reachabilityLine(name, r);
+          if (reach) ctx.out.line(reach);
         }
         for (const t of s.transfers.running) ctx.out.line(`transfer ${t.direction} ${t.file} ${t.remote}: ${t.done}/${t.total ?? '?'} bytes`);
         if (s.transfers.queued) ctx.out.line(`transfers queued: ${s.transfers.queued}`);
