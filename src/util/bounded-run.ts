@@ -77,7 +77,11 @@ function signalAll(pids: readonly number[], sig: NodeJS.Signals): void {
  * `limit`. The children stay in our process group (no new session), so ssh can still ask for a
  * passphrase on the terminal and Ctrl-C still reaches them.
  */
-export function runBounded(cmd: string, args: readonly string[], opts: SpawnOptions & RunBounds & { readonly clock: Clock; readonly signal?: AbortSignal }): Promise<BoundedResult> {
+export function runBounded(
+  cmd: string,
+  args: readonly string[],
+  opts: SpawnOptions & RunBounds & { readonly clock: Clock; readonly signal?: AbortSignal; readonly onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void },
+): Promise<BoundedResult> {
   return new Promise<BoundedResult>((resolve, reject) => {
     const { clock } = opts;
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
@@ -90,10 +94,12 @@ export function runBounded(cmd: string, args: readonly string[], opts: SpawnOpti
     child.stdout.on('data', (b: Buffer) => {
       out.push(b);
       last = clock.now();
+      opts.onOutput?.(b, 'stdout');
     });
     child.stderr.on('data', (b: Buffer) => {
       err.push(b);
       last = clock.now();
+      opts.onOutput?.(b, 'stderr');
     });
     child.stdin.on('error', () => undefined);
     child.on('error', (e) => {
