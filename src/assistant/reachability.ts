@@ -19,6 +19,8 @@ export interface Reach {
   readonly attempts: number;
   /** When to try an unreachable remote again (ms). */
   readonly nextTry?: number;
+  /** When the last failure was recorded (ms). */
+  readonly failedAt?: number;
 }
 
 /** The back-off before try `attempts + 1`: base, 2×, 4× … capped at 8 h (also used for failed pushes). */
@@ -94,16 +96,19 @@ export class Reachability {
   }
 
   /**
-   * The remote could not be reached (`reason` names it). The first failure logs one warning with
-   * the next try; later ones back off quietly. An away remote stays away.
+   * The remote could not be reached (`reason` names it) by an operation begun at `startedAt`.
+   * The first failure logs one warning with the next try; later ones back off quietly. Operations
+   * that were under way together (a fetch and a push of the same try) count as one try. An away
+   * remote stays away.
    */
-  failed(name: string, reason: string): void {
+  failed(name: string, reason: string, startedAt?: number): void {
     const was = this.get(name);
     if (was.state === 'away') return;
     const now = this.#clock.now();
+    if (was.state === 'unreachable' && startedAt !== undefined && was.failedAt !== undefined && startedAt <= was.failedAt) return;
     const attempts = was.attempts + 1;
     const nextTry = nextTryAfter(now, attempts, this.#retryMs());
-    this.#remotes.set(name, { state: 'unreachable', since: was.since ?? now, reason, attempts, nextTry });
+    this.#remotes.set(name, { state: 'unreachable', since: was.since ?? now, reason, attempts, nextTry, failedAt: now });
     if (was.state === 'reachable') this.#log.warn({ worker: 'reachability', remote: name }, `${reason}; will retry in ${inWords(nextTry - now)}`);
     else this.#log.debug({ worker: 'reachability', remote: name }, `${reason}; next try in ${inWords(nextTry - now)}`);
     this.#show(name);

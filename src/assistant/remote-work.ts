@@ -11,6 +11,7 @@ import { nextTryAfter } from './reachability.js';
  * could not be reached (one warning when it goes, none per try), else it is logged as a warning.
  */
 export function stepContextFor(ctx: AssistantContext, worker: string, onLocalChanges: () => void, signal?: AbortSignal): StepContext {
+  const started = ctx.clock.now();
   return {
     ...(signal ? { signal } : {}),
     annex: ctx.annex,
@@ -19,7 +20,7 @@ export function stepContextFor(ctx: AssistantContext, worker: string, onLocalCha
     limits: ctx.settings.network,
     report: (e) => (e.level === 'warn' ? ctx.log.warn({ worker }, e.message) : ctx.log.info({ worker }, e.message)),
     reportRemote: (remote, message, unreachable) => {
-      if (unreachable) ctx.reachability.failed(remote, unreachable);
+      if (unreachable) ctx.reachability.failed(remote, unreachable, started);
       else ctx.log.warn({ worker, remote }, message);
     },
     onLocalChanges,
@@ -27,7 +28,7 @@ export function stepContextFor(ctx: AssistantContext, worker: string, onLocalCha
 }
 
 /**
- * Runs `work` (merges into the work tree) and passes on what it changed: HEAD moved → the pusher
+ * Runs `work` (merges into the work tree) and passes on what it changed: a merge moved HEAD → the pusher
  * (so a change made on A reaches C through B) and the transferrer (the merged paths); the
  * git-annex branch moved → the pusher. Returns false when uncommitted changes blocked a merge (the
  * committer was asked for a rescan; the caller tries again after it).
@@ -45,9 +46,10 @@ async function merging(ctx: AssistantContext, work: (step: StepContext) => Promi
   } catch (err) {
     ctx.log.warn({ worker: 'merger' }, `merge round failed: ${describeError(err)}`);
   }
-  const after = await ctx.annex.git.revParse('HEAD');
-  const annexAfter = await ctx.annex.branch.head();
-  if (after !== before) {
+  // HEAD may also have moved by the committer's commits meanwhile (a fetch can take a while):
+  // only our merges count as peers' changes.
+  if (step.merges.length) {
+    const after = await ctx.annex.git.revParse('HEAD');
     ctx.log.info({ worker: 'merger' }, `merged peers' changes (${step.merges.map((m) => m.ref).join(', ')})`);
     if (ctx.settings.content && after) {
       const changed = before ? await ctx.annex.git.run(['diff', '--name-only', '-z', '--no-renames', '--diff-filter=AMT', before, after]).catch(() => '') : '';
@@ -55,7 +57,7 @@ async function merging(ctx: AssistantContext, work: (step: StepContext) => Promi
       ctx.transfers.push(...(before ? paths : ['']));
     }
   }
-  if (after !== before || annexAfter !== annexBefore) ctx.commits.notify();
+  if (step.merges.length || (await ctx.annex.branch.head()) !== annexBefore) ctx.commits.notify();
   return !blocked;
 }
 

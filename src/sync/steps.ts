@@ -52,6 +52,7 @@ export interface StepContext {
 function remoteFailed(ctx: StepContext, result: RemoteSyncResult, message: string, unreachable?: string): void {
   result.errors.push(message);
   if (unreachable) result.unreachable = unreachable;
+  if (ctx.signal?.aborted) return; // stopping: the operation was ended by us, nothing to say about the remote
   if (ctx.reportRemote) ctx.reportRemote(result.remote, message, unreachable);
   else ctx.report({ level: 'warn', message });
 }

@@ -20,7 +20,10 @@ export async function startHungHost(): Promise<HungHost> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    if (target === undefined) return; // accepted, read, never answered
+    if (target === undefined) {
+      socket.resume(); // accepted, read (so the client's close is seen), never answered
+      return;
+    }
     const upstream = connect(target, '127.0.0.1');
     upstream.on('error', () => socket.destroy());
     socket.pipe(upstream).pipe(socket);

@@ -39,7 +39,7 @@ export const retrier: Worker = {
             // A try that did not reach the remote at all (it left the sync remotes, say) counts as
             // failed, so it is not asked again at once.
             const r = ctx.reachability.get(name);
-            if (r.state === 'unreachable' && (r.nextTry ?? 0) <= ctx.clock.now()) ctx.reachability.failed(name, r.reason ?? `remote ${name}: not reached`);
+            if (!signal.aborted && r.state === 'unreachable' && (r.nextTry ?? 0) <= ctx.clock.now()) ctx.reachability.failed(name, r.reason ?? `remote ${name}: not reached`);
           }
           ctx.reachability.changed.notify(); // recompute the next wake-up
         });
