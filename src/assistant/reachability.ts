@@ -112,6 +112,7 @@ export class Reachability {
     if (was.state === 'reachable') this.#log.warn({ worker: 'reachability', remote: name }, `${reason}; will retry in ${inWords(nextTry - now)}`);
     else this.#log.debug({ worker: 'reachability', remote: name }, `${reason}; next try in ${inWords(nextTry - now)}`);
     this.#show(name);
+    this.#status.update(() => void (this.#status.remote(name).lastFailure = { time: now, error: reason }));
     this.changed.notify();
   }
 
