@@ -15,8 +15,8 @@ const PROBE_MS = 10_000;
  * Three kinds of retry, each in the remote's own lane (a retry of one remote never waits on another):
  * - an unreachable remote (reachability state) is fetched and pushed again when its back-off
  *   (arbor.network.retryseconds, doubling with each failure, up to 8 h) has passed;
- * - a push that failed for another reason (refused, rejected) is retried every tick of
- *   arbor.assistant.retry (default every 30 minutes), skipping ticks that double with each failure, up to 16;
+ * - failed pushes and unreachable remotes are retried on the ticks of arbor.assistant.retry
+ *   (default every 30 minutes), skipping ticks that double with each failure, up to 16;
  * - a light probe every 10 s notices a local remote (a mount, a directory) coming back and retries it at once.
  */
 export const retrier: Worker = {
@@ -46,10 +46,13 @@ export const retrier: Worker = {
     };
     const task = cron.schedule(ctx.settings.retrySchedule, () => {
       const due: string[] = [];
-      for (const [name, failed] of ctx.failedPushes.entries()) {
-        if (ctx.reachability.get(name).state !== 'reachable') continue; // its own back-off retries it
+      // Failed pushes and unreachable remotes (the tick is a second chance for those: a schedule
+      // the user chose, which a short back-off-free test schedule or a long back-off may precede).
+      const failing = new Map(ctx.failedPushes.entries().map(([n, f]) => [n, f.attempts]));
+      for (const name of ctx.reachability.inState('unreachable')) failing.set(name, Math.max(failing.get(name) ?? 0, ctx.reachability.get(name).attempts));
+      for (const [name, attempts] of failing) {
         const waited = (skipped.get(name) ?? 0) + 1;
-        if (waited >= Math.min(2 ** Math.max(0, failed.attempts - 2), 16)) {
+        if (waited >= Math.min(2 ** Math.max(0, attempts - 2), 16)) {
           due.push(name);
           skipped.set(name, 0);
         } else {
