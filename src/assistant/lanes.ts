@@ -10,7 +10,6 @@ export class Lanes {
   readonly #tails = new Map<string, Promise<unknown>>();
   /** Tasks queued and not started yet, by lane and kind: asking again joins the waiting one. */
   readonly #waiting = new Map<string, Promise<unknown>>();
-  readonly #running = new Set<Promise<unknown>>();
 
   /** Runs `fn` in `lane` after what is already queued there. A failure rejects only this task's promise. */
   run<T>(lane: string, fn: () => Promise<T>): Promise<T> {
@@ -21,9 +20,7 @@ export class Lanes {
       () => undefined,
     );
     this.#tails.set(lane, settled);
-    this.#running.add(settled);
     void settled.then(() => {
-      this.#running.delete(settled);
       if (this.#tails.get(lane) === settled) this.#tails.delete(lane);
     });
     return task;
@@ -44,15 +41,5 @@ export class Lanes {
     });
     this.#waiting.set(id, task);
     return task;
-  }
-
-  /** Whether `lane` has work queued or running. */
-  busy(lane: string): boolean {
-    return this.#tails.has(lane);
-  }
-
-  /** Settles when every task queued so far has settled (for shutdown). */
-  async settled(): Promise<void> {
-    while (this.#running.size) await Promise.all([...this.#running]);
   }
 }
