@@ -8,19 +8,19 @@ import { runBounded, type BoundedResult, type RunLimit } from '../util/bounded-r
 
 /** One network git run: what the bounded run gave, and why the remote looks unreachable, if it does. */
 export interface NetworkGitResult extends BoundedResult {
-  /** Set when the remote could not be reached or did not answer (not for a refusal it sent). */
+  /** Set when the remote could not be reached or did not answer (not for a refusal it sent): "remote nas: <reason>". */
   readonly unreachable?: string;
+  /** Why it failed, in one line without the remote's name ("no answer for 30 s (stalled)", git's error line). */
+  readonly reason?: string;
 }
 
 /** git's (and ssh's) words for "the other side is not there or does not answer". */
 const UNREACHABLE = /Could not read from remote repository|Connection (refused|timed out|closed|reset)|Could not resolve (hostname|host)|No route to host|Network is unreachable|banner exchange|Host is down|does not appear to be a git repository|Operation timed out|unable to access/i;
 
-/** The one-line reason a limit ended a run with `remote`, e.g. "remote nas: no answer for 30 s (stalled)". */
-export function limitMessage(remote: string, limit: RunLimit, limits: NetworkLimits): string {
-  if (limit === 'aborted') return `remote ${remote}: stopped`;
-  return limit === 'stalled'
-    ? `remote ${remote}: no answer for ${Math.round(limits.stallMs / 1000)} s (stalled)`
-    : `remote ${remote}: not finished after ${Math.round(limits.timeoutMs / 1000)} s (time-out)`;
+/** The one-line reason a limit ended a run, e.g. "no answer for 30 s (stalled)". */
+export function limitMessage(limit: RunLimit, limits: NetworkLimits): string {
+  if (limit === 'aborted') return 'stopped';
+  return limit === 'stalled' ? `no answer for ${Math.round(limits.stallMs / 1000)} s (stalled)` : `not finished after ${Math.round(limits.timeoutMs / 1000)} s (time-out)`;
 }
 
 /** The first fatal/error line of git's stderr without its prefix (progress lines skipped), else the last line. */
@@ -52,8 +52,12 @@ export async function runNetworkGit(annex: Annex, remote: string, args: readonly
   const sshCommand = gitSshCommand(sshCommandOf(await annex.git.configGet('core.sshCommand')), limits);
   const env = gitEnv({ GIT_TERMINAL_PROMPT: '0', ...(sshCommand ? { GIT_SSH_COMMAND: sshCommand } : {}) });
   const r = await runBounded('git', args, { cwd: annex.workTree ?? annex.git.repo.gitDir, env, clock: annex.deps.clock, stallMs: limits.stallMs, timeoutMs: limits.timeoutMs, ...(signal ? { signal } : {}) });
-  if (r.limit === 'aborted') return r; // we are stopping: a failure, but says nothing about the remote
-  if (r.limit) return { ...r, unreachable: limitMessage(remote, r.limit, limits) };
-  if (r.code !== 0 && UNREACHABLE.test(r.stderr)) return { ...r, unreachable: `remote ${remote}: ${gitErrorLine(r.stderr, r.code)}` };
-  return r;
+  if (r.limit === 'aborted') return { ...r, reason: limitMessage(r.limit, limits) }; // we are stopping: says nothing about the remote
+  if (r.limit) {
+    const reason = limitMessage(r.limit, limits);
+    return { ...r, reason, unreachable: `remote ${remote}: ${reason}` };
+  }
+  if (r.code === 0) return r;
+  const reason = gitErrorLine(r.stderr, r.code);
+  return UNREACHABLE.test(r.stderr) ? { ...r, reason, unreachable: `remote ${remote}: ${reason}` } : { ...r, reason };
 }

@@ -47,15 +47,15 @@ export async function pushToRemote(annex: Annex, remote: string, branch: string,
   const git = annex.git;
   // Each push is bounded (stall watch, overall time-out, ssh time-outs); --progress keeps a slow but alive one talking.
   const push = (refspecs: readonly string[]): Promise<NetworkGitResult> => runNetworkGit(annex, remote, ['push', '--progress', '--porcelain', remote, ...refspecs], limits, signal);
-  const unreachable = (why: string): PushOutcome => ({ ok: false, rejected: false, branchUpdated: false, error: why, unreachable: why });
+  const unreachable = (why: string, error: string): PushOutcome => ({ ok: false, rejected: false, branchUpdated: false, error, unreachable: why });
   if (!(await git.revParse(`refs/heads/${branch}`))) {
     // Unborn branch (nothing committed yet): only the git-annex branch has anything to say.
     const r = await push(['+refs/heads/git-annex:refs/heads/synced/git-annex']);
-    if (r.unreachable) return unreachable(r.unreachable);
+    if (r.unreachable) return unreachable(r.unreachable, r.reason ?? r.unreachable);
     return r.code === 0 ? { ok: true, rejected: false, branchUpdated: false } : { ok: false, rejected: false, branchUpdated: false, error: firstError(r.stderr, r.code) };
   }
   const main = await push([`refs/heads/${branch}:refs/heads/synced/${branch}`, '+refs/heads/git-annex:refs/heads/synced/git-annex']);
-  if (main.unreachable) return unreachable(main.unreachable);
+  if (main.unreachable) return unreachable(main.unreachable, main.reason ?? main.unreachable);
   const refs = parsePushPorcelain(main.stdout.toString('utf8'));
   const synced = refs.find((r) => r.to === `refs/heads/synced/${branch}`);
   const failed = refs.filter((r) => r.flag === '!');

@@ -122,7 +122,7 @@ export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): P
   const r = await runNetworkGit(ctx.annex, result.remote, ['fetch', '--progress', result.remote], limits, ctx.signal);
   result.fetched = r.code === 0 && !r.limit;
   if (result.fetched) return true;
-  remoteFailed(ctx, result, r.unreachable ?? `fetch from ${result.remote} failed: ${gitErrorLine(r.stderr, r.code)}`, r.unreachable);
+  remoteFailed(ctx, result, `fetch from ${result.remote} failed: ${r.reason ?? gitErrorLine(r.stderr, r.code)}`, r.unreachable);
   return false;
 }
 
@@ -192,7 +192,7 @@ async function pushOne(ctx: StepContext, r: RemoteSyncResult, retries: number): 
     r.branchUpdated = outcome.branchUpdated;
     if (outcome.ok) return;
     if (!outcome.rejected || attempt >= retries) {
-      remoteFailed(ctx, r, outcome.unreachable ?? `push to ${r.remote} failed: ${outcome.error ?? ''}`, outcome.unreachable);
+      remoteFailed(ctx, r, `push to ${r.remote} failed: ${outcome.error ?? ''}`, outcome.unreachable);
       return;
     }
     // The remote moved on (another node pushed first): take its changes and try again.

@@ -43,8 +43,7 @@ export interface SyncOptions {
   readonly report?: Reporter;
   /**
    * Called once per remote as soon as everything with it is done (after its push, or at once when
-   * its fetch failed), in the order remotes finish. Remote failures then reach only this (they are
-   * in the result's errors), not `report`.
+   * its fetch failed), in the order remotes finish.
    */
   readonly onRemoteDone?: (result: RemoteSyncResult) => void;
 }
@@ -87,7 +86,7 @@ export async function sync(annex: Annex, options: SyncOptions = {}): Promise<Syn
   const remotes = await selectRemotes(annex, options.remotes);
   const results = remotes.map((r) => remoteResult(r.name));
   const onDone = options.onRemoteDone;
-  const ctx: StepContext = { annex, branch, report, merges: [], ...(onDone ? { reportRemote: () => undefined } : {}) };
+  const ctx: StepContext = { annex, branch, report, merges: [] };
   const pushing = options.push !== false;
 
   let committed = false;

@@ -44,8 +44,6 @@ export const syncCommand: ArborCommand = {
         if (result.committed) ctx.out.line('commit ok');
         for (const m of result.merges) ctx.out.line(`merge ${m.ref} ${m.status === 'failed' ? 'failed' : m.status === 'conflicts-resolved' ? '(conflicts resolved, both versions kept) ok' : 'ok'}`);
         if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.failed} failed`);
-        const failed = result.remotes.filter((r) => r.errors.length > 0).map((r) => r.remote);
-        if (failed.length) ctx.out.warn(`sync: ${failed.length} of ${result.remotes.length} remotes failed (${failed.join(', ')})`);
       }
       return result.ok ? 0 : 1;
     }),
