@@ -8,6 +8,8 @@ import type { FsChange, WatcherHealth } from './watch/watcher.js';
 import type { AssistantSettings } from './settings.js';
 import type { DaemonStatus } from './daemon-status.js';
 import type { Problems } from './problems.js';
+import { Lanes } from './lanes.js';
+import { Reachability } from './reachability.js';
 
 /** A remote whose last push failed, for the retrier. */
 export interface FailedPush {
@@ -31,6 +33,9 @@ export interface FailedPush {
  * | remotesChanged | merger (refs watch, scheduled fetch), retrier | merger |
  * | transfers | committer, merger | transferrer |
  * | settingsChanged | the daemon's settings store (git config changed validly) | committer, transferrer, supervisor |
+ * | reachability | merger, pusher, retrier, drive-watcher | all of them; status |
+ *
+ * `lanes` is not a channel: it runs each remote's network work in its own queue.
  */
 export interface AssistantContext {
   readonly annex: Annex;
@@ -63,8 +68,20 @@ export interface AssistantContext {
   readonly remotesChanged: Pool<string>;
   /** Work-tree paths whose content may need to move (new local files, files merged from peers). */
   readonly transfers: Pool<string>;
+  /** Per-remote lanes: fetch, push and retries of one remote never wait on another remote. */
+  readonly lanes: Lanes;
+  /** One reachability state per remote (reachable / unreachable with back-off / away), shown in status. */
+  readonly reachability: Reachability;
   /** The watcher's current health (for status). */
   watcherHealth?: WatcherHealth;
+}
+
+/**
+ * A fresh lane set and reachability state for a context (the daemon's, or a test's). `settings`
+ * is read on each failure, so the retry wait follows arbor.network.retryseconds as settings change.
+ */
+export function remoteLanes(deps: Pick<AssistantContext, 'clock' | 'log' | 'status'>, settings: () => AssistantSettings): Pick<AssistantContext, 'lanes' | 'reachability'> {
+  return { lanes: new Lanes(), reachability: new Reachability({ ...deps, retryMs: () => settings().network.retryMs }) };
 }
 
 /** The channels of a context, fresh and empty (the daemon's, or a test's running one worker). */

@@ -13,6 +13,14 @@ export interface RemoteStatus {
   sent?: number;
   /** Files whose content this daemon got from the remote (downloads that moved bytes). */
   received?: number;
+  /** reachable, unreachable (retried with back-off) or away (an unplugged drive); absent until first known. */
+  state?: 'reachable' | 'unreachable' | 'away';
+  /** When it stopped being reachable (ms), while it is not. */
+  unreachableSince?: number;
+  /** Why it is not reachable, in one line. */
+  reason?: string;
+  /** When an unreachable remote is tried next (ms). */
+  nextTry?: number;
 }
 
 /** A transfer in flight or queued. */

@@ -12,7 +12,7 @@ import { processAlive } from '../util/process-alive.js';
 import { ArborError, describeError } from '../util/errors.js';
 import { createLog, type Log } from '../util/log.js';
 import { createDesktopNotifier } from '../util/desktop-notify.js';
-import { assistantChannels, type AssistantContext } from './context.js';
+import { assistantChannels, remoteLanes, type AssistantContext } from './context.js';
 import { DaemonStatus } from './daemon-status.js';
 import { assistantPaths } from './paths.js';
 import { Problems } from './problems.js';
@@ -150,6 +150,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       status,
       problems,
       ...channels,
+      ...remoteLanes({ clock, log, status }, () => ctx.settings),
     };
     // git keeps the config in the common dir (shared by linked work trees).
     const configWatch = watchGitConfig(annex.git.repo.commonDir, () => void store.reload());

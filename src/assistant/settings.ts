@@ -2,6 +2,7 @@
 //
 // Keys (docs/design/assistant.md, "Settings", and the README's configuration table):
 //   arbor.assistant.quietms, maxdelayms, maxbatch, retry, fetch, rescan, hook, watcher, unlocked, content
+//   arbor.network.stallseconds, timeoutseconds, retryseconds
 //   arbor.drives.usb
 //   arbor.transfers.slots, ratelimit, schedule; annex.bwlimit; remote.<name>.arbor-ratelimit / annex-bwlimit
 // A bad value is one SettingsError naming the key, the value and what is allowed. The daemon
@@ -11,6 +12,7 @@
 import type { Git } from '../git/git.js';
 import { ArborError } from '../util/errors.js';
 import { TRANSFER_CONFIG_PATTERN, transferSettingsFromConfig, type TransferSettings } from '../transfers/transfer-config.js';
+import { networkLimitsFrom, type NetworkLimits } from '../remotes/network-limits.js';
 
 /** Every knob of the assistant. */
 export interface AssistantSettings {
@@ -38,6 +40,8 @@ export interface AssistantSettings {
   readonly usbDrives: boolean;
   /** Transfer slots and rate limits (arbor.transfers.*, annex.bwlimit, remote.<name>.*-ratelimit). */
   readonly transfers: TransferSettings;
+  /** Time-outs of fetches, pushes and ssh connections, and the first retry wait (arbor.network.*). */
+  readonly network: NetworkLimits;
 }
 
 /** A setting in git config has a value the assistant cannot use. */
@@ -49,7 +53,7 @@ export class SettingsError extends ArborError {
 }
 
 /** Every key the settings are made of, as one `git config --get-regexp` pattern. */
-export const SETTINGS_CONFIG_PATTERN = `^(arbor\\.assistant\\..*|arbor\\.drives\\.usb)$|${TRANSFER_CONFIG_PATTERN}`;
+export const SETTINGS_CONFIG_PATTERN = `^(arbor\\.assistant\\..*|arbor\\.network\\..*|arbor\\.drives\\.usb)$|${TRANSFER_CONFIG_PATTERN}`;
 
 /** Config entries as `git config --get-regexp` lists them (key names in lower case). */
 export type ConfigEntries = ReadonlyArray<readonly [string, string]>;
@@ -106,6 +110,7 @@ export function settingsFromConfig(entries: ConfigEntries, validateCron: CronVal
     content: bool(values, 'arbor.assistant.content', true),
     usbDrives: bool(values, 'arbor.drives.usb', true),
     transfers: transferSettingsFromConfig(entries),
+    network: networkLimitsFrom((k) => values.get(k)),
   };
 }
 

@@ -1,5 +1,6 @@
 // The explicit list of remote types, and the remotes of a repository read from its git config.
 
+import { networkLimitsFrom } from './network-limits.js';
 import type { Annex } from '../annex/annex.js';
 import type { Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand } from './remote.js';
 import { UnknownRemoteError } from './remote.js';
@@ -31,11 +32,12 @@ export function sshCommandOf(configured: string | undefined, env: NodeJS.Process
 
 /** The remotes' configs and what opening them needs, from one read of git's config. */
 async function readRemoteSetup(annex: Annex): Promise<{ configs: RemoteConfig[]; deps: RemoteDeps }> {
-  const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$)');
+  const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$|arbor\\.network\\.)');
   const sshCommand = entries.find(([k]) => k === 'core.sshcommand')?.[1];
+  const network = networkLimitsFrom((key) => entries.find(([k]) => k === key)?.[1]);
   return {
-    configs: remoteConfigsFrom(entries),
-    deps: { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: sshCommandOf(sshCommand) },
+    configs: remoteConfigsFrom(entries.filter(([k]) => k.startsWith('remote.'))),
+    deps: { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: sshCommandOf(sshCommand), network },
   };
 }
 

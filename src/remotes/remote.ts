@@ -1,5 +1,6 @@
 // The remote interface: what arbor needs from any place that can hold annexed content.
 
+import type { NetworkLimits } from './network-limits.js';
 import type { Key } from '../annex/key.js';
 import { ArborError } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
@@ -77,6 +78,8 @@ export interface RemoteDeps {
   readonly localUuid?: string;
   /** How to run ssh, as git chooses it: GIT_SSH_COMMAND, core.sshCommand, GIT_SSH, else `ssh`. */
   readonly ssh?: SshCommand;
+  /** Time-outs for network conversations (arbor.network.*); none when absent. */
+  readonly network?: NetworkLimits;
 }
 
 /** An ssh command: a program run directly, or a shell command line that gets the arguments appended (as git runs GIT_SSH_COMMAND). */

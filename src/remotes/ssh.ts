@@ -13,6 +13,7 @@ import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand
 import { NoAnnexServiceError, RemoteUnavailableError, VerificationError } from './remote.js';
 import { localPathOf, NotAnnexRemoteError } from './git-local.js';
 import { parseSshUrl, shellQuote, type SshLocation } from './ssh-url.js';
+import { sshArgsFor, type NetworkLimits } from './network-limits.js';
 
 /** git-annex's default cost of a remote reached over the network (Config/Cost.hs: expensiveRemoteCost). */
 export const SSH_REMOTE_COST = 200;
@@ -23,9 +24,17 @@ const MAX_CONNECTIONS = 3;
 /** Bytes per read when sending content. */
 const SEND_CHUNK_BYTES = 1 << 20;
 
-/** The program and arguments that run `remoteCommand` on `location` over ssh. */
-export function sshInvocation(ssh: SshCommand, location: SshLocation, config: Pick<RemoteConfig, 'sshOptions'>, remoteCommand: string): { cmd: string; args: string[] } {
-  const args = [...(config.sshOptions?.split(/\s+/).filter(Boolean) ?? []), ...(location.port ? ['-p', String(location.port)] : []), '-T', location.host, remoteCommand];
+/** The program and arguments that run `remoteCommand` on `location` over ssh (with connect and keep-alive time-outs from `limits`). */
+export function sshInvocation(
+  ssh: SshCommand,
+  location: SshLocation,
+  config: Pick<RemoteConfig, 'sshOptions'>,
+  remoteCommand: string,
+  limits?: Pick<NetworkLimits, 'stallMs'>,
+): { cmd: string; args: string[] } {
+  // The user's options come first: ssh keeps the first value of an option, so ours only fill gaps.
+  const bounds = limits ? sshArgsFor(ssh, limits) : [];
+  const args = [...(config.sshOptions?.split(/\s+/).filter(Boolean) ?? []), ...bounds, ...(location.port ? ['-p', String(location.port)] : []), '-T', location.host, remoteCommand];
   if ('program' in ssh) return { cmd: ssh.program, args };
   // As git runs GIT_SSH_COMMAND: through the shell, with the arguments appended.
   return { cmd: 'sh', args: ['-c', `${ssh.shellCommand} "$@"`, ssh.shellCommand, ...args] };
@@ -82,7 +91,7 @@ class SshRemote implements Remote {
     // shell or a forced command (its documented setup) only recognises `git-annex-shell 'cmd' …`.
     const shell = this.config.annexShell ?? 'git-annex-shell';
     const command = [shell, ...shellArgs.map(shellQuote)].join(' ');
-    return sshInvocation(this.#deps.ssh ?? { program: 'ssh' }, this.#location, this.config, command);
+    return sshInvocation(this.#deps.ssh ?? { program: 'ssh' }, this.#location, this.config, command, this.#deps.network);
   }
 
   /** Runs a one-shot git-annex-shell command; its stdout, or why the remote cannot be used. */
@@ -124,9 +133,24 @@ class SshRemote implements Remote {
     });
     const stderr = (): string => Buffer.concat(err).toString('utf8');
     let conn: P2PConnection;
+    // ssh's ConnectTimeout bounds the connect and handshake; this bounds the wait for the greeting.
+    const stallMs = this.#deps.network?.stallMs ?? 0;
+    const greeted = new AbortController();
+    let stalled = false;
+    if (stallMs > 0) {
+      void this.#deps.clock.sleep(stallMs, greeted.signal).then(() => {
+        stalled = true;
+        child.kill();
+      }, () => undefined);
+    }
     try {
       conn = await P2PConnection.open(`remote ${this.name}`, child.stdout, child.stdin);
     } catch (e) {
+      greeted.abort();
+      if (stalled) {
+        await exited;
+        throw new RemoteUnavailableError(this.name, `no answer for ${Math.round(stallMs / 1000)} s (stalled)`);
+      }
       if (e instanceof P2PProtocolError) {
         child.kill();
         throw e;
@@ -136,6 +160,7 @@ class SshRemote implements Remote {
       clearTimeout(timer);
       throw this.#unavailable(stderr(), code);
     }
+    greeted.abort();
     const link: Link = { conn, child, stderr, exited };
     void exited.then(() => this.#forget(link));
     return link;

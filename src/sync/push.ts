@@ -1,6 +1,8 @@
 // Pushing to one remote exactly as `git annex sync` does, so git-annex peers merge what arbor pushes.
 
 import type { Annex } from '../annex/annex.js';
+import type { NetworkLimits } from '../remotes/network-limits.js';
+import { runNetworkGit, type NetworkGitResult } from './network-git.js';
 
 /** One ref update as reported by `git push --porcelain`. */
 export interface PushedRef {
@@ -31,6 +33,8 @@ export interface PushOutcome {
   /** Whether the remote's <branch> itself was updated (refused for a checked-out non-bare remote: normal). */
   readonly branchUpdated: boolean;
   readonly error?: string;
+  /** Set when the remote could not be reached or did not answer: the one-line reason. */
+  readonly unreachable?: string;
 }
 
 /**
@@ -39,16 +43,19 @@ export interface PushOutcome {
  * the remote's moved on: it merges synced/git-annex itself); then `<branch>` (refused by a non-bare
  * remote with it checked out: that is normal, not an error).
  */
-export async function pushToRemote(annex: Annex, remote: string, branch: string): Promise<PushOutcome> {
+export async function pushToRemote(annex: Annex, remote: string, branch: string, limits: NetworkLimits, signal?: AbortSignal): Promise<PushOutcome> {
   const git = annex.git;
+  // Each push is bounded (stall watch, overall time-out, ssh time-outs); --progress keeps a slow but alive one talking.
+  const push = (refspecs: readonly string[]): Promise<NetworkGitResult> => runNetworkGit(annex, remote, ['push', '--progress', '--porcelain', remote, ...refspecs], limits, signal);
+  const unreachable = (why: string, error: string): PushOutcome => ({ ok: false, rejected: false, branchUpdated: false, error, unreachable: why });
   if (!(await git.revParse(`refs/heads/${branch}`))) {
     // Unborn branch (nothing committed yet): only the git-annex branch has anything to say.
-    const r = await git.tryRun(['push', '--porcelain', remote, '+refs/heads/git-annex:refs/heads/synced/git-annex'], { env: { GIT_TERMINAL_PROMPT: '0' } });
+    const r = await push(['+refs/heads/git-annex:refs/heads/synced/git-annex']);
+    if (r.unreachable) return unreachable(r.unreachable, r.reason ?? r.unreachable);
     return r.code === 0 ? { ok: true, rejected: false, branchUpdated: false } : { ok: false, rejected: false, branchUpdated: false, error: firstError(r.stderr, r.code) };
   }
-  const main = await git.tryRun(['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/synced/${branch}`, '+refs/heads/git-annex:refs/heads/synced/git-annex'], {
-    env: { GIT_TERMINAL_PROMPT: '0' },
-  });
+  const main = await push([`refs/heads/${branch}:refs/heads/synced/${branch}`, '+refs/heads/git-annex:refs/heads/synced/git-annex']);
+  if (main.unreachable) return unreachable(main.unreachable, main.reason ?? main.unreachable);
   const refs = parsePushPorcelain(main.stdout.toString('utf8'));
   const synced = refs.find((r) => r.to === `refs/heads/synced/${branch}`);
   const failed = refs.filter((r) => r.flag === '!');
@@ -59,8 +66,8 @@ export async function pushToRemote(annex: Annex, remote: string, branch: string)
     const why = failed.map((r) => `${r.to.replace('refs/heads/', '')}: ${r.summary}`).join('; ');
     return { ok: false, rejected: retryable, branchUpdated: false, error: why || firstError(main.stderr, main.code) };
   }
-  await git.tryRun(['push', '--porcelain', remote, 'refs/heads/git-annex:refs/heads/git-annex']);
-  const direct = await git.tryRun(['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`]);
+  await push(['refs/heads/git-annex:refs/heads/git-annex']);
+  const direct = await push([`refs/heads/${branch}:refs/heads/${branch}`]);
   const directRef = parsePushPorcelain(direct.stdout.toString('utf8')).find((r) => r.to === `refs/heads/${branch}`);
   return { ok: true, rejected: false, branchUpdated: direct.code === 0 && directRef !== undefined && directRef.flag !== '!' };
 }

@@ -3,11 +3,11 @@
 import PQueue from 'p-queue';
 import type { Annex } from '../annex/annex.js';
 import type { Reporter } from '../content/session.js';
-import { describeError } from '../util/errors.js';
 import { mergeRef, type MergeOutcome } from './merge.js';
 import { pushToRemote } from './push.js';
-import { simpleGitFor } from './git-client.js';
 import { recordMerge } from './merge-record.js';
+import { gitErrorLine, networkLimitsOf, runNetworkGit } from './network-git.js';
+import type { NetworkLimits } from '../remotes/network-limits.js';
 import { readRemoteConfigs } from '../remotes/index.js';
 import { localPathOf, uuidAtPath } from '../remotes/git-local.js';
 
@@ -19,6 +19,8 @@ export interface RemoteSyncResult {
   /** Whether the remote's branch itself was updated (false for a non-bare remote with it checked out). */
   branchUpdated: boolean | undefined;
   errors: string[];
+  /** Why the remote could not be reached or did not answer (stalled, timed out, refused the connection), when that is why it failed. */
+  unreachable?: string;
 }
 
 /** A fresh result record for `remote`. */
@@ -35,6 +37,24 @@ export interface StepContext {
   readonly merges: MergeOutcome[];
   /** Called when a merge was refused because of uncommitted changes (the assistant commits them and the merge is retried later). */
   readonly onLocalChanges?: () => void;
+  /** Time-outs of fetches and pushes (default: read from the repository's arbor.network.* config). */
+  readonly limits?: NetworkLimits;
+  /** Ends running fetches and pushes (the daemon stopping). */
+  readonly signal?: AbortSignal;
+  /**
+   * Takes a remote's failure instead of `report` (the assistant keeps one reachability state per
+   * remote and says once that it went away, rather than warning on every try).
+   */
+  readonly reportRemote?: (remote: string, message: string, unreachable: string | undefined) => void;
+}
+
+/** Records a failure of `result`'s remote and reports it (through reportRemote when the caller takes remote failures itself). */
+function remoteFailed(ctx: StepContext, result: RemoteSyncResult, message: string, unreachable?: string): void {
+  result.errors.push(message);
+  if (unreachable) result.unreachable = unreachable;
+  if (ctx.signal?.aborted) return; // stopping: the operation was ended by us, nothing to say about the remote
+  if (ctx.reportRemote) ctx.reportRemote(result.remote, message, unreachable);
+  else ctx.report({ level: 'warn', message });
 }
 
 /** Merges touch the one work tree: never two at once, even when pushes run in parallel. */
@@ -91,23 +111,16 @@ export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): P
   const problem = await identityProblem(ctx, result.remote);
   if (problem) {
     result.fetched = false;
-    const msg = `remote ${result.remote}: ${problem}`;
-    result.errors.push(msg);
-    ctx.report({ level: 'warn', message: msg });
+    remoteFailed(ctx, result, `remote ${result.remote}: ${problem}`);
     return false;
   }
-  try {
-    // raw(): simple-git 3's fetch('<name>') resolved on a failed fetch here; the exit code is what counts.
-    await simpleGitFor(ctx.annex.workTree ?? ctx.annex.git.repo.gitDir).raw(['fetch', '--quiet', result.remote]);
-    result.fetched = true;
-    return true;
-  } catch (err) {
-    result.fetched = false;
-    const msg = `fetch from ${result.remote} failed: ${firstLine(err)}`;
-    result.errors.push(msg);
-    ctx.report({ level: 'warn', message: msg });
-    return false;
-  }
+  // --progress: a slow but alive fetch keeps writing to stderr, so the stall watch lets it run.
+  const limits = await networkLimitsOf(ctx.annex, ctx.limits);
+  const r = await runNetworkGit(ctx.annex, result.remote, ['fetch', '--progress', result.remote], limits, ctx.signal);
+  result.fetched = r.code === 0 && !r.limit;
+  if (result.fetched) return true;
+  remoteFailed(ctx, result, `fetch from ${result.remote} failed: ${r.reason ?? gitErrorLine(r.stderr, r.code)}`, r.unreachable);
+  return false;
 }
 
 /** Merges a fetched remote's <branch> and synced/<branch>. Returns whether HEAD moved. */
@@ -137,7 +150,11 @@ export async function pointSyncedBranch(annex: Annex, branch: string): Promise<v
  * fetches it, merges, and pushes again, up to `retries` times, so nodes syncing at the same moment
  * all succeed. Remotes whose fetch already failed in this sync are not pushed to.
  */
-export async function pushAll(ctx: StepContext, results: readonly RemoteSyncResult[], options: { retries?: number; concurrency?: number } = {}): Promise<void> {
+export async function pushAll(
+  ctx: StepContext,
+  results: readonly RemoteSyncResult[],
+  options: { retries?: number; concurrency?: number; onDone?: (r: RemoteSyncResult) => void } = {},
+): Promise<void> {
   const queue = new PQueue({ concurrency: options.concurrency ?? 8 });
   const retries = options.retries ?? 3;
   await Promise.all(
@@ -145,38 +162,39 @@ export async function pushAll(ctx: StepContext, results: readonly RemoteSyncResu
       queue.add(async () => {
         if (r.fetched === false) {
           r.pushed = false;
-          return;
+          return; // reported when its fetch failed
         }
-        const problem = r.fetched === undefined ? await identityProblem(ctx, r.remote) : undefined;
-        if (problem) {
-          r.pushed = false;
-          r.errors.push(`remote ${r.remote}: ${problem}`);
-          ctx.report({ level: 'warn', message: `remote ${r.remote}: ${problem}` });
-          return;
-        }
-        for (let attempt = 0; ; attempt++) {
-          await pointSyncedBranch(ctx.annex, ctx.branch);
-          const outcome = await pushToRemote(ctx.annex, r.remote, ctx.branch);
-          r.pushed = outcome.ok;
-          r.branchUpdated = outcome.branchUpdated;
-          if (outcome.ok) return;
-          if (!outcome.rejected || attempt >= retries) {
-            const msg = `push to ${r.remote} failed: ${outcome.error ?? ''}`;
-            r.errors.push(msg);
-            ctx.report({ level: 'warn', message: msg });
-            return;
-          }
-          // The remote moved on (another node pushed first): take its changes and try again.
-          if (await fetchRemote(ctx, r)) await mergeRemote(ctx, r.remote);
-          await mergeAnnexBranches(ctx);
+        try {
+          await pushOne(ctx, r, retries);
+        } finally {
+          options.onDone?.(r);
         }
       }),
     ),
   );
 }
 
-function firstLine(err: unknown): string {
-  const msg = describeError(err);
-  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
-  return (lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? msg).replace(/^(fatal|error): /, '');
+/** Pushes to one remote; after a rejection fetches, merges and pushes again, up to `retries` times. */
+async function pushOne(ctx: StepContext, r: RemoteSyncResult, retries: number): Promise<void> {
+  const problem = r.fetched === undefined ? await identityProblem(ctx, r.remote) : undefined;
+  if (problem) {
+    r.pushed = false;
+    remoteFailed(ctx, r, `remote ${r.remote}: ${problem}`);
+    return;
+  }
+  for (let attempt = 0; ; attempt++) {
+    await pointSyncedBranch(ctx.annex, ctx.branch);
+    const outcome = await pushToRemote(ctx.annex, r.remote, ctx.branch, await networkLimitsOf(ctx.annex, ctx.limits), ctx.signal);
+    r.pushed = outcome.ok;
+    r.branchUpdated = outcome.branchUpdated;
+    if (outcome.ok) return;
+    if (!outcome.rejected || attempt >= retries) {
+      remoteFailed(ctx, r, `push to ${r.remote} failed: ${outcome.error ?? ''}`, outcome.unreachable);
+      return;
+    }
+    // The remote moved on (another node pushed first): take its changes and try again.
+    if (await fetchRemote(ctx, r)) await mergeRemote(ctx, r.remote);
+    await mergeAnnexBranches(ctx);
+  }
 }
+

@@ -41,6 +41,11 @@ export interface SyncOptions {
   /** Push retries after a rejection (fetch + merge + push again); default 3. */
   readonly pushRetries?: number;
   readonly report?: Reporter;
+  /**
+   * Called once per remote as soon as everything with it is done (after its push, or at once when
+   * its fetch failed), in the order remotes finish.
+   */
+  readonly onRemoteDone?: (result: RemoteSyncResult) => void;
 }
 
 /** The whole result; `ok` is false when any selected remote failed. */
@@ -80,16 +85,28 @@ export async function sync(annex: Annex, options: SyncOptions = {}): Promise<Syn
   const branch = await syncBranch(annex);
   const remotes = await selectRemotes(annex, options.remotes);
   const results = remotes.map((r) => remoteResult(r.name));
+  const onDone = options.onRemoteDone;
   const ctx: StepContext = { annex, branch, report, merges: [] };
+  const pushing = options.push !== false;
 
   let committed = false;
   if (options.commit !== false) committed = (await commitWorkTree(annex, options.message ? { message: options.message } : {})).committed;
   await mergeOwnSynced(ctx);
 
   if (options.pull !== false) {
+    // Each remote is merged as soon as its fetch is in (merges take turns), so a remote that does
+    // not answer holds up nobody until the stall bound ends its fetch.
     const queue = new PQueue({ concurrency: options.concurrency ?? 8 });
-    const fetched = await Promise.all(results.map((r) => queue.add(() => fetchRemote(ctx, r))));
-    for (const [i, r] of results.entries()) if (fetched[i]) await mergeRemote(ctx, r.remote);
+    await Promise.all(
+      results.map((r) =>
+        queue.add(async () => {
+          if (await fetchRemote(ctx, r)) await mergeRemote(ctx, r.remote);
+          if (r.fetched === false || !pushing) onDone?.(r);
+        }),
+      ),
+    );
+  } else if (!pushing) {
+    for (const r of results) onDone?.(r);
   }
   // Publish this repository's links (arbor/network.log) so every clone learns the network; never fatal.
   await publishNetworkEdges(annex, { reachable: new Map(results.map((r) => [r.remote, r.fetched])) }).catch((err: unknown) =>
@@ -109,8 +126,12 @@ export async function sync(annex: Annex, options: SyncOptions = {}): Promise<Syn
     await annex.branch.commit();
   }
 
-  if (options.push !== false) {
-    await pushAll(ctx, results, { ...(options.pushRetries !== undefined ? { retries: options.pushRetries } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  if (pushing) {
+    await pushAll(ctx, results, {
+      ...(options.pushRetries !== undefined ? { retries: options.pushRetries } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(onDone ? { onDone } : {}),
+    });
   } else {
     await pointSyncedBranch(annex, branch);
   }

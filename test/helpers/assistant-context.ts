@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import cron from 'node-cron';
 import { pino } from 'pino';
 import { openAnnex } from '../../src/annex/annex.js';
-import { assistantChannels, type AssistantContext } from '../../src/assistant/context.js';
+import { assistantChannels, remoteLanes, type AssistantContext } from '../../src/assistant/context.js';
 import { DaemonStatus } from '../../src/assistant/daemon-status.js';
 import { readSettings } from '../../src/assistant/settings.js';
 import { Problems } from '../../src/assistant/problems.js';
@@ -41,6 +41,7 @@ export async function assistantContext(repo: string): Promise<TestAssistantConte
     status,
     problems: new Problems({ log, now: () => Date.now(), status }),
     ...assistantChannels(),
+    ...remoteLanes({ clock: systemClock, log, status }, () => ctx.settings),
   };
   return { ctx, logs, close: () => annex.close() };
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { parseSshUrl, shellQuote } from '../../src/remotes/ssh-url.js';
 import { sshInvocation } from '../../src/remotes/ssh.js';
 import { localPathOf } from '../../src/remotes/git-local.js';
+import { gitSshCommand, networkLimitsFrom } from '../../src/remotes/network-limits.js';
 
 test('ssh URLs: ssh://, git+ssh://, scp-like, ~ paths, ports, IPv6', () => {
   assert.deepEqual(parseSshUrl('ssh://me@host.example:2222/srv/annex.git'), { host: 'me@host.example', port: 2222, path: '/srv/annex.git' });
@@ -30,4 +31,24 @@ test('ssh command: options, port and a quoted remote command; GIT_SSH_COMMAND go
   assert.equal(cmd, `'git-annex-shell' 'p2pstdio' '/it'\\''s here'`);
   assert.deepEqual(sshInvocation({ program: 'ssh' }, where, { sshOptions: '-F cfg  -o X=1' }, cmd), { cmd: 'ssh', args: ['-F', 'cfg', '-o', 'X=1', '-p', '2222', '-T', 'me@h', cmd] });
   assert.deepEqual(sshInvocation({ shellCommand: 'ssh -i key' }, { host: 'h', path: '/x' }, {}, 'c'), { cmd: 'sh', args: ['-c', 'ssh -i key "$@"', 'ssh -i key', '-T', 'h', 'c'] });
+});
+
+test('ssh time-out options follow the stall setting and never override the user\'s own', () => {
+  const limits = { stallMs: 30_000 };
+  const loc = { host: 'nas', path: '/srv/annex' };
+  const plain = sshInvocation({ program: 'ssh' }, loc, { sshOptions: '-o ConnectTimeout=5' }, 'git-annex-shell p2pstdio', limits);
+  // ssh keeps the first value of an option: the user's ConnectTimeout=5 comes first and wins.
+  assert.deepEqual(plain.args.slice(0, 8), ['-o', 'ConnectTimeout=5', '-o', 'ConnectTimeout=30', '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3']);
+  const wrapper = sshInvocation({ shellCommand: 'my-ssh-wrapper --fast' }, loc, {}, 'x', limits);
+  assert.ok(!wrapper.args.some((a) => a.startsWith('ConnectTimeout')), 'a wrapper gets no options it may not understand');
+  assert.equal(gitSshCommand({ shellCommand: 'ssh -F /etc/cfg' }, limits), 'ssh -F /etc/cfg -o ConnectTimeout=30 -o ServerAliveInterval=10 -o ServerAliveCountMax=3');
+  assert.equal(gitSshCommand({ shellCommand: 'plink -batch' }, limits), undefined);
+  assert.equal(gitSshCommand({ program: 'ssh' }, { stallMs: 0 }), undefined, 'no stall watch, no options');
+});
+
+test('network settings: defaults, and a bad value is one line naming the key', () => {
+  assert.deepEqual(networkLimitsFrom(() => undefined), { stallMs: 60_000, timeoutMs: 3_600_000, retryMs: 60_000 });
+  assert.deepEqual(networkLimitsFrom((k) => (k === 'arbor.network.stallseconds' ? '2' : undefined)).stallMs, 2000);
+  assert.throws(() => networkLimitsFrom((k) => (k === 'arbor.network.timeoutseconds' ? '-1' : undefined)), /^UsageError: git config arbor\.network\.timeoutseconds=-1 is not a number of seconds/);
+  assert.throws(() => networkLimitsFrom((k) => (k === 'arbor.network.retryseconds' ? '0' : undefined)), /arbor\.network\.retryseconds=0 .*at least 1/);
 });

@@ -176,6 +176,7 @@ export function createDriveWatcher(options: DriveWatcherOptions = {}): Worker {
         }
         for (const { name } of found) {
           ctx.failedPushes.delete(name); // back now: no waiting out the back-off
+          ctx.reachability.returned(name);
           following.get(name)?.abort();
           const stop = new AbortController();
           following.set(name, stop);
@@ -196,6 +197,8 @@ export function createDriveWatcher(options: DriveWatcherOptions = {}): Worker {
           const path = localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir);
           const on = path === undefined ? undefined : containingMount(path, all);
           if (!on || mountKey(on) !== mountKey(e.mount)) continue;
+          // Away: nothing is tried with it (no push, fetch or retry warnings) until it is plugged in again.
+          ctx.reachability.away(config.name, `drive removed (${e.mount.mountPoint})`);
           const wasSyncing = following.get(config.name);
           wasSyncing?.abort();
           following.delete(config.name);

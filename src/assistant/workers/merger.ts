@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import cron from 'node-cron';
 import { describeError } from '../../util/errors.js';
 import { selectRemotes } from '../../sync/sync.js';
-import { fetchRemote, mergeAnnexBranches, mergeOwnSynced, mergeRemote, remoteResult, type StepContext } from '../../sync/steps.js';
+import { fetchAndMerge, mergeLocal } from '../remote-work.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 
@@ -19,8 +19,9 @@ function interesting(filename: string): boolean {
  * Watches .git/refs (and packed-refs, with a light stat poll as a fallback for filesystems where
  * inotify is unreliable). A change of synced/<branch> or a git-annex ref, a scheduled fetch
  * (arbor.assistant.fetch, for remotes that cannot push to us), or a retry asks for a merge. The
- * merger fetches the named remotes, merges, union-merges git-annex branches, and if HEAD moved
- * tells the pusher (so a change made on A reaches C through B) and the transferrer.
+ * merger fetches the named remotes, each in its own lane (never waiting on another remote),
+ * merges, union-merges git-annex branches, and if HEAD moved tells the pusher (so a change made
+ * on A reaches C through B) and the transferrer.
  */
 export const merger: Worker = {
   name: 'merger',
@@ -36,7 +37,8 @@ export const merger: Worker = {
     }
     for (const w of watchers) w.on('error', () => undefined);
     const fetchTask = cron.schedule(ctx.settings.fetchSchedule, async () => {
-      for (const r of await selectRemotes(ctx.annex).catch(() => [])) ctx.remotesChanged.push(r.name);
+      // Unreachable remotes wait for their back-off (the retrier asks for them when due); away ones for their drive.
+      for (const r of await selectRemotes(ctx.annex).catch(() => [])) if (!ctx.reachability.waiting(r.name)) ctx.remotesChanged.push(r.name);
     });
     // Fallback poll: stat the synced refs every 5 s (no spawn, negligible CPU).
     const poll = (async () => {
@@ -52,6 +54,7 @@ export const merger: Worker = {
     // Startup: take in whatever peers pushed while we were not running, and reconnect to every remote.
     ctx.remotesChanged.push('', ...(await selectRemotes(ctx.annex)).map((r) => r.name));
     let blockedRounds = 0;
+    const rounds = new Set<Promise<void>>();
     try {
       while (!signal.aborted) {
         let names: string[];
@@ -63,67 +66,39 @@ export const merger: Worker = {
           break;
         }
         const unique = [...new Set(names)];
-        if (await mergeRound(ctx, unique)) {
-          blockedRounds = 0;
-          continue;
-        }
-        // Uncommitted changes were in the way: the committer has been asked to commit them; merge
-        // again once it had the time (backing off, in case something it cannot commit is in the way).
-        const wait = Math.min(1000 * 2 ** blockedRounds++, 60_000);
-        void ctx.clock.sleep(wait, signal).then(() => ctx.remotesChanged.push(...unique), () => undefined);
+        // Not awaited: each remote's fetch runs in its own lane, so the next request (another
+        // remote's push into us, a scheduled fetch) is taken while a remote that does not answer
+        // waits out its time-out.
+        const round: Promise<void> = mergeRound(ctx, unique, signal).then((ok) => {
+          if (ok) {
+            blockedRounds = 0;
+            return;
+          }
+          // Uncommitted changes were in the way: the committer has been asked to commit them; merge
+          // again once it had the time (backing off, in case something it cannot commit is in the way).
+          const wait = Math.min(1000 * 2 ** blockedRounds++, 60_000);
+          void ctx.clock.sleep(wait, signal).then(() => ctx.remotesChanged.push(...unique), () => undefined);
+        }, (err: unknown) => ctx.log.warn({ worker: 'merger' }, `merge round failed: ${describeError(err)}`));
+        rounds.add(round);
+        void round.finally(() => rounds.delete(round));
       }
     } finally {
       for (const w of watchers) w.close();
       await fetchTask.stop();
       await poll.catch(() => undefined);
+      await Promise.all(rounds); // the stop signal has ended their network operations
     }
   },
 };
 
 /**
- * One round: merge own synced refs, fetch+merge named remotes, union-merge git-annex branches.
- * A merge refused because uncommitted changes are in the way (a write the watcher has not
- * reported yet, or one it missed) asks the committer for a rescan; returns false then, so the
+ * One round: merge own synced refs and the git-annex branches, and fetch+merge each named remote
+ * in its lane (a remote that is away or waiting out its back-off is skipped). Resolves when all
+ * are done. A merge refused because uncommitted changes are in the way (a write the watcher has
+ * not reported yet, or one it missed) asks the committer for a rescan; returns false then, so the
  * round is tried again after that commit.
  */
-export async function mergeRound(ctx: AssistantContext, names: readonly string[]): Promise<boolean> {
-  const before = await ctx.annex.git.revParse('HEAD');
-  const annexBefore = await ctx.annex.branch.head();
-  let blocked = false;
-  const step: StepContext = {
-    annex: ctx.annex,
-    branch: ctx.branch,
-    merges: [],
-    report: (e) => ctx.log.warn({ worker: 'merger' }, e.message),
-    onLocalChanges: () => {
-      blocked = true;
-      ctx.rescan.notify();
-    },
-  };
-  try {
-    await mergeOwnSynced(step);
-    for (const name of names) {
-      if (!name) continue;
-      const result = remoteResult(name);
-      if (await fetchRemote(step, result)) {
-        await mergeRemote(step, name);
-        if (ctx.failedPushes.get(name)) ctx.commits.notify(); // reachable again: retry the push now
-      }
-    }
-    await mergeAnnexBranches(step);
-  } catch (err) {
-    ctx.log.warn({ worker: 'merger' }, `merge round failed: ${describeError(err)}`);
-  }
-  const after = await ctx.annex.git.revParse('HEAD');
-  const annexAfter = await ctx.annex.branch.head();
-  if (after !== before) {
-    ctx.log.info({ worker: 'merger' }, `merged peers' changes (${step.merges.map((m) => m.ref).join(', ')})`);
-    if (ctx.settings.content && after) {
-      const changed = before ? await ctx.annex.git.run(['diff', '--name-only', '-z', '--no-renames', '--diff-filter=AMT', before, after]).catch(() => '') : '';
-      const paths = changed.split('\0').filter(Boolean);
-      ctx.transfers.push(...(before ? paths : ['']));
-    }
-  }
-  if (after !== before || annexAfter !== annexBefore) ctx.commits.notify();
-  return !blocked;
+export async function mergeRound(ctx: AssistantContext, names: readonly string[], signal?: AbortSignal): Promise<boolean> {
+  const done = await Promise.all([mergeLocal(ctx), ...names.filter(Boolean).map((name) => fetchAndMerge(ctx, name, signal))]);
+  return done.every(Boolean);
 }

@@ -1,60 +1,105 @@
-// The push retrier: failed pushes are retried on a cron schedule, with back-off, and at once when a remote returns.
+// The retrier: unreachable remotes are tried again when their back-off has passed, failed pushes on a cron schedule, and a local remote at once when it returns.
 
 import { stat } from 'node:fs/promises';
 import cron from 'node-cron';
 import { readRemoteConfigs } from '../../remotes/index.js';
 import { localPathOf } from '../../remotes/git-local.js';
+import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
-import { pushRemotes } from './pusher.js';
+import { pushRemotes } from '../remote-work.js';
+
+/** How often local remotes that are gone are checked for their return (a stat each, no spawn). */
+const PROBE_MS = 10_000;
 
 /**
- * Every tick of arbor.assistant.retry (default every 30 minutes) retries the remotes in
- * failedPushes whose back-off has passed (ticks skipped double with each failure, up to 16). A
- * light probe every 10 s notices a local remote (drive, mount) coming back and retries it at once.
+ * Three kinds of retry, each in the remote's own lane (a retry of one remote never waits on another):
+ * - an unreachable remote (reachability state) is fetched and pushed again when its back-off
+ *   (arbor.network.retryseconds, doubling with each failure, up to 8 h) has passed;
+ * - failed pushes and unreachable remotes are retried on the ticks of arbor.assistant.retry
+ *   (default every 30 minutes), skipping ticks that double with each failure, up to 16;
+ * - a light probe every 10 s notices a local remote (a mount, a directory) coming back and retries it at once.
  */
 export const retrier: Worker = {
   name: 'retrier',
   run: async (ctx, signal) => {
     const skipped = new Map<string, number>();
-    const retry = async (names: string[]): Promise<void> => {
-      if (names.length === 0) return;
-      ctx.log.info({ worker: 'retrier' }, `retrying push to ${names.join(', ')}`);
-      ctx.remotesChanged.push(...names); // fetch and merge first, then push
-      await pushRemotes(ctx, names);
+    /** Remotes being retried now (not asked again until that try is done). */
+    const trying = new Set<string>();
+    const retry = (names: readonly string[]): void => {
+      const fresh = names.filter((n) => !trying.has(n));
+      if (fresh.length === 0) return;
+      ctx.log.debug({ worker: 'retrier' }, `retrying ${fresh.join(', ')}`);
+      for (const name of fresh) trying.add(name);
+      ctx.remotesChanged.push(...fresh); // fetch and merge, in the remote's lane
+      void pushRemotes(ctx, fresh, signal)
+        .catch(() => false)
+        .finally(() => {
+          for (const name of fresh) {
+            trying.delete(name);
+            // A try that did not reach the remote at all (it left the sync remotes, say) counts as
+            // failed, so it is not asked again at once.
+            const r = ctx.reachability.get(name);
+            if (!signal.aborted && r.state === 'unreachable' && (r.nextTry ?? 0) <= ctx.clock.now()) ctx.reachability.failed(name, r.reason ?? `remote ${name}: not reached`);
+          }
+          ctx.reachability.changed.notify(); // recompute the next wake-up
+        });
     };
-    const task = cron.schedule(ctx.settings.retrySchedule, async () => {
+    const task = cron.schedule(ctx.settings.retrySchedule, () => {
       const due: string[] = [];
-      for (const [name, failed] of ctx.failedPushes.entries()) {
+      // Failed pushes and unreachable remotes (the tick is a second chance for those: a schedule
+      // the user chose, which a short back-off-free test schedule or a long back-off may precede).
+      const failing = new Map(ctx.failedPushes.entries().map(([n, f]) => [n, f.attempts]));
+      for (const name of ctx.reachability.inState('unreachable')) failing.set(name, Math.max(failing.get(name) ?? 0, ctx.reachability.get(name).attempts));
+      for (const [name, attempts] of failing) {
         const waited = (skipped.get(name) ?? 0) + 1;
-        if (waited >= Math.min(2 ** Math.max(0, failed.attempts - 2), 16)) {
+        if (waited >= Math.min(2 ** Math.max(0, attempts - 2), 16)) {
           due.push(name);
           skipped.set(name, 0);
         } else {
           skipped.set(name, waited);
         }
       }
-      await retry(due).catch(() => undefined);
+      retry(due);
     });
     const missing = new Set<string>();
+    let lastProbe = ctx.clock.now();
     try {
       while (!signal.aborted) {
-        await ctx.clock.sleep(10_000, signal).catch(() => undefined);
+        const now = ctx.clock.now();
+        const next = Math.min(
+          lastProbe + PROBE_MS,
+          ...ctx.reachability.inState('unreachable').filter((n) => !trying.has(n)).map((n) => ctx.reachability.get(n).nextTry ?? now),
+        );
+        const woken = new AbortController();
+        await Promise.race([ctx.clock.sleep(Math.max(0, next - now), woken.signal), ctx.reachability.changed.wait(woken.signal)]).catch(() => undefined);
+        woken.abort();
         if (signal.aborted) break;
-        const failing = new Set(ctx.failedPushes.entries().map(([n]) => n));
-        if (failing.size === 0) continue;
-        const back: string[] = [];
-        for (const config of await readRemoteConfigs(ctx.annex)) {
-          if (!failing.has(config.name)) continue;
-          const path = localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir);
-          if (!path) continue;
-          const present = await stat(path).then(() => true, () => false);
-          if (!present) missing.add(config.name);
-          else if (missing.delete(config.name)) back.push(config.name);
+        retry(ctx.reachability.due());
+        if (ctx.clock.now() >= lastProbe + PROBE_MS) {
+          lastProbe = ctx.clock.now();
+          retry(await cameBack(ctx, missing));
         }
-        await retry(back).catch(() => undefined);
       }
     } finally {
       await task.stop();
     }
   },
 };
+
+/** Local remotes, failing or unreachable, whose path was missing at the last probe and is there now. */
+async function cameBack(ctx: AssistantContext, missing: Set<string>): Promise<string[]> {
+  const failing = new Set([...ctx.failedPushes.entries().map(([n]) => n), ...ctx.reachability.inState('unreachable')]);
+  if (failing.size === 0) return [];
+  const back: string[] = [];
+  for (const config of await readRemoteConfigs(ctx.annex)) {
+    if (!failing.has(config.name)) continue;
+    const path = localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir);
+    if (!path) continue;
+    const present = await stat(path).then(() => true, () => false);
+    if (!present) missing.add(config.name);
+    else if (missing.delete(config.name)) back.push(config.name);
+  }
+  // Back: try at once rather than after the back-off.
+  for (const name of back) ctx.reachability.returned(name);
+  return back;
+}

@@ -6,7 +6,7 @@ import { readOpenPeerDeletions } from '../../sync/peer-deletion-log.js';
 import { formatLocalShort } from '../../util/local-time.js';
 import { activityLine, CLEAR_HINT, conflictLine, deletionLine, withLocalTime } from '../notices-view.js';
 import { assistantState, type AssistantState } from '../../assistant/control.js';
-import type { StatusSnapshot } from '../../assistant/daemon-status.js';
+import type { RemoteStatus, StatusSnapshot } from '../../assistant/daemon-status.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
 
@@ -40,6 +40,17 @@ function headline(state: AssistantState, now: number): { lines: string[]; attent
   if (problems.length === 0) return { lines: [running], attention: false };
   if (problems.length === 1) return { lines: [`${running}, but ${problems[0]?.message ?? ''}`], attention: true };
   return { lines: [`${running}, but with ${problems.length} problems:`, ...problems.map((p) => `  ${p.message}`)], attention: true };
+}
+
+/** "nas: unreachable since 14:02 (remote nas: no answer for 30 s (stalled)); next try 14:05", or undefined when it is reachable. */
+function reachabilityLine(name: string, r: RemoteStatus, now = Date.now()): string | undefined {
+  if (r.state === 'unreachable') {
+    const since = r.unreachableSince === undefined ? '' : ` since ${formatLocalShort(now, r.unreachableSince)}`;
+    const next = r.nextTry === undefined ? '' : `; next try ${formatLocalShort(now, r.nextTry)}`;
+    return `${name}: unreachable${since}${r.reason ? ` (${r.reason})` : ''}${next}`;
+  }
+  if (r.state === 'away') return `${name}: away${r.unreachableSince === undefined ? '' : ` since ${formatLocalShort(now, r.unreachableSince)}`}${r.reason ? ` (${r.reason})` : ''}`;
+  return undefined;
 }
 
 /**
@@ -90,6 +101,8 @@ export const statusCommand: ArborCommand = {
         if (s.lastCommit) ctx.out.line(`last commit: ${ago(now, s.lastCommit.time)} (${s.lastCommit.files} files)`);
         for (const [name, r] of Object.entries(s.remotes)) {
           ctx.out.line(`remote ${name}: last sync ${ago(now, r.lastSync)}${r.lastFailure ? `; last failure ${ago(now, r.lastFailure.time)}: ${r.lastFailure.error}` : ''}`);
+          const reach = reachabilityLine(name, r);
+          if (reach) ctx.out.line(reach);
         }
         for (const t of s.transfers.running) ctx.out.line(`transfer ${t.direction} ${t.file} ${t.remote}: ${t.done}/${t.total ?? '?'} bytes`);
         if (s.transfers.queued) ctx.out.line(`transfers queued: ${s.transfers.queued}`);

@@ -1,6 +1,6 @@
 // `git arbor sync [remote...]`: commit, pull, merge, push (and --content) with every remote.
 
-import { sync } from '../../sync/sync.js';
+import { sync, type RemoteSyncResult } from '../../sync/sync.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
 
@@ -21,6 +21,14 @@ export const syncCommand: ArborCommand = {
   run: (ctx, args, opts) =>
     withAnnex(ctx, async (annex) => {
       const names = (args[0] as string[] | undefined) ?? [];
+      const json = opts.json === true;
+      // One line per remote as soon as it is done (a remote that does not answer is reported when
+      // its time-out ends it; the others do not wait for it).
+      const remoteLine = (r: RemoteSyncResult): void => {
+        const parts = [r.fetched === undefined ? '' : r.fetched ? 'pulled' : 'pull failed', r.pushed === undefined ? '' : r.pushed ? 'pushed' : 'push failed'].filter(Boolean);
+        const failed = r.errors.length > 0;
+        ctx.out.line(`${r.remote}: ${parts.join(', ') || 'nothing to do'}${failed ? ` (${r.errors.join('; ')})` : ' ok'}`);
+      };
       const result = await sync(annex, {
         commit: opts.commit !== false,
         pull: opts.pull !== false,
@@ -28,18 +36,15 @@ export const syncCommand: ArborCommand = {
         content: opts.content === true,
         ...(names.length ? { remotes: names } : {}),
         ...(typeof opts.message === 'string' ? { message: opts.message } : {}),
-        report: opts.json === true ? () => undefined : (e) => ctx.out.warn(e.message),
+        report: json ? () => undefined : (e) => ctx.out.warn(e.message),
+        ...(json ? {} : { onRemoteDone: remoteLine }),
       });
-      if (opts.json === true) {
+      if (json) {
         ctx.out.json(result);
       } else {
         if (result.committed) ctx.out.line('commit ok');
         for (const m of result.merges) ctx.out.line(`merge ${m.ref} ${m.status === 'failed' ? 'failed' : m.status === 'conflicts-resolved' ? '(conflicts resolved, both versions kept) ok' : 'ok'}`);
         if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.failed} failed`);
-        for (const r of result.remotes) {
-          const parts = [r.fetched === undefined ? '' : r.fetched ? 'pulled' : 'pull failed', r.pushed === undefined ? '' : r.pushed ? 'pushed' : 'push failed'].filter(Boolean);
-          ctx.out.line(`${r.remote}: ${parts.join(', ') || 'nothing to do'}${r.errors.length ? '' : ' ok'}`);
-        }
       }
       return result.ok ? 0 : 1;
     }),

@@ -1,0 +1,134 @@
+// A remote's network work in its own lane (fetch and merge, push), with the outcome recorded in the reachability state and status.
+
+import { describeError } from '../util/errors.js';
+import { selectRemotes } from '../sync/sync.js';
+import { fetchRemote, mergeAnnexBranches, mergeOwnSynced, mergeRemote, pushAll, remoteResult, type StepContext } from '../sync/steps.js';
+import type { AssistantContext, FailedPush } from './context.js';
+import { nextTryAfter } from './reachability.js';
+
+/**
+ * The step context of one piece of work. A remote's failure goes to the reachability state when it
+ * could not be reached (one warning when it goes, none per try), else it is logged as a warning.
+ */
+export function stepContextFor(ctx: AssistantContext, worker: string, onLocalChanges: () => void, signal?: AbortSignal): StepContext {
+  const started = ctx.clock.now();
+  return {
+    ...(signal ? { signal } : {}),
+    annex: ctx.annex,
+    branch: ctx.branch,
+    merges: [],
+    limits: ctx.settings.network,
+    report: (e) => (e.level === 'warn' ? ctx.log.warn({ worker }, e.message) : ctx.log.info({ worker }, e.message)),
+    reportRemote: (remote, message, unreachable) => {
+      if (unreachable) ctx.reachability.failed(remote, unreachable, started);
+      else ctx.log.warn({ worker, remote }, message);
+    },
+    onLocalChanges,
+  };
+}
+
+/**
+ * Runs `work` (merges into the work tree) and passes on what it changed: a merge moved HEAD → the pusher
+ * (so a change made on A reaches C through B) and the transferrer (the merged paths); the
+ * git-annex branch moved → the pusher. Returns false when uncommitted changes blocked a merge (the
+ * committer was asked for a rescan; the caller tries again after it).
+ */
+async function merging(ctx: AssistantContext, work: (step: StepContext) => Promise<void>, signal?: AbortSignal): Promise<boolean> {
+  const before = await ctx.annex.git.revParse('HEAD');
+  const annexBefore = await ctx.annex.branch.head();
+  let blocked = false;
+  const step = stepContextFor(ctx, 'merger', () => {
+    blocked = true;
+    ctx.rescan.notify();
+  }, signal);
+  try {
+    await work(step);
+  } catch (err) {
+    ctx.log.warn({ worker: 'merger' }, `merge round failed: ${describeError(err)}`);
+  }
+  // HEAD may also have moved by the committer's commits meanwhile (a fetch can take a while):
+  // only our merges count as peers' changes.
+  if (step.merges.length) {
+    const after = await ctx.annex.git.revParse('HEAD');
+    ctx.log.info({ worker: 'merger' }, `merged peers' changes (${step.merges.map((m) => m.ref).join(', ')})`);
+    if (ctx.settings.content && after) {
+      const changed = before ? await ctx.annex.git.run(['diff', '--name-only', '-z', '--no-renames', '--diff-filter=AMT', before, after]).catch(() => '') : '';
+      const paths = changed.split('\0').filter(Boolean);
+      ctx.transfers.push(...(before ? paths : ['']));
+    }
+  }
+  if (step.merges.length || (await ctx.annex.branch.head()) !== annexBefore) ctx.commits.notify();
+  return !blocked;
+}
+
+/** Merges what peers pushed into this repository (synced/<branch>) and the git-annex branches: local work, no lane. */
+export function mergeLocal(ctx: AssistantContext): Promise<boolean> {
+  return merging(ctx, async (step) => {
+    await mergeOwnSynced(step);
+    await mergeAnnexBranches(step);
+  });
+}
+
+/**
+ * Fetches `name` in its lane and merges what came (merges take turns with every other merge). A
+ * remote that is away or waiting out its back-off is skipped (the retrier asks again when it is
+ * due). A request while one is already waiting in the lane joins it. Returns false when blocked.
+ */
+export function fetchAndMerge(ctx: AssistantContext, name: string, signal?: AbortSignal): Promise<boolean> {
+  return ctx.lanes.once(name, 'fetch', async () => {
+    if (ctx.reachability.waiting(name) || signal?.aborted) return true;
+    return merging(ctx, async (step) => {
+      const result = remoteResult(name);
+      if (!(await fetchRemote(step, result))) return;
+      ctx.reachability.reached(name);
+      await mergeRemote(step, name);
+      await mergeAnnexBranches(step);
+      if (ctx.failedPushes.get(name)) ctx.commits.notify(); // reachable again: retry the push now
+    }, signal);
+  });
+}
+
+/** Pushes to one remote in its lane and records the outcome; false when it did not go through (or was skipped). */
+function pushOne(ctx: AssistantContext, name: string, signal?: AbortSignal): Promise<boolean> {
+  return ctx.lanes.once(name, 'push', async () => {
+    if (ctx.reachability.waiting(name) || signal?.aborted) return false; // away, or its back-off has not passed
+    const step = stepContextFor(ctx, 'pusher', () => ctx.rescan.notify(), signal);
+    const r = remoteResult(name);
+    await pushAll(step, [r]);
+    const now = ctx.clock.now();
+    if (r.pushed) {
+      ctx.failedPushes.delete(name);
+      ctx.reachability.reached(name);
+      ctx.status.update(() => {
+        const rs = ctx.status.remote(name);
+        rs.lastSync = now;
+        rs.attempts = 0;
+        delete rs.failingSince;
+      });
+    } else {
+      const prev = ctx.failedPushes.get(name);
+      const attempts = (prev?.attempts ?? 0) + 1;
+      const entry: FailedPush = { since: prev?.since ?? now, attempts, nextTry: nextTryAfter(now, attempts) };
+      // An unreachable remote is retried by its reachability back-off, not also by the push retrier.
+      if (!r.unreachable) ctx.failedPushes.set(name, entry);
+      ctx.status.update(() => {
+        const rs = ctx.status.remote(name);
+        rs.lastFailure = { time: now, error: r.errors.join('; ') || 'push failed' };
+        rs.failingSince = entry.since;
+        rs.attempts = attempts;
+      });
+    }
+    if (step.merges.length) ctx.transfers.push(''); // a retry merged peers' work: let content follow
+    return r.pushed === true;
+  });
+}
+
+/**
+ * Pushes to `names` (default every sync remote), each in its own lane: a push to a remote that
+ * does not answer never delays the others. Resolves when all of them are done; true when all went through.
+ */
+export async function pushRemotes(ctx: AssistantContext, names?: readonly string[], signal?: AbortSignal): Promise<boolean> {
+  const remotes = (await selectRemotes(ctx.annex)).filter((r) => !names || names.includes(r.name));
+  const done = await Promise.all(remotes.map((r) => pushOne(ctx, r.name, signal)));
+  return done.every(Boolean);
+}
