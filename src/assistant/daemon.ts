@@ -47,7 +47,7 @@ export const workers: readonly Worker[] = [committer, pusher, merger, retrier, p
  * start. The watcher backend and USB event subscription are chosen once; the merger's and retrier's cron tasks are to follow
  * `settingsChanged` (then their keys leave this list).
  */
-const APPLIES_AT_RESTART: readonly string[] = ['arbor.assistant.watcher', 'arbor.drives.usb', 'arbor.assistant.fetch', 'arbor.assistant.retry'];
+const APPLIES_AT_RESTART: readonly string[] = ['arbor.assistant.watcher', 'arbor.drives.usb'];
 
 /** Another assistant already runs for this repository. */
 export class AlreadyRunningError extends ArborError {

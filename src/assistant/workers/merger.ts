@@ -3,12 +3,12 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import cron from 'node-cron';
 import { describeError } from '../../util/errors.js';
 import { selectRemotes } from '../../sync/sync.js';
 import { fetchAndMerge, mergeLocal } from '../remote-work.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
+import { runFollowedSchedule } from '../followed-schedule.js';
 
 /** Files whose change means a peer pushed to us: loose synced refs, and packed-refs. */
 function interesting(filename: string): boolean {
@@ -36,9 +36,20 @@ export const merger: Worker = {
       ctx.log.warn({ worker: 'merger' }, `cannot watch refs (${describeError(err)}); polling instead`);
     }
     for (const w of watchers) w.on('error', () => undefined);
-    const fetchTask = cron.schedule(ctx.settings.fetchSchedule, async () => {
-      // Unreachable remotes wait for their back-off (the retrier asks for them when due); away ones for their drive.
-      for (const r of await selectRemotes(ctx.annex).catch(() => [])) if (!ctx.reachability.waiting(r.name)) ctx.remotesChanged.push(r.name);
+    // Its own signal: a crash of this worker must stop the schedule too, not only a daemon stop.
+    const scheduleStop = new AbortController();
+    signal.addEventListener('abort', () => scheduleStop.abort(), { once: true });
+    const fetchTask = runFollowedSchedule({
+      ctx,
+      worker: 'merger',
+      what: 'fetch',
+      pick: (s) => s.fetchSchedule,
+      signal: scheduleStop.signal,
+      tick: () =>
+        void (async () => {
+          // Unreachable remotes wait for their back-off (the retrier asks for them when due); away ones for their drive.
+          for (const r of await selectRemotes(ctx.annex).catch(() => [])) if (!ctx.reachability.waiting(r.name)) ctx.remotesChanged.push(r.name);
+        })(),
     });
     // Fallback poll: stat the synced refs every 5 s (no spawn, negligible CPU).
     const poll = (async () => {
@@ -84,7 +95,8 @@ export const merger: Worker = {
       }
     } finally {
       for (const w of watchers) w.close();
-      await fetchTask.stop();
+      scheduleStop.abort();
+      await fetchTask;
       await poll.catch(() => undefined);
       await Promise.all(rounds); // the stop signal has ended their network operations
     }

@@ -1,10 +1,10 @@
 // The retrier: unreachable remotes are tried again when their back-off has passed, failed pushes on a cron schedule, and a local remote at once when it returns.
 
 import { stat } from 'node:fs/promises';
-import cron from 'node-cron';
 import { readRemoteConfigs } from '../../remotes/index.js';
 import { localPathOf } from '../../remotes/git-local.js';
 import type { AssistantContext } from '../context.js';
+import { runFollowedSchedule } from '../followed-schedule.js';
 import type { Worker } from '../worker.js';
 import { pushRemotes } from '../remote-work.js';
 
@@ -44,22 +44,32 @@ export const retrier: Worker = {
           ctx.reachability.changed.notify(); // recompute the next wake-up
         });
     };
-    const task = cron.schedule(ctx.settings.retrySchedule, () => {
-      const due: string[] = [];
-      // Failed pushes and unreachable remotes (the tick is a second chance for those: a schedule
-      // the user chose, which a short back-off-free test schedule or a long back-off may precede).
-      const failing = new Map(ctx.failedPushes.entries().map(([n, f]) => [n, f.attempts]));
-      for (const name of ctx.reachability.inState('unreachable')) failing.set(name, Math.max(failing.get(name) ?? 0, ctx.reachability.get(name).attempts));
-      for (const [name, attempts] of failing) {
-        const waited = (skipped.get(name) ?? 0) + 1;
-        if (waited >= Math.min(2 ** Math.max(0, attempts - 2), 16)) {
-          due.push(name);
-          skipped.set(name, 0);
-        } else {
-          skipped.set(name, waited);
+    // Its own signal: a crash of this worker must stop the schedule too, not only a daemon stop.
+    const scheduleStop = new AbortController();
+    signal.addEventListener('abort', () => scheduleStop.abort(), { once: true });
+    const task = runFollowedSchedule({
+      ctx,
+      worker: 'retrier',
+      what: 'retry',
+      pick: (s) => s.retrySchedule,
+      signal: scheduleStop.signal,
+      tick: () => {
+        const due: string[] = [];
+        // Failed pushes and unreachable remotes (the tick is a second chance for those: a schedule
+        // the user chose, which a short back-off-free test schedule or a long back-off may precede).
+        const failing = new Map(ctx.failedPushes.entries().map(([n, f]) => [n, f.attempts]));
+        for (const name of ctx.reachability.inState('unreachable')) failing.set(name, Math.max(failing.get(name) ?? 0, ctx.reachability.get(name).attempts));
+        for (const [name, attempts] of failing) {
+          const waited = (skipped.get(name) ?? 0) + 1;
+          if (waited >= Math.min(2 ** Math.max(0, attempts - 2), 16)) {
+            due.push(name);
+            skipped.set(name, 0);
+          } else {
+            skipped.set(name, waited);
+          }
         }
-      }
-      retry(due);
+        retry(due);
+      },
     });
     const missing = new Set<string>();
     let lastProbe = ctx.clock.now();
@@ -81,7 +91,8 @@ export const retrier: Worker = {
         }
       }
     } finally {
-      await task.stop();
+      scheduleStop.abort();
+      await task;
     }
   },
 };
