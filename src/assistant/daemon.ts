@@ -1,10 +1,10 @@
 // The composition root of the assistant: open the repository, build the context, run the workers.
 
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
-import { join } from 'node:path';
 import cron from 'node-cron';
-import { openAnnex } from '../annex/annex.js';
+import { openAnnex, type Annex } from '../annex/annex.js';
+import { removeStaleLocks } from '../git/stale-lock.js';
 import { syncBranch } from '../sync/preflight.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { acquireLock, type HeldLock } from '../util/lockfile.js';
@@ -63,16 +63,14 @@ async function pidOf(file: string): Promise<number | undefined> {
 
 
 /**
- * After a crash (kill -9, power loss) git may have left .git/index.lock behind, which would block
- * every later git command. It is removed only when the previous assistant is known dead and the
- * lock is older than a few seconds (so a user's own git command is not disturbed).
+ * After a crash (kill -9, power loss, a git that died) a git lock may be left behind, which would
+ * block every later git command. At start every git lock that no process uses is removed,
+ * whatever its age; a user's own running git keeps its lock (src/git/stale-lock.ts says how that
+ * is told).
  */
-async function repairAfterCrash(gitDir: string, log: Log, now: number): Promise<void> {
-  const lock = join(gitDir, 'index.lock');
-  const s = await stat(lock).catch(() => undefined);
-  if (s && now - s.mtimeMs > 5000) {
-    await rm(lock, { force: true });
-    log.warn({ worker: 'daemon' }, 'removed a stale .git/index.lock left by a crash');
+async function repairAfterCrash(annex: Annex, log: Log, now: number): Promise<void> {
+  for (const lock of await removeStaleLocks(annex.git.repo, { now, self: process.pid })) {
+    log.warn({ worker: 'daemon' }, `removed a stale git lock that no process holds: ${lock}`);
   }
 }
 
@@ -106,7 +104,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   options.signal?.addEventListener('abort', onSignal, { once: true });
   const status = new DaemonStatus({ file: paths.status, now: () => clock.now(), pid: process.pid });
   try {
-    if (previous && previous !== process.pid && !processAlive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
+    await repairAfterCrash(annex, log, clock.now());
+    annex.git.onStaleLock((l) => log.warn({ worker: 'daemon' }, `removed ${l.lock} (${l.reason}) after git ${l.args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? ''} failed; running it again`));
     const branch = await syncBranch(annex);
     const settings = await readSettings(annex.git, (e) => cron.validate(e));
     const ctx: AssistantContext = {
