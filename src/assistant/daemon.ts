@@ -8,7 +8,6 @@ import { removeStaleLocks } from '../git/stale-lock.js';
 import { syncBranch } from '../sync/preflight.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { acquireLock, type HeldLock } from '../util/lockfile.js';
-import { processAlive } from '../util/process-alive.js';
 import { ArborError, describeError } from '../util/errors.js';
 import { createLog, type Log } from '../util/log.js';
 import { assistantChannels, type AssistantContext } from './context.js';
@@ -19,7 +18,8 @@ import { supervise } from './supervisor.js';
 import type { Worker } from './worker.js';
 import { watcher } from './workers/watcher.js';
 import { committer } from './workers/committer.js';
-import { pusher } from './workers/pusher.js';
+import { pusher, pushRemotes } from './workers/pusher.js';
+import { guardStop } from './stop-guard.js';
 import { merger } from './workers/merger.js';
 import { retrier } from './workers/retrier.js';
 import { publisher } from './workers/publisher.js';
@@ -86,7 +86,6 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await mkdir(paths.dir, { recursive: true });
   const log = createLog({ file: paths.log, ...(options.stderr ? { stderr: options.stderr } : {}) });
   let lock: HeldLock;
-  const previous = await pidOf(paths.pid);
   try {
     lock = await acquireLock(paths.pid, { timeoutMs: 0 });
   } catch {
@@ -103,6 +102,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   }
   options.signal?.addEventListener('abort', onSignal, { once: true });
   const status = new DaemonStatus({ file: paths.status, now: () => clock.now(), pid: process.pid });
+  const guard = guardStop({
+    clock,
+    log,
+    stopping: controller.signal,
+    self: process.pid,
+    kill: (pid) => void Promise.resolve().then(() => process.kill(pid, 'SIGKILL')).catch(() => undefined),
+    exit: () => {
+      log.flush?.();
+      process.exit(1);
+    },
+  });
   try {
     await repairAfterCrash(annex, log, clock.now());
     annex.git.onStaleLock((l) => log.warn({ worker: 'daemon' }, `removed ${l.lock} (${l.reason}) after git ${l.args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? ''} failed; running it again`));
@@ -122,11 +132,18 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     ctx.commits.notify(); // push whatever a previous run committed but did not push
     await supervise(ctx, workers, controller.signal, () => controller.abort());
     status.update((s) => void (s.stopping = true));
+    // The committer's last commit (or one the pusher did not get to) is pushed before exiting,
+    // within the stop bound (STOP_BOUND_MS; stop-guard.ts kills a push that hangs).
+    if (ctx.commits.take()) {
+      log.info({ worker: 'daemon' }, 'pushing the last commits before stopping');
+      await pushRemotes(ctx).catch((err: unknown) => log.warn({ worker: 'daemon' }, `the last push failed: ${describeError(err)}`));
+    }
     log.info({ worker: 'daemon' }, 'assistant stopped');
   } catch (err) {
     log.error({ worker: 'daemon' }, `assistant failed: ${describeError(err)}`);
     throw err;
   } finally {
+    guard.dispose();
     if (options.handleSignals) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
