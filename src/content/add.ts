@@ -122,10 +122,15 @@ export async function addFiles(
   const locked: string[] = [];
   const results: AddedFile[] = [];
   const failures: FailedFile[] = [];
-  /** A file that failed on its own: ENOENT means it vanished (nothing to add); a full disk stops everything. */
+  /**
+   * A file that failed on its own (an I/O error on that file) is listed and the others go on;
+   * ENOENT means it vanished (nothing to add). Anything else (a full disk, a bad backend setting)
+   * would fail every file: it stops the add.
+   */
   const failedFile = (path: string, err: unknown): void => {
-    if (err instanceof DiskFullError || errnoCode(err) === 'ENOSPC') throw err;
-    if (errnoCode(err) === 'ENOENT') return;
+    const code = typeof err === 'object' && err !== null && 'syscall' in err ? errnoCode(err) : undefined;
+    if (err instanceof DiskFullError || code === undefined || code === 'ENOSPC') throw err;
+    if (code === 'ENOENT') return;
     failures.push({ path, reason: err instanceof Error ? err.message : String(err) });
   };
   const syncs = new SyncBatch();
