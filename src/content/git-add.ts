@@ -3,6 +3,8 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
+import { GitCommandError } from '../git/errors.js';
+import { lockNamedIn } from '../git/stale-lock.js';
 
 /** A work-tree path: a string, or raw bytes for a name that is not valid UTF-8. */
 export type PathBytes = string | Buffer;
@@ -38,6 +40,11 @@ export function absoluteBytes(workTree: string, path: PathBytes): string | Buffe
   return typeof path === 'string' ? join(workTree, path) : Buffer.concat([Buffer.from(`${workTree}/`), path]);
 }
 
+/** Whether git's stderr names `path`: "pathspec ':(literal)x' did not match", "unable to stat 'x'", "open(\"x\")". */
+function mentions(stderr: string, path: string): boolean {
+  return stderr.includes(`'${path}'`) || stderr.includes(`)${path}'`) || stderr.includes(`"${path}"`);
+}
+
 /** What one isolating add did. */
 export interface AddOutcome {
   /** git's stderr of the runs that succeeded (the filter's per-file lines are in it). */
@@ -52,7 +59,9 @@ export interface AddOutcome {
  * git fails, the file it names is taken out (or, when it names none, e.g. a git killed by SIGBUS
  * because a file shrank while it was mapped, the list is split in halves) and the rest is added
  * again, so every file that can be added is, and each one that cannot comes back with git's reason.
- * A file that no longer exists is not a failure: it vanished and has nothing to commit.
+ * A file that no longer exists is not a failure: it vanished and has nothing to commit. A failure
+ * that concerns every file (a lock someone else holds, an error naming no file) throws
+ * GitCommandError: the whole add is retried later.
  */
 export async function addIsolating(annex: Annex, paths: readonly PathBytes[], options: { filter: boolean }): Promise<AddOutcome> {
   const outcome: AddOutcome = { stderr: '', failed: [], vanished: [] };
@@ -63,6 +72,12 @@ export async function addIsolating(annex: Annex, paths: readonly PathBytes[], op
       (outcome as { stderr: string }).stderr += r.stderr;
       return;
     }
+    // A lock held by someone else (the user's own git) or an error that names no file concerns
+    // every file: the add fails as a whole, to be retried later, rather than file by file.
+    const named = list.findIndex((p) => typeof p === 'string' && mentions(r.stderr, p));
+    if (lockNamedIn(r.stderr) !== undefined || (named < 0 && r.code <= 128 && list.some((p) => typeof p === 'string'))) {
+      throw new GitCommandError({ args: ['add'], exitCode: r.code, stderr: r.stderr });
+    }
     if (list.length === 1) {
       const [only] = list as [PathBytes];
       const exists = await lstat(absoluteBytes(annex.workTree ?? '', only)).then(() => true, () => false);
@@ -70,8 +85,6 @@ export async function addIsolating(annex: Annex, paths: readonly PathBytes[], op
       else outcome.failed.push({ path: only.toString(), reason: firstLine(r.stderr) || (r.code > 128 ? `git was killed by signal ${r.code - 128}` : `git add exited ${r.code}`) });
       return;
     }
-    // git quotes the pathspec it could not use: "pathspec ':(literal)x' did not match", "unable to stat 'x'".
-    const named = list.findIndex((p) => typeof p === 'string' && (r.stderr.includes(`'${p}'`) || r.stderr.includes(`)${p}'`)));
     if (named >= 0) {
       await work([list[named] as PathBytes]);
       await work([...list.slice(0, named), ...list.slice(named + 1)]);

@@ -47,7 +47,7 @@ test('--stop commits what is pending, pushes it, and returns with the daemon gon
   assert.ok(logMessages(a).includes('pushing the last commits before stopping'));
 });
 
-test('kill -9 mid-burst, a lock left as by a dead git, and an immediate restart: everything committed and pushed; a lock a live process holds is kept', async () => {
+test('kill -9 mid-burst, locks left as by a dead git (before the restart and while it runs), an immediate restart: everything committed and pushed; a lock a live process holds is kept', async () => {
   const { hub, clones: [a] } = await hubAndClones(['A']);
   assert.ok(a);
   writeFiles(a, { 'seed.txt': 'seed\n' });
@@ -77,10 +77,23 @@ test('kill -9 mid-burst, a lock left as by a dead git, and an immediate restart:
     await eventually('the holder has the lock', () => existsSync(held));
     await startAssistant(a); // at once: no waiting for the lock to age
     try {
+      // While it runs, a git dies again and leaves its lock (as SIGBUS under `git add` does): the
+      // daemon must not wedge on it.
+      await eventually('the restarted daemon has committed the burst', async () => {
+        const files = new Set((await git(a, 'ls-tree', '-r', '--name-only', 'HEAD')).split('\n'));
+        return expected.every((p) => files.has(p));
+      }, { logOf: a, timeoutMs: 180_000 });
+      try {
+        writeFileSync(join(a, '.git/index.lock'), '', { flag: 'wx' });
+      } catch {
+        // a git of the daemon holds it right now: it will be gone when that git ends
+      }
+      writeFiles(a, { 'after-lock.txt': 'written after the lock was left\n' });
+      expected.push('after-lock.txt');
       await eventually('the hub has every file of the burst', async () => {
         const files = await hubFiles(hub);
         return expected.every((p) => files.has(p));
-      }, { logOf: a });
+      }, { logOf: a, timeoutMs: 180_000 });
       await eventually('the work tree is clean', async () => (await git(a, 'status', '--porcelain')) === '', { logOf: a });
       assert.equal(existsSync(join(a, '.git/index.lock')), false);
       assert.equal(existsSync(held), true, 'the held lock is not removed');
