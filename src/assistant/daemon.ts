@@ -69,7 +69,7 @@ async function pidOf(file: string): Promise<number | undefined> {
  * is told).
  */
 async function repairAfterCrash(annex: Annex, log: Log, now: number): Promise<void> {
-  for (const lock of await removeStaleLocks(annex.git.repo, { now, self: process.pid })) {
+  for (const lock of await removeStaleLocks(annex.git.repo, { now })) {
     log.warn({ worker: 'daemon' }, `removed a stale git lock that no process holds: ${lock}`);
   }
 }

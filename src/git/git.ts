@@ -130,7 +130,7 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     for (let attempt = 1; ; attempt++) {
       const r = await runOnce(args, opts);
       if (r.code === 0) return r;
-      const removed = await clearLocksAfterFailure(repo, r, { now: systemClock.now(), self: process.pid }).catch(() => []);
+      const removed = await clearLocksAfterFailure(repo, r, { now: systemClock.now() }).catch(() => []);
       for (const l of removed) for (const fn of lockListeners) fn({ ...l, args });
       if (attempt >= MAX_ATTEMPTS || !(removed.length > 0 || crashedBySignal(r.code))) return r;
     }

@@ -3,7 +3,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join, relative, isAbsolute } from 'node:path';
-import { cwdOf, descendsFrom, holdersOf, listProcesses, type ProcessInfo } from '../util/open-files.js';
+import { argsOf, cwdOf, holdersOf, listProcesses } from '../util/open-files.js';
 import type { RepoInfo } from './repo.js';
 
 /** Without /proc (not Linux), a lock this old (ms) whose owner cannot be known is taken as stale. */
@@ -57,32 +57,37 @@ function inside(dir: string | undefined, path: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** A long-running git that only reads (arbor's own `cat-file --batch`, `check-attr --stdin`): it never takes a lock. */
+function readsOnly(args: readonly string[]): boolean {
+  return (args.includes('cat-file') && args.some((a) => a.startsWith('--batch'))) || (args.includes('check-attr') && args.includes('--stdin'));
+}
+
 /**
  * Why `lock` is still in use, or undefined when it is stale. In use: some process holds it open
- * (git keeps its lock open while it writes), or a git process that is not ours (not `self` or a
- * descendant) works in this repository (`git commit` closes index.lock while the editor runs).
+ * (git keeps its lock open while it writes), or some other git process works in this repository
+ * (`git commit -a` closes index.lock while the editor runs; any git closes its lock just before it
+ * renames it into place), be it the user's or one of arbor's own, except the long-running readers.
  * Without /proc the lock's age decides (STALE_LOCK_AGE_FALLBACK_MS).
  */
-export async function lockInUse(lock: string, repo: RepoInfo, deps: { now: number; self: number }): Promise<string | undefined> {
+export async function lockInUse(lock: string, repo: RepoInfo, deps: { now: number }): Promise<string | undefined> {
   const holders = await holdersOf(lock);
   if (holders === undefined) {
     const s = await stat(lock).catch(() => undefined);
     return s && deps.now - s.mtimeMs < STALE_LOCK_AGE_FALLBACK_MS ? 'it is recent and open files cannot be listed here' : undefined;
   }
   if (holders.length) return `held open by pid ${holders.join(', ')}`;
-  const processes = await listProcesses();
-  const byPid = new Map<number, ProcessInfo>(processes.map((p) => [p.pid, p]));
-  for (const p of processes) {
+  for (const p of await listProcesses()) {
     if (p.comm !== 'git' && !p.comm.startsWith('git-')) continue;
-    if (descendsFrom(p.pid, deps.self, byPid)) continue;
     const cwd = await cwdOf(p.pid);
-    if (cwd && (inside(repo.workTree, cwd) || inside(repo.gitDir, cwd) || inside(repo.commonDir, cwd))) return `git (pid ${p.pid}) is running in this repository`;
+    if (!cwd || !(inside(repo.workTree, cwd) || inside(repo.gitDir, cwd) || inside(repo.commonDir, cwd))) continue;
+    if (readsOnly(await argsOf(p.pid))) continue;
+    return `git (pid ${p.pid}) is running in this repository`;
   }
   return undefined;
 }
 
 /** Removes `lock` when nothing uses it (see lockInUse); returns whether it did. */
-export async function removeIfStale(lock: string, repo: RepoInfo, deps: { now: number; self: number }): Promise<boolean> {
+export async function removeIfStale(lock: string, repo: RepoInfo, deps: { now: number }): Promise<boolean> {
   if (!(await stat(lock).then(() => true, () => false))) return false;
   if ((await lockInUse(lock, repo, deps)) !== undefined) return false;
   await rm(lock, { force: true });
@@ -90,7 +95,7 @@ export async function removeIfStale(lock: string, repo: RepoInfo, deps: { now: n
 }
 
 /** Removes every git lock of the repository that nothing uses, whatever its age (at daemon start). */
-export async function removeStaleLocks(repo: RepoInfo, deps: { now: number; self: number }): Promise<string[]> {
+export async function removeStaleLocks(repo: RepoInfo, deps: { now: number }): Promise<string[]> {
   const removed: string[] = [];
   for (const lock of await existingGitLocks(repo)) if (await removeIfStale(lock, repo, deps)) removed.push(lock);
   return removed;
@@ -100,7 +105,7 @@ export async function removeStaleLocks(repo: RepoInfo, deps: { now: number; self
  * After one of arbor's own git commands failed: the stale locks it left (killed by a signal) or
  * tripped over (a lock named in "File exists"), removed. The caller decides whether to retry.
  */
-export async function clearLocksAfterFailure(repo: RepoInfo, failure: { code: number; stderr: string }, deps: { now: number; self: number }): Promise<RemovedLock[]> {
+export async function clearLocksAfterFailure(repo: RepoInfo, failure: { code: number; stderr: string }, deps: { now: number }): Promise<RemovedLock[]> {
   const mentioned = lockNamedIn(failure.stderr);
   // Only this repository's locks: a lock in a remote's repository (a local push) is not ours to judge.
   const named = mentioned !== undefined && (inside(repo.gitDir, mentioned) || inside(repo.commonDir, mentioned)) ? mentioned : undefined;

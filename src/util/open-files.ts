@@ -70,6 +70,12 @@ export async function cwdOf(pid: number): Promise<string | undefined> {
   return readlink(`/proc/${pid}/cwd`).catch(() => undefined);
 }
 
+/** The arguments `pid` was started with (from /proc/<pid>/cmdline), or [] when they cannot be read. */
+export async function argsOf(pid: number): Promise<string[]> {
+  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return raw.split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+}
+
 /** Whether `pid` is `ancestor` or one of its descendants, by the parent links in `processes`. */
 export function descendsFrom(pid: number, ancestor: number, processes: ReadonlyMap<number, ProcessInfo>): boolean {
   for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 0 && hops < 64; hops++) {

@@ -12,7 +12,7 @@ import { findRepository } from '../../src/git/repo.js';
 import { createGit } from '../../src/git/git.js';
 import { lockInUse, removeStaleLocks } from '../../src/git/stale-lock.js';
 
-const self = { now: Date.now(), self: process.pid };
+const self = { now: Date.now() };
 
 /** Starts `cmd` in its own process group; the returned stop kills the whole group (also what it left running). */
 function startGroup(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): { child: ChildProcess; stop: () => void } {
@@ -65,8 +65,7 @@ test("a user's git commit waiting on its editor keeps index.lock (closed, but gi
   const editor = join(dir, 'editor.sh');
   writeFileSync(editor, `#!/bin/sh\n: > "${marker}"\nexec sleep 600\n`);
   chmodSync(editor, 0o755);
-  // Started through a shell that exits at once: the user's git is not a child of this process (as
-  // it is not a child of the daemon), so it counts as someone else's.
+  // Started through a shell that exits at once, as a user's git is no child of the daemon.
   const user = startGroup('sh', ['-c', 'git commit -a </dev/null >/dev/null 2>&1 &'], { cwd: repo, env: { GIT_EDITOR: editor } });
   try {
     await eventually('the editor runs', () => existsSync(marker));
