@@ -206,7 +206,10 @@ export async function addFiles(
     results.push(r);
     options.onFile?.(r);
   }
-  if (toUnlocked.length) await addThroughFilter(annex, toUnlocked, { rules, dotfiles, results, failures, onFile: options.onFile });
+  if (toUnlocked.length) {
+    // The rules were closed above; checking a file again restarts their process, so close it again.
+    await addThroughFilter(annex, toUnlocked, { rules, dotfiles, results, failures, onFile: options.onFile }).finally(() => rules.close());
+  }
   if (raw.length) {
     // Names that are not UTF-8: git reads them as bytes and the filter decides annex or git.
     const out = await addIsolating(annex, raw, { filter: true });
