@@ -104,7 +104,10 @@ class AnnexFilter {
   }
 
   async #indexHasPointer(pathname: string): Promise<boolean> {
-    const blob = await this.#annex.git.catFile().get(`:${pathname}`);
+    // cat-file --batch reads one name per line: a name with a newline is looked up in the index first.
+    const spec = pathname.includes('\n') ? (await this.#annex.git.run(['ls-files', '-s', '-z', '--', `:(literal)${pathname}`])).split(' ')[1] : `:${pathname}`;
+    if (!spec) return false;
+    const blob = await this.#annex.git.catFile().get(spec);
     return blob !== undefined && blob.content.length <= MAX_POINTER && parsePointer(blob.content) !== undefined;
   }
 

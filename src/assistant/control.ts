@@ -8,6 +8,7 @@ import { processAlive } from '../util/process-alive.js';
 import { ArborError } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
 import { assistantPaths } from './paths.js';
+import { STOP_BOUND_MS, STOP_EXIT_GRACE_MS } from './stop-guard.js';
 import type { StatusSnapshot } from './daemon-status.js';
 
 /** Whether the assistant runs for a repository, and its last status snapshot. */
@@ -97,15 +98,28 @@ export async function startDetached(options: { path: string; command: readonly s
   throw new StartError(`the assistant did not start within ${Math.round(timeoutMs / 1000)} s; see ${paths.log}`);
 }
 
-/** Asks a running assistant to stop (SIGTERM) and waits until it has. Returns its pid, or undefined if none ran. */
+/** How long `--stop` waits for the daemon (its own bound plus a margin) before it kills it. */
+export const STOP_WAIT_MS = STOP_BOUND_MS + STOP_EXIT_GRACE_MS + 10_000;
+
+/**
+ * Asks a running assistant to stop (SIGTERM: it commits what is pending and pushes it, within
+ * STOP_BOUND_MS) and waits until it has. Returns its pid, or undefined if none ran. A daemon still
+ * alive after `timeoutMs` (default STOP_WAIT_MS) is killed (SIGKILL) and ESTOP is thrown.
+ */
 export async function stopAssistant(options: { path: string; clock: Clock; timeoutMs?: number }): Promise<number | undefined> {
   const state = await assistantState(options.path);
   if (!state.running || !state.pid) return undefined;
   process.kill(state.pid, 'SIGTERM');
-  const deadline = options.clock.now() + (options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? STOP_WAIT_MS;
+  const deadline = options.clock.now() + timeoutMs;
   while (options.clock.now() < deadline) {
     if (!processAlive(state.pid)) return state.pid;
     await options.clock.sleep(50);
   }
-  throw new ArborError('ESTOP', `the assistant (pid ${state.pid}) did not stop within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`);
+  try {
+    process.kill(state.pid, 'SIGKILL');
+  } catch {
+    // gone just now
+  }
+  throw new ArborError('ESTOP', `the assistant (pid ${state.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s; it was killed (its next start commits what it left)`);
 }

@@ -39,7 +39,12 @@ export interface StatusSnapshot {
   startedAt: number;
   updatedAt: number;
   scanning: boolean;
+  /** Changes not yet committed: waiting to settle, in the could-not-add list, or owed to a failed scan. */
   pendingChanges: number;
+  /** Files the committer could not add, with the reason; each is tried again at `nextTry`. */
+  couldNotAdd?: Array<{ path: string; reason: string; attempts: number; nextTry: number }>;
+  /** Why the last whole-tree scan failed (cleared when one succeeds; it is retried with back-off). */
+  scanError?: string;
   lastCommit?: { time: number; sha: string; files: number };
   remotes: Record<string, RemoteStatus>;
   transfers: { running: TransferStatus[]; queued: number };

@@ -1,14 +1,14 @@
 // The composition root of the assistant: open the repository, build the context, run the workers.
 
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import { basename, join } from 'node:path';
 import cron from 'node-cron';
-import { openAnnex } from '../annex/annex.js';
+import { openAnnex, type Annex } from '../annex/annex.js';
+import { removeStaleLocks } from '../git/stale-lock.js';
 import { syncBranch } from '../sync/preflight.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { acquireLock, type HeldLock } from '../util/lockfile.js';
-import { processAlive } from '../util/process-alive.js';
 import { ArborError, describeError } from '../util/errors.js';
 import { createLog, type Log } from '../util/log.js';
 import { createDesktopNotifier } from '../util/desktop-notify.js';
@@ -24,6 +24,8 @@ import type { FatalError, Worker } from './worker.js';
 import { watcher } from './workers/watcher.js';
 import { committer } from './workers/committer.js';
 import { pusher } from './workers/pusher.js';
+import { pushRemotes } from './remote-work.js';
+import { guardStop } from './stop-guard.js';
 import { merger } from './workers/merger.js';
 import { retrier } from './workers/retrier.js';
 import { publisher } from './workers/publisher.js';
@@ -74,16 +76,14 @@ async function pidOf(file: string): Promise<number | undefined> {
 
 
 /**
- * After a crash (kill -9, power loss) git may have left .git/index.lock behind, which would block
- * every later git command. It is removed only when the previous assistant is known dead and the
- * lock is older than a few seconds (so a user's own git command is not disturbed).
+ * After a crash (kill -9, power loss, a git that died) a git lock may be left behind, which would
+ * block every later git command. At start every git lock that no process uses is removed,
+ * whatever its age; a user's own running git keeps its lock (src/git/stale-lock.ts says how that
+ * is told).
  */
-async function repairAfterCrash(gitDir: string, log: Log, now: number): Promise<void> {
-  const lock = join(gitDir, 'index.lock');
-  const s = await stat(lock).catch(() => undefined);
-  if (s && now - s.mtimeMs > 5000) {
-    await rm(lock, { force: true });
-    log.warn({ worker: 'daemon' }, 'removed a stale .git/index.lock left by a crash');
+async function repairAfterCrash(annex: Annex, log: Log, now: number): Promise<void> {
+  for (const lock of await removeStaleLocks(annex.git.repo, { now })) {
+    log.warn({ worker: 'daemon' }, `removed a stale git lock that no process holds: ${lock}`);
   }
 }
 
@@ -99,7 +99,6 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await mkdir(paths.dir, { recursive: true });
   const log = createLog({ file: paths.log, ...(options.stderr ? { stderr: options.stderr } : {}) });
   let lock: HeldLock;
-  const previous = await pidOf(paths.pid);
   try {
     lock = await acquireLock(paths.pid, { timeoutMs: 0 });
   } catch {
@@ -121,13 +120,25 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   /** How the daemon ended once it was ready (written to the status file for `status`). */
   let exit: { clean: boolean; reason: string } | undefined;
   let ready = false;
+  const guard = guardStop({
+    clock,
+    log,
+    stopping: controller.signal,
+    self: process.pid,
+    kill: (pid) => void Promise.resolve().then(() => process.kill(pid, 'SIGKILL')).catch(() => undefined),
+    exit: () => {
+      log.flush?.();
+      process.exit(1);
+    },
+  });
   try {
     // Settings first: a bad one is the most common reason not to start, and the cheapest to tell.
     const validateCron = (e: string): boolean => cron.validate(e);
     const parse = (entries: ConfigEntries) => settingsFromConfig(entries, validateCron);
     const entries = await readSettingsEntries(annex.git);
     const initial = parse(entries);
-    if (previous && previous !== process.pid && !processAlive(previous)) await repairAfterCrash(annex.git.repo.gitDir, log, clock.now());
+    await repairAfterCrash(annex, log, clock.now());
+    annex.git.onStaleLock((l) => log.warn({ worker: 'daemon' }, `removed ${l.lock} (${l.reason}) after git ${l.args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? ''} failed; running it again`));
     const branch = await syncBranch(annex);
     const channels = assistantChannels();
     const store = new SettingsStore({
@@ -175,6 +186,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const f = fatal as FatalError | undefined;
     exit = f ? { clean: false, reason: f.message } : { clean: true, reason: 'stopped' };
     status.update((s) => void (s.stopping = true));
+    // The committer's last commit (or one the pusher did not get to) is pushed before exiting,
+    // within the stop bound (STOP_BOUND_MS; stop-guard.ts kills a push that hangs).
+    if (ctx.commits.take()) {
+      log.info({ worker: 'daemon' }, 'pushing the last commits before stopping');
+      await pushRemotes(ctx).catch((err: unknown) => log.warn({ worker: 'daemon' }, `the last push failed: ${describeError(err)}`));
+    }
     log.info({ worker: 'daemon' }, f ? `assistant stopped: ${f.message}` : 'assistant stopped');
   } catch (err) {
     const reason = describeError(err);
@@ -183,6 +200,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     log.error({ worker: 'daemon' }, `assistant ${ready ? 'failed' : 'could not start'}: ${reason}`);
     throw err;
   } finally {
+    guard.dispose();
     if (options.handleSignals) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);

@@ -11,7 +11,11 @@ import { shouldAnnex } from '../annex/annexable.js';
 import { logKeysPresence } from '../annex/logs/location.js';
 import { annexedFilesAt } from './annexed-files.js';
 import { stagePaths } from './stage.js';
-import { ArborError } from '../util/errors.js';
+import { ArborError, errnoCode } from '../util/errors.js';
+import { GitCommandError } from '../git/errors.js';
+import { DiskFullError } from '../annex/object-store.js';
+import { addIsolating, NO_FILTER, type FailedFile } from './git-add.js';
+import { addThroughFilter } from './add-through-filter.js';
 import type { Key } from '../annex/key.js';
 import { SyncBatch } from '../annex/sync-batch.js';
 import PQueue from 'p-queue';
@@ -35,27 +39,35 @@ export interface AddedFile {
   readonly key?: string;
 }
 
-/**
- * git options that keep arbor's filter process out of a command. Starting it costs a Node start-up
- * (~0.2 s), which dominates the latency of small commits; files already known to belong in git
- * need no filter, and for annexed unlocked files a raw comparison only errs towards "modified",
- * which the filtered `git add` then settles.
- */
-export const NO_FILTER = ['-c', 'filter.annex.process=', '-c', 'filter.annex.clean=', '-c', 'filter.annex.smudge='];
+export { NO_FILTER } from './git-add.js';
 
-/** Untracked (not ignored) and modified files under the pathspecs, top-relative, sorted; `tracked` are the modified ones. */
-async function candidates(annex: Annex, paths: readonly string[]): Promise<{ all: string[]; tracked: string[] }> {
-  const specs = paths.map((p) => `:(literal)${p}`);
-  const out = await annex.git.run([...NO_FILTER, 'ls-files', '-z', '-t', '--others', '--modified', '--exclude-standard', '--', ...specs]);
+/**
+ * Untracked (not ignored) and modified files under the pathspecs, top-relative, sorted; `tracked`
+ * are the modified ones; `raw` are names that are not valid UTF-8, kept as git's bytes (a string
+ * would not name the file any more).
+ */
+async function candidates(annex: Annex, paths: readonly string[]): Promise<{ all: string[]; tracked: string[]; raw: Buffer[] }> {
+  const args = [...NO_FILTER, 'ls-files', '-z', '-t', '--others', '--modified', '--exclude-standard', '--', ...paths.map((p) => `:(literal)${p}`)];
+  const r = await annex.git.tryRun(args);
+  if (r.code !== 0) throw new GitCommandError({ args, exitCode: r.code, stderr: r.stderr });
   const all = new Set<string>();
   const tracked = new Set<string>();
-  for (const rec of out.split('\0')) {
+  const raw = new Map<string, Buffer>();
+  for (let at = 0; at < r.stdout.length; ) {
+    let end = r.stdout.indexOf(0, at);
+    if (end < 0) end = r.stdout.length;
+    const rec = r.stdout.subarray(at, end);
+    at = end + 1;
     if (rec.length < 3) continue;
-    const path = rec.slice(2);
-    all.add(path);
-    if (rec[0] !== '?') tracked.add(path);
+    const bytes = rec.subarray(2);
+    const path = bytes.toString('utf8');
+    if (!Buffer.from(path).equals(bytes)) raw.set(bytes.toString('hex'), Buffer.from(bytes));
+    else {
+      all.add(path);
+      if (rec[0] !== 0x3f) tracked.add(path); // '?' = untracked
+    }
   }
-  return { all: [...all].sort(), tracked: [...tracked] };
+  return { all: [...all].sort(), tracked: [...tracked], raw: [...raw.values()] };
 }
 
 /** Which of the (tracked) `paths` are unlocked annexed files in the index. */
@@ -64,24 +76,10 @@ async function unlockedAmong(annex: Annex, paths: readonly string[]): Promise<Se
   return new Set((await annexedFilesAt(annex, paths)).filter((f) => !f.locked).map((f) => f.path));
 }
 
-/** Runs `git add` on many paths through a pathspec file (no argv length limit); returns git's stderr. */
-async function gitAdd(annex: Annex, paths: readonly string[], options: { filter: boolean }): Promise<string> {
-  if (paths.length === 0) return '';
-  const r = await annex.git.tryRun([...(options.filter ? [] : NO_FILTER), 'add', '--pathspec-from-file=-', '--pathspec-file-nul', '--'], {
-    input: paths.map((p) => `:(literal)${p}`).join('\0') + '\0',
-  });
-  if (r.code !== 0) throw new ArborError('EGIT', `git add failed: ${firstLine(r.stderr)}`);
-  return r.stderr;
-}
-
-function firstLine(text: string): string {
-  return (text.split('\n').find((l) => l.trim()) ?? '').replace(/^(fatal|error|git-arbor): /, '');
-}
-
-/** A file that should have gone to the annex did not (the filter failed); it was unstaged again. */
+/** A file could not be added (the filter failed, git could not read it, …); everything else was. */
 export class AnnexAddError extends ArborError {
   constructor(path: string, reason: string) {
-    super('EADD', `could not add ${path} to the annex: ${reason || 'the annex filter did not run (is git-arbor on PATH?)'}`, { data: { path } });
+    super('EADD', `could not add ${path}: ${reason}`, { data: { path } });
   }
 }
 
@@ -90,12 +88,19 @@ export class AnnexAddError extends ArborError {
  * dotfiles excepted) are stored in the annex: locked (a symlink into .git/annex/objects, the
  * default) or unlocked (annex.addunlocked or `unlocked`: the file stays editable and git tracks a
  * pointer; the content goes through the filter). Everything else is added to git as it is.
+ * A file that cannot be added (it changed or vanished underneath, git could not read it) never
+ * stops the others: each goes to `onFailed` with its reason once the rest is staged; without
+ * `onFailed` the first one is thrown as AnnexAddError. A name that is not valid UTF-8 is added by
+ * git itself through the annex filter (unlocked when large), as bytes.
  */
-export async function addFiles(annex: Annex, options: { paths?: readonly string[]; unlocked?: boolean; onFile?: (f: AddedFile) => void } = {}): Promise<AddedFile[]> {
+export async function addFiles(
+  annex: Annex,
+  options: { paths?: readonly string[]; unlocked?: boolean; onFile?: (f: AddedFile) => void; onFailed?: (f: FailedFile) => void } = {},
+): Promise<AddedFile[]> {
   const workTree = annex.workTree;
   if (!workTree) throw new Error('add needs a work tree');
   // Independent look-ups side by side (each is a git process); the rules start no process until used.
-  const [{ all: files, tracked }, rules, dotfiles, unlocked, backend] = await Promise.all([
+  const [{ all: files, tracked, raw }, rules, dotfiles, unlocked, backend] = await Promise.all([
     candidates(annex, options.paths ?? []),
     annex.largeFilesRules(),
     annex.git.configGet('annex.dotfiles').then((v) => v?.toLowerCase() === 'true'),
@@ -109,6 +114,18 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   const presence: Parameters<typeof logKeysPresence>[1][number][] = [];
   const locked: string[] = [];
   const results: AddedFile[] = [];
+  const failures: FailedFile[] = [];
+  /**
+   * A file that failed on its own (an I/O error on that file) is listed and the others go on;
+   * ENOENT means it vanished (nothing to add). Anything else (a full disk, a bad backend setting)
+   * would fail every file: it stops the add.
+   */
+  const failedFile = (path: string, err: unknown): void => {
+    const code = typeof err === 'object' && err !== null && 'syscall' in err ? errnoCode(err) : undefined;
+    if (err instanceof DiskFullError || code === undefined || code === 'ENOSPC') throw err;
+    if (code === 'ENOENT') return;
+    failures.push({ path, reason: err instanceof Error ? err.message : String(err) });
+  };
   const syncs = new SyncBatch();
   /** What one file of the work list turned out to be. */
   type Outcome = { readonly kind: 'skip' | 'git' | 'unlocked' } | { readonly kind: 'moved-link'; readonly key: Key } | { readonly kind: 'ingested'; readonly key: Key; readonly before: FileStamp };
@@ -142,8 +159,11 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
     });
     window.forEach((path, i) => {
       const o = outcomes[i];
+      const l = linked[i];
+      if (o?.status === 'rejected') return failedFile(path, o.reason);
+      if (l?.status === 'rejected') return failedFile(path, l.reason);
       // A file written to while it was being added stays as it is: the next add (or commit) takes it.
-      if (o?.status !== 'fulfilled' || linked[i]?.status !== 'fulfilled' || linked[i]?.value === false) return;
+      if (o?.status !== 'fulfilled' || l?.value === false) return;
       const v = o.value;
       if (v.kind === 'git') toGit.push(path);
       else if (v.kind === 'unlocked') toUnlocked.push(path);
@@ -158,8 +178,6 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
         options.onFile?.(r);
       }
     });
-    const failed = linked.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) throw failed.reason;
   };
   try {
     for (let at = 0; at < files.length; at += SETTLE_EVERY) {
@@ -167,8 +185,6 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
       // Several files at once: each one waits mostly on the filesystem and on git check-attr.
       const outcomes = await mapLimitSettled(window, PARALLEL_FILES, classify);
       await settle(window, outcomes);
-      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (failed) throw failed.reason;
     }
   } catch (err) {
     // Files already turned into links stay safe: record and stage them before reporting the error.
@@ -181,32 +197,29 @@ export async function addFiles(annex: Annex, options: { paths?: readonly string[
   // One branch commit for all location changes (not one fsync'd journal file per added file).
   await logKeysPresence(annex.branch, presence);
   await stagePaths(annex, locked);
-  await gitAdd(annex, toGit, { filter: false });
+  const toGitOutcome = await addIsolating(annex, toGit, { filter: false });
+  failures.push(...toGitOutcome.failed);
+  const notAdded = new Set([...toGitOutcome.failed.map((f) => f.path), ...toGitOutcome.vanished.map(String)]);
   for (const path of toGit) {
+    if (notAdded.has(path)) continue;
     const r: AddedFile = { path, kind: 'git' };
     results.push(r);
     options.onFile?.(r);
   }
   if (toUnlocked.length) {
-    const stderr = await gitAdd(annex, toUnlocked, { filter: true });
-    const keys = new Map((await annexedFilesAt(annex, toUnlocked)).map((f) => [f.path, formatKey(f.key)]));
-    const failed = toUnlocked.filter((p) => !keys.has(p));
-    if (failed.length) {
-      // git stores a file raw when its filter fails: take those out again rather than put large files in git.
-      const specs = failed.map((p) => `:(literal)${p}`);
-      if (await annex.git.revParse('HEAD')) await annex.git.tryRun(['reset', '-q', '--', ...specs]);
-      else await annex.git.run(['rm', '-q', '--cached', '--', ...specs]);
-      const reason = stderr.split('\n').find((l) => l.includes(failed[0] ?? '\0')) ?? stderr;
-      await annex.branch.commit();
-      throw new AnnexAddError(failed[0] ?? '', firstLine(reason).replace(/^(clean|smudge) \S+: /, ''));
-    }
-    for (const path of toUnlocked) {
-      const r: AddedFile = { path, kind: 'unlocked', key: keys.get(path) ?? '' };
-      results.push(r);
-      options.onFile?.(r);
-    }
+    // The rules were closed above; checking a file again restarts their process, so close it again.
+    await addThroughFilter(annex, toUnlocked, { rules, dotfiles, results, failures, onFile: options.onFile }).finally(() => rules.close());
+  }
+  if (raw.length) {
+    // Names that are not UTF-8: git reads them as bytes and the filter decides annex or git.
+    const out = await addIsolating(annex, raw, { filter: true });
+    failures.push(...out.failed);
+    for (const bytes of raw) if (!out.vanished.includes(bytes) && !out.failed.some((f) => f.path === bytes.toString())) results.push({ path: bytes.toString(), kind: 'unlocked' });
   }
   await annex.branch.commit();
+  for (const f of failures) options.onFailed?.(f);
+  const first = failures[0];
+  if (first && !options.onFailed) throw new AnnexAddError(first.path, first.reason);
   return results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

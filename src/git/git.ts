@@ -8,6 +8,8 @@ import { GitCommandError } from './errors.js';
 import { findRepository, gitEnv } from './repo.js';
 import type { RepoInfo } from './repo.js';
 import { parseLsTree } from './ls-tree.js';
+import { clearLocksAfterFailure, crashedBySignal, type RemovedLock } from './stale-lock.js';
+import { systemClock } from '../util/clock.js';
 import type { TreeEntry } from './ls-tree.js';
 
 /** Options for one git run. */
@@ -75,7 +77,15 @@ export interface Git {
   catFile(): CatFile;
   /** Stops the batch processes. The Git object remains usable; they restart when needed. */
   close(): Promise<void>;
+  /**
+   * Listens for stale locks removed after one of this Git's commands failed (see tryRun);
+   * returns a function that stops listening.
+   */
+  onStaleLock(fn: (removed: RemovedLock & { readonly args: readonly string[] }) => void): () => void;
 }
+
+/** Runs of one command at most, when a stale lock or a crash of git itself made it fail. */
+const MAX_ATTEMPTS = 3;
 
 /** The all-zero object id: "no object" for update-ref. */
 const ZERO_SHA = '0'.repeat(40);
@@ -107,8 +117,24 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
   const cwd = repo.workTree ?? repo.gitDir;
   let catFile: CatFile | undefined;
 
-  const tryRun = (args: readonly string[], opts: GitRunOptions = {}): Promise<SpawnResult> =>
+  const lockListeners = new Set<(removed: RemovedLock & { readonly args: readonly string[] }) => void>();
+  const runOnce = (args: readonly string[], opts: GitRunOptions): Promise<SpawnResult> =>
     spawner.run('git', args, { cwd, env: gitEnv(opts.env), ...(opts.input === undefined ? {} : { input: opts.input }) });
+  /**
+   * Runs git; when it fails because of a lock nobody holds (left by one of our own git processes
+   * that died, or by a crash) the lock is removed and the command run again; a git that crashed
+   * (SIGBUS when a file it maps is truncated, …) is run again too, MAX_ATTEMPTS runs in all. A git
+   * killed on purpose (SIGTERM, SIGKILL) only has its locks cleared.
+   */
+  const tryRun = async (args: readonly string[], opts: GitRunOptions = {}): Promise<SpawnResult> => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await runOnce(args, opts);
+      if (r.code === 0) return r;
+      const removed = await clearLocksAfterFailure(repo, r, { now: systemClock.now() }).catch(() => []);
+      for (const l of removed) for (const fn of lockListeners) fn({ ...l, args });
+      if (attempt >= MAX_ATTEMPTS || !(removed.length > 0 || crashedBySignal(r.code))) return r;
+    }
+  };
   const check = (args: readonly string[], r: SpawnResult): SpawnResult => {
     if (r.code !== 0) throw new GitCommandError({ args, exitCode: r.code, stderr: r.stderr });
     return r;
@@ -225,6 +251,10 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     },
     async close() {
       await catFile?.close();
+    },
+    onStaleLock(fn) {
+      lockListeners.add(fn);
+      return () => void lockListeners.delete(fn);
     },
   };
 }

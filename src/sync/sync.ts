@@ -90,7 +90,11 @@ export async function sync(annex: Annex, options: SyncOptions = {}): Promise<Syn
   const pushing = options.push !== false;
 
   let committed = false;
-  if (options.commit !== false) committed = (await commitWorkTree(annex, options.message ? { message: options.message } : {})).committed;
+  if (options.commit !== false) {
+    const outcome = await commitWorkTree(annex, options.message ? { message: options.message } : {});
+    committed = outcome.committed;
+    for (const f of outcome.failed) report({ level: 'warn', message: `could not add ${f.path}: ${f.reason} (left uncommitted)` });
+  }
   await mergeOwnSynced(ctx);
 
   if (options.pull !== false) {

@@ -134,6 +134,13 @@ export class Signal {
     if (!this.#waiters.wakeAll(undefined)) this.#pending = true;
   }
 
+  /** Consumes a latched notification without waiting; returns whether there was one. Non-blocking. */
+  take(): boolean {
+    const was = this.#pending;
+    this.#pending = false;
+    return was;
+  }
+
   /** Blocks until the next notify (or returns at once for a latched one). Rejects when `signal` aborts. */
   wait(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));

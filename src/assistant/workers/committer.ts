@@ -4,6 +4,7 @@ import { describeError } from '../../util/errors.js';
 import { commitWorkTree, type CommitOutcome } from '../../sync/commit.js';
 import { serialised } from '../../sync/steps.js';
 import { ChangeAggregator, type AggregatorOptions } from '../batching/change-aggregator.js';
+import { RetryList, retryDelay } from '../batching/retry-list.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 
@@ -29,12 +30,66 @@ async function commitAndSignal(ctx: AssistantContext, paths: readonly string[] |
  * full. A rescan request commits the whole work tree at once (git's index and stat cache find
  * what changed; nothing is re-hashed that git already knows). Events caused by arbor's own merges
  * find nothing to stage, so they never produce commits (no loops).
+ *
+ * Nothing is given up: a file that cannot be added goes to the "could not add" list (log, status)
+ * and is tried again on its own back-off while the others are committed; a scan or batch that
+ * fails as a whole (a merge in progress, a lock held by the user's git) is followed by a
+ * whole-tree scan retried with back-off until it succeeds. Until then its paths count as pending.
  */
 export const committer: Worker = {
   name: 'committer',
   run: async (ctx, signal) => {
     const batching = (): AggregatorOptions => ({ quietMs: ctx.settings.quietMs, maxDelayMs: ctx.settings.maxDelayMs, maxBatch: ctx.settings.maxBatch });
     const aggregator = new ChangeAggregator(batching());
+    const retries = new RetryList();
+    /** A whole-tree scan is owed (startup, or after a failure): when to run it. */
+    let scanDue: number | undefined;
+    let scanAttempts = 0;
+    /** Paths of failed batches: counted as pending until a scan has committed them. */
+    let lostBatch = 0;
+    const showPending = (): void =>
+      ctx.status.update((s) => {
+        s.pendingChanges = aggregator.pending + retries.size + lostBatch;
+        s.couldNotAdd = retries.list().map((e) => ({ path: e.path, reason: e.reason, attempts: e.attempts, nextTry: e.nextTry }));
+      });
+    /** Commits `paths` (undefined: the whole tree) and files what could not be added. Throws when the commit failed as a whole. */
+    const commitPaths = async (paths: readonly string[] | undefined): Promise<void> => {
+      const outcome = await commitAndSignal(ctx, paths);
+      const now = ctx.clock.now();
+      for (const f of outcome.failed) {
+        const e = retries.fail(f.path, f.reason, now);
+        ctx.log.warn({ worker: 'committer', file: f.path }, `could not add ${JSON.stringify(f.path)}: ${f.reason}; trying again in ${Math.round((e.nextTry - now) / 1000)} s (attempt ${e.attempts})`);
+      }
+      retries.settled(paths, new Set(outcome.failed.map((f) => f.path)));
+    };
+    const scanFailed = (what: string, err: unknown): void => {
+      scanAttempts++;
+      scanDue = ctx.clock.now() + retryDelay(scanAttempts);
+      const reason = describeError(err);
+      ctx.log.warn({ worker: 'committer' }, `${what} failed: ${reason}; scanning the whole tree again in ${Math.round(retryDelay(scanAttempts) / 1000)} s`);
+      ctx.status.update((s) => {
+        s.scanError = reason;
+      });
+    };
+    const scan = async (): Promise<void> => {
+      // What is pending now is covered by the whole-tree commit; changes arriving while it
+      // runs stay pending (it may not see them), so clear before committing, never after.
+      aggregator.add(ctx.changes.drain());
+      const covered = aggregator.takeAll().length;
+      try {
+        await commitPaths(undefined);
+        scanDue = undefined;
+        scanAttempts = 0;
+        lostBatch = 0;
+        ctx.status.update((s) => {
+          s.scanning = false;
+          delete s.scanError;
+        });
+      } catch (err) {
+        lostBatch += covered;
+        scanFailed('scan', err);
+      }
+    };
     let nextCheck: number | undefined;
     // Invariant: at most one outstanding wait on each channel, reused across loop turns.
     let changesWait: Promise<string> | undefined;
@@ -63,7 +118,8 @@ export const committer: Worker = {
         return 'settings';
       });
       const waits: Array<Promise<unknown>> = [changesWait, rescanWait, settingsWait];
-      const timeout = nextCheck === undefined ? undefined : Math.max(0, nextCheck - ctx.clock.now());
+      const at = [nextCheck, retries.nextAt(), scanDue].filter((t): t is number => t !== undefined);
+      const timeout = at.length ? Math.max(0, Math.min(...at) - ctx.clock.now()) : undefined;
       const local = new AbortController();
       const onAbort = (): void => local.abort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -72,39 +128,38 @@ export const committer: Worker = {
       local.abort();
       signal.removeEventListener('abort', onAbort);
       if (signal.aborted) break;
-      if (first === 'rescan') {
-        // What is pending now is covered by the whole-tree commit; changes arriving while it
-        // runs stay pending (it may not see them), so clear before committing, never after.
-        aggregator.add(ctx.changes.drain());
-        aggregator.takeAll();
+      if (first === 'rescan' || (scanDue !== undefined && scanDue <= ctx.clock.now())) await scan();
+      const due = retries.due(ctx.clock.now());
+      if (due.length) {
         try {
-          await commitAndSignal(ctx, undefined);
+          await commitPaths(due);
         } catch (err) {
-          ctx.log.warn({ worker: 'committer' }, `rescan commit failed: ${describeError(err)}`);
+          for (const path of due) retries.fail(path, describeError(err), ctx.clock.now());
         }
-        ctx.status.update((s) => {
-          s.scanning = false;
-        });
       }
       for (;;) {
         const { ready, nextCheckAt } = aggregator.poll(ctx.clock.now());
         nextCheck = nextCheckAt;
-        ctx.status.update((s) => {
-          s.pendingChanges = aggregator.pending;
-        });
+        showPending();
         if (!ready || ready.length === 0) break;
         try {
-          await commitAndSignal(ctx, ready);
+          await commitPaths(ready);
         } catch (err) {
-          // Keep the paths: the next rescan (or the next change) picks them up again.
-          ctx.log.warn({ worker: 'committer' }, `commit failed: ${describeError(err)}`);
-          ctx.rescan.notify();
+          // Keep the paths counted: the whole-tree scan (retried until it succeeds) commits them.
+          lostBatch += ready.length;
+          scanFailed('commit', err);
           break;
         }
       }
+      showPending();
     }
     // Shutting down: finish what is pending so nothing the user wrote waits for the next start.
     const rest = aggregator.takeAll();
-    if (rest.length) await commitAndSignal(ctx, rest).catch(() => undefined);
+    const owed = scanDue !== undefined || lostBatch > 0;
+    const paths = owed ? undefined : [...rest, ...retries.list().map((e) => e.path)];
+    if (paths === undefined || paths.length) {
+      await commitPaths(paths).catch((err: unknown) => ctx.log.warn({ worker: 'committer' }, `the last commit before stopping failed: ${describeError(err)}`));
+    }
+    showPending();
   },
 };

@@ -17,7 +17,7 @@ export const assistantCommand: ArborCommand = {
   configure: (cmd) =>
     void cmd
       .option('--foreground', 'stay attached and log to stderr')
-      .option('--stop', 'stop the running assistant gracefully')
+      .option('--stop', 'stop the running assistant: it commits and pushes what is pending, and is gone within 35 s (killed after 45 s)')
       .option('--autostart', 'start the assistant at login (installs a systemd user unit, or prints it)')
       .option('--print', 'with --autostart: print the unit instead of installing it')
       .option('--json', 'machine-readable output'),

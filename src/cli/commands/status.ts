@@ -82,6 +82,8 @@ export const statusCommand: ArborCommand = {
           ...(state.running ? {} : { startError: last?.startError ?? null, exit: last?.exit ?? null }),
           pendingChanges: s?.pendingChanges ?? 0,
           scanning: s?.scanning ?? false,
+          couldNotAdd: s?.couldNotAdd ?? [],
+          ...(s?.scanError ? { scanError: s.scanError } : {}),
           lastCommit: s?.lastCommit ?? null,
           remotes: s?.remotes ?? {},
           transfers: s?.transfers ?? { running: [], queued: 0 },
@@ -97,6 +99,8 @@ export const statusCommand: ArborCommand = {
       for (const line of head.lines) ctx.out.line(line);
       if (s) {
         ctx.out.line(`pending changes: ${s.pendingChanges}${s.scanning ? ' (startup scan in progress)' : ''}`);
+        if (s.scanError) ctx.out.line(`scan failed (retrying): ${s.scanError}`);
+        for (const f of s.couldNotAdd ?? []) ctx.out.line(`could not add ${JSON.stringify(f.path)}: ${f.reason} (${f.attempts} tries; next in ${Math.max(0, Math.round((f.nextTry - now) / 1000))}s)`);
         ctx.out.line(`watcher: ${s.watcher.backend}${s.watcher.degraded ? ` (degraded: ${s.watcher.reason ?? ''})` : ''}`);
         if (s.lastCommit) ctx.out.line(`last commit: ${ago(now, s.lastCommit.time)} (${s.lastCommit.files} files)`);
         for (const [name, r] of Object.entries(s.remotes)) {

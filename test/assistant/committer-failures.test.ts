@@ -1,0 +1,124 @@
+// A file that cannot be added is named and retried, never holding up the others; a git that crashes on a file being truncated wedges nothing.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { git, writeFiles } from '../helpers/repo.js';
+import { arbor, hubAndClones } from '../helpers/arbor.js';
+import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { openAnnex } from '../../src/annex/annex.js';
+import { addIsolating } from '../../src/content/git-add.js';
+
+interface Status {
+  pendingChanges: number;
+  couldNotAdd: Array<{ path: string; reason: string; attempts: number }>;
+}
+
+async function status(repo: string): Promise<Status> {
+  return JSON.parse(await arbor(repo, 'status', '--json')) as Status;
+}
+
+async function onHub(hub: string, path: string): Promise<boolean> {
+  return (await git(hub, 'ls-tree', '--name-only', 'main', '--', path).catch(() => '')) === path;
+}
+
+function daemonLog(repo: string): string {
+  return readFileSync(join(repo, '.git/annex/arbor/daemon.log'), 'utf8');
+}
+
+/** The messages of the daemon log, one per line. */
+function logMessages(repo: string): string[] {
+  return daemonLog(repo)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { msg: string }).msg);
+}
+
+test('a file git refuses is listed by name with its reason and retried, while the files written with it are committed and pushed', async () => {
+  const { hub, clones: [a] } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'seed.txt': 'seed\n' });
+  await arbor(a, 'sync');
+  // With NTFS protection on, git refuses the name "git~1" (it could stand for .git on Windows).
+  await git(a, 'config', 'core.protectNTFS', 'true');
+  await configureFastAssistant(a);
+  await startAssistant(a);
+  try {
+    writeFiles(a, { 'd/git~1': 'refused\n', 'd/one.txt': 'one\n', 'two.txt': 'two\n' });
+    await eventually('the other files reach the hub', async () => (await onHub(hub, 'd/one.txt')) && (await onHub(hub, 'two.txt')), { logOf: a });
+    await eventually('status lists the refused file', async () => (await status(a)).couldNotAdd.some((f) => f.path === 'd/git~1'), { logOf: a });
+    const s = await status(a);
+    const entry = s.couldNotAdd.find((f) => f.path === 'd/git~1');
+    assert.match(entry?.reason ?? '', /invalid path/);
+    assert.ok(s.pendingChanges >= 1, 'the refused file counts as pending');
+    assert.ok(logMessages(a).some((m) => m.startsWith(`could not add "d/git~1": invalid path 'd/git~1'; trying again in`)), 'the log names the file and the reason');
+    await eventually('it is tried again', async () => ((await status(a)).couldNotAdd[0]?.attempts ?? 0) >= 2, { logOf: a });
+    assert.match(await arbor(a, 'status'), /could not add "d\/git~1": invalid path/);
+    // Once the user renames it, it is committed and the list is empty.
+    rmSync(join(a, 'd/git~1'));
+    writeFiles(a, { 'd/git-1': 'refused\n' });
+    await eventually('the renamed file reaches the hub', () => onHub(hub, 'd/git-1'), { logOf: a });
+    await eventually('nothing is pending', async () => {
+      const t = await status(a);
+      return t.couldNotAdd.length === 0 && t.pendingChanges === 0;
+    }, { logOf: a });
+  } finally {
+    await stopAssistant(a);
+  }
+});
+
+test('a file that vanished between listing and git add does not stop the rest of its batch', async () => {
+  const { clones: [a] } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'keep1.txt': '1\n', 'gone.txt': 'x\n', 'keep2.txt': '2\n' });
+  rmSync(join(a, 'gone.txt')); // listed a moment ago; git now says "pathspec did not match"
+  const annex = await openAnnex(a);
+  try {
+    const out = await addIsolating(annex, ['keep1.txt', 'gone.txt', 'keep2.txt'], { filter: false });
+    assert.deepEqual(out.failed, []);
+    assert.deepEqual(out.vanished, ['gone.txt']);
+  } finally {
+    await annex.close();
+  }
+  assert.deepEqual((await git(a, 'ls-files', '--', 'keep1.txt', 'keep2.txt')).split('\n'), ['keep1.txt', 'keep2.txt']);
+});
+
+test('a file truncated and rewritten in a loop while the assistant adds it (git dies of SIGBUS): no lock left, everything committed', async () => {
+  const { hub, clones: [a] } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'seed.txt': 'seed\n' });
+  await arbor(a, 'sync');
+  // Everything in git: git add maps the file and hashes it, and dies of SIGBUS when it shrinks meanwhile.
+  await git(a, 'config', 'annex.largefiles', 'nothing');
+  await configureFastAssistant(a);
+  await startAssistant(a);
+  const data = randomBytes(1 << 20);
+  const file = join(a, 'churn.dat');
+  let rounds = 0;
+  try {
+    // Drive the race until the daemon reports a crashed git, at most 400 rewrites of 24 MiB.
+    while (rounds < 400 && !/killed by signal 7/.test(daemonLog(a))) {
+      const h = await open(file, 'w');
+      for (let i = 0; i < 24; i++) await h.write(data);
+      await h.close();
+      rounds++;
+      if (rounds === 5) writeFiles(a, { 'beside.txt': 'written during the churn\n' });
+    }
+    writeFiles(a, { 'churn.dat': 'final\n' });
+    const hit = logMessages(a).some((m) => /killed by signal 7/.test(m));
+    if (!hit) console.log(`# the SIGBUS race was not hit in ${rounds} rewrites; checking the end state only`);
+    else console.log(`# git died of SIGBUS after ${rounds} rewrites`);
+    await eventually('the final churn.dat and beside.txt reach the hub', async () => (await git(hub, 'show', 'main:churn.dat').catch(() => '')) === 'final' && (await onHub(hub, 'beside.txt')), { logOf: a });
+    await eventually('nothing is pending', async () => {
+      const s = await status(a);
+      return s.pendingChanges === 0 && s.couldNotAdd.length === 0;
+    }, { logOf: a });
+    assert.equal(existsSync(join(a, '.git/index.lock')), false, 'no index.lock left behind');
+    assert.equal(await git(a, 'status', '--porcelain'), '');
+  } finally {
+    await stopAssistant(a);
+  }
+});
