@@ -2,7 +2,7 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import cron from 'node-cron';
 import { openAnnex, type Annex } from '../annex/annex.js';
 import { removeStaleLocks } from '../git/stale-lock.js';
@@ -31,6 +31,7 @@ import { retrier } from './workers/retrier.js';
 import { publisher } from './workers/publisher.js';
 import { transferrer } from './workers/transferrer.js';
 import { driveWatcher } from './workers/drive-watcher.js';
+import { watchdog } from './workers/watchdog.js';
 
 /**
  * Node options for the long-running daemon process (detached and systemd starts). The daemon is
@@ -42,7 +43,7 @@ import { driveWatcher } from './workers/drive-watcher.js';
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--optimize-for-size', '--max-semi-space-size=1'];
 
 /** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
-export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, driveWatcher, watcher];
+export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, driveWatcher, watchdog, watcher];
 
 /**
  * Settings the running daemon does not follow yet: a change is logged as applying at the next

@@ -28,6 +28,8 @@ export interface AssistantSettings {
   readonly fetchSchedule: string;
   /** Minutes between full rescans of the work tree (0: never). arbor.assistant.rescan, default 60. */
   readonly rescanMinutes: number;
+  /** Work (a change to commit, a commit to push, a remote out of reach) that waits longer than this is reported as stalled (ms). arbor.assistant.stallseconds, default 600. */
+  readonly stallMs: number;
   /** Program to run after a sync that changed something. arbor.assistant.hook. */
   readonly hook: string | undefined;
   /** Watcher backend: auto, chokidar or parcel. arbor.assistant.watcher, default auto. */
@@ -104,6 +106,7 @@ export function settingsFromConfig(entries: ConfigEntries, validateCron: CronVal
     retrySchedule: cron('arbor.assistant.retry', '*/30 * * * *'),
     fetchSchedule: cron('arbor.assistant.fetch', '*/15 * * * *'),
     rescanMinutes: integer(values, 'arbor.assistant.rescan', 60, 0),
+    stallMs: integer(values, 'arbor.assistant.stallseconds', 600, 1) * 1000,
     hook: values.get('arbor.assistant.hook') || undefined,
     watcher,
     unlocked: bool(values, 'arbor.assistant.unlocked', true),

@@ -1,0 +1,86 @@
+// The stall watchdog's judgement: from the daemon's status, which work has waited longer than it should, and why (pure).
+
+import type { StatusSnapshot } from './daemon-status.js';
+
+/** One stalled piece of work: a stable id (raised and cleared once as a problem) and the line a user reads. */
+export interface Stall {
+  readonly id: string;
+  readonly message: string;
+}
+
+/** What the watchdog remembers between two looks (it sees snapshots, not the moments between them). */
+export interface StallMemory {
+  /** Since when changes have been pending with no commit made. */
+  readonly pendingSince?: number;
+  /** Since when transfers have been queued with none running. */
+  readonly queuedSince?: number;
+}
+
+/** One look at the status. */
+export interface StallInput {
+  readonly snapshot: StatusSnapshot;
+  readonly now: number;
+  /** Work may wait this long (ms) before it counts as stalled (arbor.assistant.stallseconds). */
+  readonly limitMs: number;
+  /** The user paused transfers (a queue that waits then is not stalled). */
+  readonly transfersPaused: boolean;
+  readonly memory: StallMemory;
+  /** A time as the user reads it (local time). */
+  readonly format: (t: number) => string;
+}
+
+/** Queued transfers may wait this many times the limit: a big transfer ahead of them takes a while. */
+const TRANSFER_FACTOR = 3;
+
+/**
+ * What has stalled at `input.now`:
+ * - changes pending, with no commit made since they began waiting, for longer than the limit
+ *   (with the committer's reason when status has one);
+ * - a commit older than the limit that has not reached a remote the pusher deals with and that is
+ *   not known to be away or unreachable (with that remote's last push error);
+ * - a remote unreachable for longer than the limit (it is in status from its first failure; this
+ *   turns it into a problem, with a notification, once it has lasted);
+ * - transfers queued with none running, not paused, for longer than three times the limit.
+ * Returns the stalls and the memory for the next look.
+ */
+export function findStalls(input: StallInput): { stalls: Stall[]; memory: StallMemory } {
+  const { snapshot: s, now, limitMs, format } = input;
+  const stalls: Stall[] = [];
+  const lastCommitAt = s.lastCommit?.time ?? -Infinity;
+
+  let pendingSince: number | undefined;
+  if (s.pendingChanges > 0) {
+    pendingSince = input.memory.pendingSince ?? now;
+    if (lastCommitAt > pendingSince) pendingSince = lastCommitAt; // commits are being made: waiting began after the last
+    if (now - pendingSince > limitMs) {
+      const why = s.scanError ?? s.couldNotAdd?.[0]?.reason ?? s.workers['committer']?.lastError;
+      stalls.push({ id: 'stall:commit', message: `${s.pendingChanges} change(s) waiting to be committed since ${format(pendingSince)}${why ? `: ${why}` : ''}` });
+    }
+  }
+
+  for (const [name, r] of Object.entries(s.remotes)) {
+    if (r.state === 'away') continue;
+    if (r.state === 'unreachable') {
+      if (r.unreachableSince !== undefined && now - r.unreachableSince > limitMs) {
+        stalls.push({ id: `stall:remote:${name}`, message: `${name} unreachable since ${format(r.unreachableSince)}${r.reason ? ` (${r.reason})` : ''}; changes wait for it` });
+      }
+      continue;
+    }
+    // Only remotes the pusher has dealt with (a fetch-only or content-only remote is never pushed to).
+    const pushedBefore = r.lastSync !== undefined || r.lastFailure !== undefined;
+    if (pushedBefore && now - lastCommitAt > limitMs && (r.lastSync ?? -Infinity) < lastCommitAt) {
+      const why = r.lastFailure && r.lastFailure.time >= lastCommitAt ? r.lastFailure.error : 'no push to it has been made since';
+      stalls.push({ id: `stall:push:${name}`, message: `the commit of ${format(lastCommitAt)} has not reached ${name}: ${why}` });
+    }
+  }
+
+  let queuedSince: number | undefined;
+  const t = s.transfers;
+  if (t.queued > 0 && t.running.length === 0 && !input.transfersPaused) {
+    queuedSince = input.memory.queuedSince ?? now;
+    if (now - queuedSince > TRANSFER_FACTOR * limitMs) {
+      stalls.push({ id: 'stall:transfers', message: `${t.queued} content transfer(s) queued since ${format(queuedSince)} and none running` });
+    }
+  }
+  return { stalls, memory: { ...(pendingSince === undefined ? {} : { pendingSince }), ...(queuedSince === undefined ? {} : { queuedSince }) } };
+}
