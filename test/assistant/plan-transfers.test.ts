@@ -25,7 +25,7 @@ function logged(dir: string): string[] {
   return text.split('\n').filter(Boolean).map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
 }
 
-test('four assistants: A\'s new file reaches D through B and C; A sends it exactly once and never over A→C', { timeout: 120_000 }, async () => {
+test('four assistants: A\'s new file reaches D through B and C; A sends it exactly once and never over A→C', { timeout: 400_000 }, async () => {
   // The issue's network. Every repository is non-bare and only knows the repositories it sends to.
   const a = await makeRepo({ name: 'A' });
   const parent = join(a, '..');
@@ -86,7 +86,7 @@ test('four assistants: A\'s new file reaches D through B and C; A sends it exact
   assert.equal(whereis.whereis.length, 4, JSON.stringify(whereis));
 });
 
-test('an unreachable repository is routed around and reported once; when it returns, its content follows', { timeout: 120_000 }, async () => {
+test('an unreachable repository is routed around and reported once; when it returns, its content follows', { timeout: 400_000 }, async () => {
   const a = await makeRepo({ name: 'A' });
   const parent = join(a, '..');
   await arbor(a, 'init', 'A');
