@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's built-in runner (Node 20 does not expand globs itself).
 // Usage: node scripts/run-tests.mjs [path-filter ...]
-import { readdirSync, statSync } from 'node:fs';
+//
+// Two passes: the test files that start real assistant daemons (each runs several node processes
+// on one-second schedules) run ARBOR_DAEMON_TEST_CONCURRENCY (default 2) at a time, the rest
+// ARBOR_TEST_CONCURRENCY (default 4) at a time. On two cores, four files of three or four daemons
+// each starve one another until their bounded waits run out; that is load, not a finding.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -21,10 +26,16 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const concurrency = process.env.ARBOR_TEST_CONCURRENCY ?? '4';
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
-  { stdio: 'inherit' },
-);
-process.exit(r.status ?? 1);
+const startsDaemons = (f) => /startAssistant\(|runSoak\(|startDaemon\(|'assistant', '--json'|\['assistant'/.test(readFileSync(f, 'utf8'));
+const heavy = files.filter(startsDaemons);
+const light = files.filter((f) => !startsDaemons(f));
+let status = 0;
+for (const [group, concurrency] of [
+  [light, process.env.ARBOR_TEST_CONCURRENCY ?? '4'],
+  [heavy, process.env.ARBOR_DAEMON_TEST_CONCURRENCY ?? '2'],
+]) {
+  if (group.length === 0) continue;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...group], { stdio: 'inherit' });
+  if ((r.status ?? 1) !== 0) status = r.status ?? 1;
+}
+process.exit(status);

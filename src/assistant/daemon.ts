@@ -24,7 +24,7 @@ import type { FatalError, Worker } from './worker.js';
 import { watcher } from './workers/watcher.js';
 import { committer } from './workers/committer.js';
 import { pusher } from './workers/pusher.js';
-import { pushRemotes } from './remote-work.js';
+import { finalPush } from './remote-work.js';
 import { guardStop } from './stop-guard.js';
 import { merger } from './workers/merger.js';
 import { retrier } from './workers/retrier.js';
@@ -187,12 +187,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const f = fatal as FatalError | undefined;
     exit = f ? { clean: false, reason: f.message } : { clean: true, reason: 'stopped' };
     status.update((s) => void (s.stopping = true));
-    // The committer's last commit (or one the pusher did not get to) is pushed before exiting,
-    // within the stop bound (STOP_BOUND_MS; stop-guard.ts kills a push that hangs).
-    if (ctx.commits.take()) {
-      log.info({ worker: 'daemon' }, 'pushing the last commits before stopping');
-      await pushRemotes(ctx).catch((err: unknown) => log.warn({ worker: 'daemon' }, `the last push failed: ${describeError(err)}`));
-    }
+    // The committer's last commit (or one a push interrupted by the stop did not deliver) is pushed
+    // before exiting, to every remote that does not have it, within the stop bound (STOP_BOUND_MS;
+    // stop-guard.ts kills a push that hangs).
+    await finalPush(ctx).catch((err: unknown) => log.warn({ worker: 'daemon' }, `the last push failed: ${describeError(err)}`));
     log.info({ worker: 'daemon' }, f ? `assistant stopped: ${f.message}` : 'assistant stopped');
   } catch (err) {
     const reason = describeError(err);

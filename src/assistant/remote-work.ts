@@ -90,37 +90,58 @@ export function fetchAndMerge(ctx: AssistantContext, name: string, signal?: Abor
 
 /** Pushes to one remote in its lane and records the outcome; false when it did not go through (or was skipped). */
 function pushOne(ctx: AssistantContext, name: string, signal?: AbortSignal): Promise<boolean> {
-  return ctx.lanes.once(name, 'push', async () => {
-    if (ctx.reachability.waiting(name) || signal?.aborted) return false; // away, or its back-off has not passed
-    const step = stepContextFor(ctx, 'pusher', () => ctx.rescan.notify(), signal);
-    const r = remoteResult(name);
-    await pushAll(step, [r]);
-    const now = ctx.clock.now();
-    if (r.pushed) {
-      ctx.failedPushes.delete(name);
-      ctx.reachability.reached(name);
-      ctx.status.update(() => {
-        const rs = ctx.status.remote(name);
-        rs.lastSync = now;
-        rs.attempts = 0;
-        delete rs.failingSince;
-      });
-    } else {
-      const prev = ctx.failedPushes.get(name);
-      const attempts = (prev?.attempts ?? 0) + 1;
-      const entry: FailedPush = { since: prev?.since ?? now, attempts, nextTry: nextTryAfter(now, attempts) };
-      // An unreachable remote is retried by its reachability back-off, not also by the push retrier.
-      if (!r.unreachable) ctx.failedPushes.set(name, entry);
-      ctx.status.update(() => {
-        const rs = ctx.status.remote(name);
-        rs.lastFailure = { time: now, error: r.errors.join('; ') || 'push failed' };
-        rs.failingSince = entry.since;
-        rs.attempts = attempts;
-      });
-    }
-    if (step.merges.length) ctx.transfers.push(''); // a retry merged peers' work: let content follow
-    return r.pushed === true;
-  });
+  return ctx.lanes.once(name, 'push', () => pushNow(ctx, name, signal));
+}
+
+/** The push itself, run inside the remote's lane. */
+async function pushNow(ctx: AssistantContext, name: string, signal?: AbortSignal): Promise<boolean> {
+  if (ctx.reachability.waiting(name) || signal?.aborted) return false; // away, or its back-off has not passed
+  const step = stepContextFor(ctx, 'pusher', () => ctx.rescan.notify(), signal);
+  const r = remoteResult(name);
+  await pushAll(step, [r]);
+  const now = ctx.clock.now();
+  if (r.pushed) {
+    ctx.failedPushes.delete(name);
+    ctx.reachability.reached(name);
+    ctx.status.update(() => {
+      const rs = ctx.status.remote(name);
+      rs.lastSync = now;
+      rs.attempts = 0;
+      delete rs.failingSince;
+    });
+  } else {
+    const prev = ctx.failedPushes.get(name);
+    const attempts = (prev?.attempts ?? 0) + 1;
+    const entry: FailedPush = { since: prev?.since ?? now, attempts, nextTry: nextTryAfter(now, attempts) };
+    // An unreachable remote is retried by its reachability back-off, not also by the push retrier.
+    if (!r.unreachable) ctx.failedPushes.set(name, entry);
+    ctx.status.update(() => {
+      const rs = ctx.status.remote(name);
+      rs.lastFailure = { time: now, error: r.errors.join('; ') || 'push failed' };
+      rs.failingSince = entry.since;
+      rs.attempts = attempts;
+    });
+  }
+  if (step.merges.length) ctx.transfers.push(''); // a retry merged peers' work: let content follow
+  return r.pushed === true;
+}
+
+/**
+ * The push when the daemon stops: every sync remote whose synced/<branch> (as this repository last
+ * saw it) is not HEAD gets a push of its own in its lane, after whatever the stop interrupted there
+ * (never joined to a push that was waiting with the stop signal, which would not push). Remotes
+ * away or in their back-off are left for the next start. Bounded by the stop guard.
+ */
+export async function finalPush(ctx: AssistantContext): Promise<void> {
+  const head = await ctx.annex.git.revParse('HEAD');
+  if (!head) return;
+  const remotes = await selectRemotes(ctx.annex);
+  await Promise.all(
+    remotes.map(async (r) => {
+      if ((await ctx.annex.git.revParse(`refs/remotes/${r.name}/synced/${ctx.branch}`)) === head) return;
+      await ctx.lanes.run(r.name, () => pushNow(ctx, r.name)).catch(() => false);
+    }),
+  );
 }
 
 /**

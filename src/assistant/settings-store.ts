@@ -59,11 +59,16 @@ export class SettingsStore {
       return this.#running;
     }
     this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.#reloadOnce();
-      } while (this.#again);
-      this.#running = undefined;
+      try {
+        do {
+          this.#again = false;
+          await this.#reloadOnce();
+        } while (this.#again);
+      } catch (err) {
+        this.#o.log.warn({ worker: 'settings' }, `could not re-read git config: ${describeError(err)}`);
+      } finally {
+        this.#running = undefined;
+      }
     })();
     return this.#running;
   }

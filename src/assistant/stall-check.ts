@@ -2,7 +2,10 @@
 
 import type { StatusSnapshot } from './daemon-status.js';
 
-/** One stalled piece of work: a stable id (raised and cleared once as a problem) and the line a user reads. */
+/**
+ * One stalled piece of work: a stable id (raised and cleared once as a problem) and the line a user
+ * reads. The line holds no count that changes between looks, so it is logged once, not at each look.
+ */
 export interface Stall {
   readonly id: string;
   readonly message: string;
@@ -54,7 +57,7 @@ export function findStalls(input: StallInput): { stalls: Stall[]; memory: StallM
     if (lastCommitAt > pendingSince) pendingSince = lastCommitAt; // commits are being made: waiting began after the last
     if (now - pendingSince > limitMs) {
       const why = s.scanError ?? s.couldNotAdd?.[0]?.reason ?? s.workers['committer']?.lastError;
-      stalls.push({ id: 'stall:commit', message: `${s.pendingChanges} change(s) waiting to be committed since ${format(pendingSince)}${why ? `: ${why}` : ''}` });
+      stalls.push({ id: 'stall:commit', message: `changes waiting to be committed since ${format(pendingSince)}${why ? `: ${why}` : ''}` });
     }
   }
 
@@ -79,7 +82,7 @@ export function findStalls(input: StallInput): { stalls: Stall[]; memory: StallM
   if (t.queued > 0 && t.running.length === 0 && !input.transfersPaused) {
     queuedSince = input.memory.queuedSince ?? now;
     if (now - queuedSince > TRANSFER_FACTOR * limitMs) {
-      stalls.push({ id: 'stall:transfers', message: `${t.queued} content transfer(s) queued since ${format(queuedSince)} and none running` });
+      stalls.push({ id: 'stall:transfers', message: `content transfers queued since ${format(queuedSince)} and none running` });
     }
   }
   return { stalls, memory: { ...(pendingSince === undefined ? {} : { pendingSince }), ...(queuedSince === undefined ? {} : { queuedSince }) } };

@@ -56,7 +56,8 @@ export async function addThroughFilter(
   }
   if (unstage.length) {
     const specs = unstage.map((p) => `:(literal)${p}`);
-    if (await annex.git.revParse('HEAD')) await annex.git.tryRun(['reset', '-q', '--', ...specs]);
-    else await annex.git.tryRun(['rm', '-q', '--cached', '--', ...specs]);
+    // Must succeed: a large file left staged raw would be committed into git's history.
+    if (await annex.git.revParse('HEAD')) await annex.git.run(['reset', '-q', '--', ...specs]);
+    else await annex.git.run(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...specs]);
   }
 }

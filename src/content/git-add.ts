@@ -7,6 +7,9 @@ import { GitCommandError } from '../git/errors.js';
 import { lockNamedIn } from '../git/stale-lock.js';
 
 /** A work-tree path: a string, or raw bytes for a name that is not valid UTF-8. */
+/** Signals of a program that crashed (SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV), not one stopped on purpose. */
+const CRASH_SIGNALS: ReadonlySet<number> = new Set([4, 6, 7, 8, 11]);
+
 export type PathBytes = string | Buffer;
 
 /** A file that could not be added, and git's reason. */
@@ -75,7 +78,11 @@ export async function addIsolating(annex: Annex, paths: readonly PathBytes[], op
     // A lock held by someone else (the user's own git) or an error that names no file concerns
     // every file: the add fails as a whole, to be retried later, rather than file by file.
     const named = list.findIndex((p) => typeof p === 'string' && mentions(r.stderr, p));
-    if (lockNamedIn(r.stderr) !== undefined || (named < 0 && r.code <= 128 && list.some((p) => typeof p === 'string'))) {
+    // Only a crash (SIGBUS from a file truncated under git's mmap, SIGSEGV …) points at one file
+    // to be found by halving; git killed on purpose (SIGTERM, SIGKILL by the stop guard or the OOM
+    // killer) says nothing about any file.
+    const crashed = r.code > 128 && CRASH_SIGNALS.has(r.code - 128);
+    if (lockNamedIn(r.stderr) !== undefined || (named < 0 && !crashed && list.some((p) => typeof p === 'string'))) {
       throw new GitCommandError({ args: ['add'], exitCode: r.code, stderr: r.stderr });
     }
     if (list.length === 1) {

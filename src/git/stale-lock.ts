@@ -72,14 +72,16 @@ function readsOnly(args: readonly string[]): boolean {
 export async function lockInUse(lock: string, repo: RepoInfo, deps: { now: number }): Promise<string | undefined> {
   const holders = await holdersOf(lock);
   if (holders === undefined) {
+    // Open files cannot all be seen: a recent lock is someone's; an older one only when no git
+    // we can see (or cannot see into) runs, below.
     const s = await stat(lock).catch(() => undefined);
-    return s && deps.now - s.mtimeMs < STALE_LOCK_AGE_FALLBACK_MS ? 'it is recent and open files cannot be listed here' : undefined;
-  }
-  if (holders.length) return `held open by pid ${holders.join(', ')}`;
+    if (s && deps.now - s.mtimeMs < STALE_LOCK_AGE_FALLBACK_MS) return 'it is recent and open files cannot all be listed here';
+  } else if (holders.length) return `held open by pid ${holders.join(', ')}`;
   for (const p of await listProcesses()) {
     if (p.comm !== 'git' && !p.comm.startsWith('git-')) continue;
     const cwd = await cwdOf(p.pid);
-    if (!cwd || !(inside(repo.workTree, cwd) || inside(repo.gitDir, cwd) || inside(repo.commonDir, cwd))) continue;
+    if (!cwd) return `git (pid ${p.pid}) runs where it cannot be seen (it may be in this repository)`;
+    if (!(inside(repo.workTree, cwd) || inside(repo.gitDir, cwd) || inside(repo.commonDir, cwd))) continue;
     if (readsOnly(await argsOf(p.pid))) continue;
     return `git (pid ${p.pid}) is running in this repository`;
   }
@@ -88,8 +90,13 @@ export async function lockInUse(lock: string, repo: RepoInfo, deps: { now: numbe
 
 /** Removes `lock` when nothing uses it (see lockInUse); returns whether it did. */
 export async function removeIfStale(lock: string, repo: RepoInfo, deps: { now: number }): Promise<boolean> {
-  if (!(await stat(lock).then(() => true, () => false))) return false;
+  const before = await stat(lock).catch(() => undefined);
+  if (!before) return false;
   if ((await lockInUse(lock, repo, deps)) !== undefined) return false;
+  // Another remover may have judged the same lock and a new git created a fresh one since: only
+  // the very file that was judged stale is removed.
+  const now = await stat(lock).catch(() => undefined);
+  if (!now || now.ino !== before.ino || now.mtimeMs !== before.mtimeMs) return false;
   await rm(lock, { force: true });
   return true;
 }

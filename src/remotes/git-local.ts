@@ -136,8 +136,24 @@ class LocalGitRemote implements Remote {
     return ok;
   }
 
-  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+  /**
+   * The opened repository, checked to be still there. A repository opened earlier in a long
+   * session (the assistant's) may have gone since: a drive unmounted, a directory moved. Writing
+   * then would make its directories afresh at the empty path (on the root filesystem, under an
+   * unmounted drive's mount point), so it is reported unavailable instead, and opened anew next time.
+   */
+  async #stillThere(): Promise<Annex> {
     const annex = await this.annex();
+    if (!(await stat(join(annex.git.repo.gitDir, 'HEAD')).then(() => true, () => false))) {
+      this.#annex = undefined;
+      void annex.close().catch(() => undefined);
+      throw new RemoteUnavailableError(this.name, `${this.#path} is gone`);
+    }
+    return annex;
+  }
+
+  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+    const annex = await this.#stillThere();
     if (await annex.store.has(key)) return;
     await mkdir(annex.store.tmpDir, { recursive: true });
     const tmp = annex.store.tmpPathFor(key);
@@ -161,12 +177,12 @@ class LocalGitRemote implements Remote {
   }
 
   async remove(key: Key): Promise<void> {
-    const annex = await this.annex();
+    const annex = await this.#stillThere();
     await annex.store.withKeyLock(key, () => annex.store.remove(key));
   }
 
   async lockContent<T>(key: Key, fn: () => Promise<T>): Promise<T> {
-    const annex = await this.annex();
+    const annex = await this.#stillThere();
     return annex.store.withKeyLock(key, async () => {
       if (!(await this.checkPresent(key))) throw new ArborError('ENOTPRESENT', `remote ${this.name} does not have ${formatKey(key)}`);
       return fn();
@@ -174,7 +190,7 @@ class LocalGitRemote implements Remote {
   }
 
   async recordPresence(key: Key, present: boolean): Promise<void> {
-    const annex = await this.annex();
+    const annex = await this.#stillThere();
     await logKeyPresence(annex.branch, { key, uuid: annex.uuid, status: present ? '1' : '0', now: annex.now() });
     await annex.branch.commit();
   }

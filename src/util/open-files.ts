@@ -1,6 +1,7 @@
 // Which processes hold a file open or work in a directory, read from /proc (Linux); unknown elsewhere.
 
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /** One live process as /proc shows it. */
 export interface ProcessInfo {
@@ -44,25 +45,36 @@ export async function listProcesses(): Promise<ProcessInfo[]> {
 
 /**
  * The processes that hold `path` (absolute) open through a file descriptor, found by reading the
- * links in /proc/<pid>/fd. Processes of other users cannot be read and are not listed. Returns
- * undefined when /proc is not available (not Linux): the caller must fall back to another rule.
+ * links in /proc/<pid>/fd (matched against the path as given and with its directory's symlinks
+ * resolved). Returns undefined when the answer is not known: /proc is not available (not Linux),
+ * or some process's descriptors cannot be read (another user's process, a hardened /proc), since
+ * that process might be the holder. The caller must then fall back to a more careful rule.
  */
 export async function holdersOf(path: string): Promise<number[] | undefined> {
   if (!(await procAvailable())) return undefined;
+  const names = new Set([path, await realpath(dirname(path)).then((d) => join(d, basename(path)), () => path)]);
   const found: number[] = [];
+  let unknown = false;
   await Promise.all(
     (await pids()).map(async (pid) => {
-      const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+      let fds: string[];
+      try {
+        fds = await readdir(`/proc/${pid}/fd`);
+      } catch (err) {
+        // ENOENT: the process ended meanwhile. Anything else: we cannot see what it holds.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') unknown = true;
+        return;
+      }
       for (const fd of fds) {
         const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-        if (target === path) {
+        if (names.has(target)) {
           found.push(pid);
           return;
         }
       }
     }),
   );
-  return found;
+  return unknown && found.length === 0 ? undefined : found;
 }
 
 /** The current directory of `pid`, or undefined when it cannot be read. */

@@ -68,6 +68,9 @@ export const retrier: Worker = {
             skipped.set(name, waited);
           }
         }
+        // A tick is a try: an unreachable remote still in its back-off is made due now (the
+        // lane's push and fetch skip remotes that are waiting).
+        for (const name of due) if (ctx.reachability.get(name).state === 'unreachable') ctx.reachability.returned(name);
         retry(due);
       },
     });
@@ -85,10 +88,10 @@ export const retrier: Worker = {
         woken.abort();
         if (signal.aborted) break;
         retry(ctx.reachability.due());
-        if (ctx.clock.now() >= lastProbe + PROBE_MS) {
-          lastProbe = ctx.clock.now();
-          retry(await cameBack(ctx, missing));
-        }
+        // Probed at every wake too (a remote just failed, a try ended), not only every 10 s: a
+        // path that vanished is seen missing at once, so its return is noticed at the next probe.
+        lastProbe = ctx.clock.now();
+        retry(await cameBack(ctx, missing));
       }
     } finally {
       scheduleStop.abort();
