@@ -80,7 +80,8 @@ export async function lockInUse(lock: string, repo: RepoInfo, deps: { now: numbe
   for (const p of await listProcesses()) {
     if (p.comm !== 'git' && !p.comm.startsWith('git-')) continue;
     const cwd = await cwdOf(p.pid);
-    if (!cwd) return `git (pid ${p.pid}) runs where it cannot be seen (it may be in this repository)`;
+    if (cwd === null) continue; // it ended meanwhile
+    if (cwd === undefined) return `git (pid ${p.pid}) runs where it cannot be seen (it may be in this repository)`;
     if (!(inside(repo.workTree, cwd) || inside(repo.gitDir, cwd) || inside(repo.commonDir, cwd))) continue;
     if (readsOnly(await argsOf(p.pid))) continue;
     return `git (pid ${p.pid}) is running in this repository`;

@@ -77,9 +77,14 @@ export async function holdersOf(path: string): Promise<number[] | undefined> {
   return unknown && found.length === 0 ? undefined : found;
 }
 
-/** The current directory of `pid`, or undefined when it cannot be read. */
-export async function cwdOf(pid: number): Promise<string | undefined> {
-  return readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+/** The current directory of `pid`; null when the process has ended; undefined when it cannot be read (another user's process). */
+export async function cwdOf(pid: number): Promise<string | null | undefined> {
+  try {
+    return await readlink(`/proc/${pid}/cwd`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? null : undefined;
+  }
 }
 
 /** The arguments `pid` was started with (from /proc/<pid>/cmdline), or [] when they cannot be read. */
