@@ -5,18 +5,7 @@ import { minimumArborescence } from '../src/network/arborescence.js';
 import type { RepoGraph } from '../src/network/graph.js';
 import { addLink, addRepository, createRepoGraph } from '../src/network/graph.js';
 import { planTransfer } from '../src/network/planner.js';
-
-/** A small seeded PRNG (mulberry32) so every run measures the same networks. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../test/helpers/prng.js';
 
 /** UUID-shaped names, so sorting and hashing cost what they will in real maps. */
 function uuid(rnd: () => number): string {

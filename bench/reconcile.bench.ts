@@ -6,18 +6,7 @@ import { Decoder } from '../src/reconcile/decoder.js';
 import { encodeMessage } from '../src/reconcile/wire.js';
 import { answerReconcile, reconcile, type ReconcileOutcome, type ReconcilePeer } from '../src/reconcile/session.js';
 import { KeySummary } from '../src/reconcile/summary.js';
-
-/** A small seeded PRNG (mulberry32) so every run measures the same key sets. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../test/helpers/prng.js';
 
 const EXTS = ['.jpg', '.mp4', '.flac', '.pdf', ''];
 
