@@ -3,7 +3,7 @@
 // Usage: node scripts/run-tests.mjs [path-filter ...]
 //
 // Two passes: the test files that start real assistant daemons (each runs several node processes
-// on one-second schedules) run ARBOR_DAEMON_TEST_CONCURRENCY (default 3) at a time, the rest
+// on one-second schedules) run ARBOR_DAEMON_TEST_CONCURRENCY (default 4) at a time, the rest
 // ARBOR_TEST_CONCURRENCY (default 4) at a time. On two cores, four files of three or four daemons
 // each starve one another until their bounded waits run out; that is load, not a finding.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -32,7 +32,7 @@ const light = files.filter((f) => !startsDaemons(f));
 let status = 0;
 for (const [group, concurrency] of [
   [light, process.env.ARBOR_TEST_CONCURRENCY ?? '4'],
-  [heavy, process.env.ARBOR_DAEMON_TEST_CONCURRENCY ?? '3'],
+  [heavy, process.env.ARBOR_DAEMON_TEST_CONCURRENCY ?? '4'],
 ]) {
   if (group.length === 0) continue;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...group], { stdio: 'inherit' });

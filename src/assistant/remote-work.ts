@@ -136,9 +136,12 @@ export async function finalPush(ctx: AssistantContext): Promise<void> {
   const head = await ctx.annex.git.revParse('HEAD');
   if (!head) return;
   const remotes = await selectRemotes(ctx.annex);
+  let said = false;
   await Promise.all(
     remotes.map(async (r) => {
       if ((await ctx.annex.git.revParse(`refs/remotes/${r.name}/synced/${ctx.branch}`)) === head) return;
+      if (!said) ctx.log.info({ worker: 'daemon' }, 'pushing the last commits before stopping');
+      said = true;
       await ctx.lanes.run(r.name, () => pushNow(ctx, r.name)).catch(() => false);
     }),
   );
