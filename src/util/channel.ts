@@ -2,7 +2,7 @@
 //
 // These play the roles of git-annex's TList (Pool), TMVar-held maps (KeyedWorkSet) and MSampleVar
 // (Signal) in Assistant/Types/*. Channels carry work: every item is handed to exactly one consumer
-// (STYLE.md §4.5). Blocking calls take an AbortSignal and reject with its reason when it aborts.
+//. Work goes over channels; observations over events. Blocking calls take an AbortSignal and reject with its reason when it aborts.
 
 /** A consumer parked in takeAll()/wait(), woken with a batch or rejected on abort. */
 interface Waiter<B> {

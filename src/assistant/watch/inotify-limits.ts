@@ -1,7 +1,7 @@
 // Linux inotify limits: read the watch limit, count this user's watches in use, and explain watch errors.
 //
 // Why: chokidar needs one inotify watch per file and directory; past fs.inotify.max_user_watches it
-// gets ENOSPC for the rest and silently stops watching them (performance-notes.md §5.3). The
+// gets ENOSPC for the rest and silently stops watching them. The
 // assistant checks the limit before choosing a backend and turns watch errors into degraded health.
 import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';

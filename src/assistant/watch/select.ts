@@ -3,7 +3,7 @@
 // chokidar is the portable default the design card asks for. It needs one inotify watch and about
 // 6–8 KiB per file, so 'auto' switches to @parcel/watcher (one watch per directory, about 0.3 KiB per
 // file) above `threshold` files, or when one watch per file would not fit under the inotify limit
-// (chokidar then silently misses whole directories: performance-notes.md §5.3).
+// (chokidar then silently misses whole directories).
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createChokidarWatcher } from './chokidar-watcher.js';
