@@ -1,7 +1,7 @@
 // The portable watcher backend, built on chokidar: one watch per file and directory.
 //
 // chokidar is the watcher the design card asks for, and works on every platform. Its cost is one
-// inotify watch and about 6–8 KiB per file (performance-notes.md §5.2), so select.ts prefers the
+// inotify watch and about 6–8 KiB per file, so select.ts prefers the
 // parcel backend for large trees. Settings and why:
 // - ignoreInitial: the assistant's startup scan uses git's index, not 101k `add` events.
 // - atomic: an editor's delete-then-recreate within 100 ms becomes one `change` of the target.

@@ -1,7 +1,7 @@
 // The lean watcher backend for large trees, built on @parcel/watcher: one inotify watch per directory.
 //
 // At 100k files it is ready in about 0.4–1.2 s in about 74 MiB, against chokidar's 6–12 s and
-// 614–863 MiB (performance-notes.md §5.2). What it lacks, and how this file makes up for it:
+// 614–863 MiB. What it lacks, and how this file makes up for it:
 // - Events are create/update/delete without a file type: each is lstat'ed to tell files from
 //   directories, and a set of known directories (one entry per directory, cheap) tells `unlink`
 //   from `unlinkDir` after the fact.

@@ -15,7 +15,7 @@ import type { Watcher, WatcherBackend, WatcherOptions } from './watcher.js';
 /** Above this many files 'auto' picks parcel (chokidar would take about 150 MB and 1–2 s). */
 export const DEFAULT_PARCEL_THRESHOLD = 20_000;
 
-/** The backends by name: the explicit list (STYLE.md rule 9). */
+/** The backends by name: the explicit list. */
 export const watcherBackends: Readonly<Record<WatcherBackend, (opts: WatcherOptions & { limits?: InotifyLimits }) => Watcher>> = {
   chokidar: createChokidarWatcher,
   parcel: createParcelWatcher,
