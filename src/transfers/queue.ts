@@ -1,7 +1,7 @@
 // The transfer queue: pending jobs without duplicates, a next/later order, deferred downloads, and waiting takers.
 //
 // Modelled on the needs git-annex's assistant meets in Assistant/TransferQueue.hs (our own data
-// structure, see STYLE.md §4.3): a job is identified by (direction, key, remote), so the same
+// structure): a job is identified by (direction, key, remote), so the same
 // transfer is never queued or run twice at once; `next` jobs go to the front, `later` ones to
 // the back; downloads of keys with no known location are parked until a branch change may
 // have told us one.
