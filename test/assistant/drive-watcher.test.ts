@@ -28,6 +28,8 @@ interface Harness {
   readonly table: Mount[];
   readonly notices: DriveNotice[];
   readonly logs: Array<{ level: number; msg: string }>;
+  /** How many times the watcher has read the mount table so far. */
+  listings(): number;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ async function harness(repo: string): Promise<Harness> {
     table,
     notices,
     logs,
+    listings: () => listings,
     stop: async () => {
       controller.abort();
       await running;
@@ -173,7 +176,8 @@ test('unmounting is one log line, no warning, and nothing is asked of the other 
     await commitsSignalled(h.ctx);
     h.table.pop();
     await eventually('the removal is noted', () => h.notices.length >= 2 || h.logs.some((l) => /removed/.test(l.msg)));
-    await new Promise((r) => setTimeout(r, 200)); // several more polls: still quiet
+    const seen = h.listings();
+    await eventually('five more polls of the mount table', () => h.listings() >= seen + 5); // still quiet after them
     const about = h.logs.filter((l) => /STICK/.test(l.msg));
     assert.ok(about.length <= 1, JSON.stringify(about));
     assert.match(h.notices.at(-1)?.body ?? '', /removed before its sync finished/);
@@ -314,7 +318,14 @@ test('while a different drive sits at the path, later commits are not pushed to 
     await eventually('the drive watcher has its baseline', () => daemonLog(repo).some((l) => /watching for drives/.test(l.msg)), { logOf: repo });
     writeFiles(repo, { 'diary.txt': 'private\n' });
     await eventually('diary.txt committed and a push round done', async () => (await git(repo, 'ls-files', 'diary.txt')) === 'diary.txt' && daemonLog(repo).some((l) => /committed/.test(l.msg)), { logOf: repo });
-    await new Promise((r) => setTimeout(r, 2000)); // the pusher's round after the commit
+    // The pusher's round after the commit has dealt with BACKUP: refused it (another repository at
+    // its path), or skipped it as away.
+    await eventually('the push round after the commit has judged BACKUP', async () => {
+      const s = JSON.parse((await runArbor(['status', '--json'], { cwd: repo })).stdout);
+      const commitAt: number | undefined = s.lastCommit?.time;
+      const backup = s.remotes.BACKUP;
+      return commitAt !== undefined && (backup?.state === 'away' || (backup?.lastFailure?.time ?? 0) >= commitAt);
+    }, { logOf: repo });
     assert.equal(await git(theirs, 'show-ref'), refsBefore, 'nothing pushed to the other drive');
   } finally {
     stranger.unmount();
