@@ -10,6 +10,7 @@ import type { DaemonStatus } from './daemon-status.js';
 import type { Problems } from './problems.js';
 import { Lanes } from './lanes.js';
 import { Reachability } from './reachability.js';
+import { MergedRefs } from './merged-refs.js';
 
 /** A remote whose last push failed, for the retrier. */
 export interface FailedPush {
@@ -72,6 +73,8 @@ export interface AssistantContext {
   readonly lanes: Lanes;
   /** One reachability state per remote (reachable / unreachable with back-off / away), shown in status. */
   readonly reachability: Reachability;
+  /** The refs each merge pass last ran from to the end (an idle fetch then merges nothing). */
+  readonly mergedRefs: MergedRefs;
   /** The watcher's current health (for status). */
   watcherHealth?: WatcherHealth;
 }
@@ -85,8 +88,9 @@ export function remoteLanes(deps: Pick<AssistantContext, 'clock' | 'log' | 'stat
 }
 
 /** The channels of a context, fresh and empty (the daemon's, or a test's running one worker). */
-export function assistantChannels(): Pick<AssistantContext, 'changes' | 'rescan' | 'commits' | 'failedPushes' | 'remotesChanged' | 'transfers' | 'settingsChanged'> {
+export function assistantChannels(): Pick<AssistantContext, 'changes' | 'rescan' | 'commits' | 'failedPushes' | 'remotesChanged' | 'transfers' | 'settingsChanged' | 'mergedRefs'> {
   return {
+    mergedRefs: new MergedRefs(),
     settingsChanged: new Signal(),
     changes: new Pool<FsChange>(),
     rescan: new Signal(),

@@ -5,6 +5,7 @@ import { selectRemotes } from '../sync/sync.js';
 import { fetchRemote, mergeAnnexBranches, mergeOwnSynced, mergeRemote, pushAll, remoteResult, type StepContext } from '../sync/steps.js';
 import type { AssistantContext, FailedPush } from './context.js';
 import { nextTryAfter } from './reachability.js';
+import { mergeInputs } from './merged-refs.js';
 
 /**
  * The step context of one piece of work. A remote's failure goes to the reachability state when it
@@ -31,9 +32,12 @@ export function stepContextFor(ctx: AssistantContext, worker: string, onLocalCha
  * Runs `work` (merges into the work tree) and passes on what it changed: a merge moved HEAD → the pusher
  * (so a change made on A reaches C through B) and the transferrer (the merged paths); the
  * git-annex branch moved → the pusher. Returns false when uncommitted changes blocked a merge (the
- * committer was asked for a rescan; the caller tries again after it).
+ * committer was asked for a rescan; the caller tries again after it). When the refs `pass` reads
+ * are exactly those it last ran from to the end, there is nothing to merge and nothing runs.
  */
-async function merging(ctx: AssistantContext, work: (step: StepContext) => Promise<void>, signal?: AbortSignal): Promise<boolean> {
+async function merging(ctx: AssistantContext, pass: string, work: (step: StepContext) => Promise<void>, signal?: AbortSignal): Promise<boolean> {
+  const inputs = await mergeInputs(ctx.annex).catch(() => undefined);
+  if (ctx.mergedRefs.done(pass, inputs)) return true;
   const before = await ctx.annex.git.revParse('HEAD');
   const annexBefore = await ctx.annex.branch.head();
   let blocked = false;
@@ -43,6 +47,7 @@ async function merging(ctx: AssistantContext, work: (step: StepContext) => Promi
   }, signal);
   try {
     await work(step);
+    if (!blocked && !step.merges.some((m) => m.status === 'failed')) ctx.mergedRefs.record(pass, inputs);
   } catch (err) {
     ctx.log.warn({ worker: 'merger' }, `merge round failed: ${describeError(err)}`);
   }
@@ -63,7 +68,7 @@ async function merging(ctx: AssistantContext, work: (step: StepContext) => Promi
 
 /** Merges what peers pushed into this repository (synced/<branch>) and the git-annex branches: local work, no lane. */
 export function mergeLocal(ctx: AssistantContext): Promise<boolean> {
-  return merging(ctx, async (step) => {
+  return merging(ctx, 'local', async (step) => {
     await mergeOwnSynced(step);
     await mergeAnnexBranches(step);
   });
@@ -77,14 +82,20 @@ export function mergeLocal(ctx: AssistantContext): Promise<boolean> {
 export function fetchAndMerge(ctx: AssistantContext, name: string, signal?: AbortSignal): Promise<boolean> {
   return ctx.lanes.once(name, 'fetch', async () => {
     if (ctx.reachability.waiting(name) || signal?.aborted) return true;
-    return merging(ctx, async (step) => {
-      const result = remoteResult(name);
-      if (!(await fetchRemote(step, result))) return;
-      ctx.reachability.reached(name);
+    const result = remoteResult(name);
+    try {
+      if (!(await fetchRemote(stepContextFor(ctx, 'merger', () => undefined, signal), result))) return true;
+    } catch (err) {
+      ctx.log.warn({ worker: 'merger' }, `fetch from ${name} failed: ${describeError(err)}`);
+      return true;
+    }
+    ctx.reachability.reached(name);
+    const merged = await merging(ctx, `remote ${name}`, async (step) => {
       await mergeRemote(step, name);
       await mergeAnnexBranches(step);
-      if (ctx.failedPushes.get(name)) ctx.commits.notify(); // reachable again: retry the push now
     }, signal);
+    if (ctx.failedPushes.get(name)) ctx.commits.notify(); // reachable again: retry the push now
+    return merged;
   });
 }
 
