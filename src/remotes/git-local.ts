@@ -63,6 +63,8 @@ class LocalGitRemote implements Remote {
   readonly #deps: RemoteDeps;
   /** Invariant: opened at most once; undefined until first use. */
   #annex: Promise<Annex> | undefined;
+  /** Location log entries written to the remote's journal since the last commit there. */
+  #recorded = false;
   #uuid: string;
 
   constructor(config: RemoteConfig, path: string, deps: RemoteDeps) {
@@ -192,11 +194,24 @@ class LocalGitRemote implements Remote {
   async recordPresence(key: Key, present: boolean): Promise<void> {
     const annex = await this.#stillThere();
     await logKeyPresence(annex.branch, { key, uuid: annex.uuid, status: present ? '1' : '0', now: annex.now() });
-    await annex.branch.commit();
+    this.#recorded = true;
   }
 
+  /**
+   * Commits the location log entries of this session to the remote's git-annex branch once (a
+   * batch of a thousand copies makes one commit there, not a thousand); until then they sit in the
+   * remote's journal, which git-annex and arbor both read as part of the branch.
+   */
   async close(): Promise<void> {
-    if (this.#annex) await (await this.#annex.catch(() => undefined))?.close();
+    if (!this.#annex) return;
+    const annex = await this.#annex.catch(() => undefined);
+    if (!annex) return;
+    try {
+      if (this.#recorded) await annex.branch.commit();
+    } finally {
+      this.#recorded = false;
+      await annex.close();
+    }
   }
 }
 
