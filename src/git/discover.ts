@@ -1,0 +1,72 @@
+// Finding the repository of a directory by reading the file system, as git does, without starting git.
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RepoInfo } from './repo.js';
+
+/**
+ * The repository containing directory `dir`, found by walking up to the first `.git` directory,
+ * or undefined whenever the layout is one this walk does not decide on its own and git must be
+ * asked: a `.git` file (linked work trees, submodules), a bare repository or a git dir on the
+ * way up, a config that sets `core.worktree` or `core.bare`, a git dir owned by another user
+ * (git's safe.directory check), GIT_CEILING_DIRECTORIES or GIT_DISCOVERY_ACROSS_FILESYSTEM.
+ * Every command would otherwise start one or two `git rev-parse` just to learn where it runs.
+ * The variables that point git at a repository (GIT_DIR, GIT_WORK_TREE) are ignored here as they
+ * are for every git arbor starts (repo.ts, gitEnv).
+ */
+export async function discoverRepository(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<RepoInfo | undefined> {
+  if (env.GIT_CEILING_DIRECTORIES !== undefined || env.GIT_DISCOVERY_ACROSS_FILESYSTEM !== undefined) return undefined;
+  let current: string;
+  try {
+    // git reports paths with symbolic links resolved (it works from getcwd).
+    current = await realpath(dir);
+  } catch {
+    return undefined;
+  }
+  const device = (await stat(current)).dev;
+  for (;;) {
+    if (await looksLikeGitDir(current)) return undefined; // inside a git dir, or a bare repository
+    const dotGit = join(current, '.git');
+    const found = await lstat(dotGit).catch(() => undefined);
+    if (found) {
+      if (!found.isDirectory()) return undefined; // a `.git` file, or a symbolic link: ask git
+      return (await plainRepository(dotGit)) ? { gitDir: dotGit, workTree: current, bare: false, commonDir: dotGit } : undefined;
+    }
+    const parent = dirname(current);
+    if (parent === current) return undefined; // not in a repository: let git word the error
+    // git stops at a file-system boundary unless told otherwise; so do we, by asking git.
+    if ((await stat(parent)).dev !== device) return undefined;
+    current = parent;
+  }
+}
+
+/** Whether `dir` holds what makes a directory a git dir: HEAD, objects/ and refs/. */
+async function looksLikeGitDir(dir: string): Promise<boolean> {
+  const [head, objects, refs] = await Promise.all([
+    stat(join(dir, 'HEAD')).catch(() => undefined),
+    stat(join(dir, 'objects')).catch(() => undefined),
+    stat(join(dir, 'refs')).catch(() => undefined),
+  ]);
+  return head?.isFile() === true && objects?.isDirectory() === true && refs?.isDirectory() === true;
+}
+
+/**
+ * Whether `gitDir` (a `.git` directory) is an ordinary repository whose work tree
+ * is its parent: a git dir of our own user, not a linked one, whose config moves neither the work
+ * tree nor declares it bare. Anything else is left to git.
+ */
+async function plainRepository(gitDir: string): Promise<boolean> {
+  if (!(await looksLikeGitDir(gitDir))) return false;
+  const owner = (await stat(gitDir)).uid;
+  if (process.getuid !== undefined && owner !== process.getuid()) return false;
+  if (await stat(join(gitDir, 'commondir')).catch(() => undefined)) return false;
+  let config: string;
+  try {
+    config = await readFile(join(gitDir, 'config'), 'utf8');
+  } catch {
+    return false;
+  }
+  // A textual check is enough to decide "ask git": any mention of these settings (even a
+  // commented one) sends the question to git, which reads the file properly.
+  if (/worktree|include|bare\s*=\s*(true|yes|on|1)\b|^\s*bare\s*$/im.test(config)) return false;
+  return true;
+}
