@@ -8,6 +8,7 @@ import { GitCommandError } from './errors.js';
 import { findRepository, gitEnv } from './repo.js';
 import type { RepoInfo } from './repo.js';
 import { parseLsTree } from './ls-tree.js';
+import { canonicalConfigKey, parseConfigBool, sharedConfigSnapshot } from './config-snapshot.js';
 import { clearLocksAfterFailure, crashedBySignal, type RemovedLock } from './stale-lock.js';
 import { systemClock } from '../util/clock.js';
 import type { TreeEntry } from './ls-tree.js';
@@ -148,7 +149,29 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     return check(args, r).stdout;
   };
 
+  // Config is read from one snapshot per repository and process (config-snapshot.ts); git is
+  // asked directly only for what the snapshot cannot answer the same way (a malformed key or
+  // file, a value git would refuse), so errors stay git's own.
+  const snapshot = sharedConfigSnapshot(repo, (args) => tryRun(args));
+  /** Values of a canonical key in config order, or undefined when git must be asked. */
+  const valuesOf = async (key: string): Promise<Array<string | null> | undefined> => {
+    const canonical = canonicalConfigKey(key);
+    const entries = canonical === undefined ? undefined : await snapshot.entries();
+    if (entries === undefined) return undefined;
+    return entries.filter(([k]) => k === canonical).map(([, v]) => v);
+  };
   const configGetRegexp = async (pattern: string): Promise<Array<[string, string]>> => {
+    let re: RegExp | undefined;
+    try {
+      re = /\[:|\\[<>bB]/.test(pattern) ? undefined : new RegExp(pattern); // POSIX classes and word anchors: git's own regex
+    } catch {
+      re = undefined;
+    }
+    const entries = re === undefined ? undefined : await snapshot.entries();
+    if (re !== undefined && entries !== undefined) {
+      const matching = re;
+      return entries.filter(([k]) => matching.test(k)).map(([k, v]) => [k, v ?? '']);
+    }
     const out = await query(['config', '-z', '--get-regexp', pattern]);
     return out === undefined ? [] : parseConfigRegexpZ(out);
   };
@@ -170,24 +193,40 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     run: async (args, opts) => (await runBytes(args, opts)).toString('utf8'),
 
     async configGet(key) {
+      const values = await valuesOf(key);
+      if (values !== undefined) return values.length === 0 ? undefined : (values[values.length - 1] ?? '');
       const out = await query(['config', '-z', '--get', key]);
       return out === undefined ? undefined : (nulRecords(out)[0] ?? '');
     },
     async configGetBool(key) {
+      const values = await valuesOf(key);
+      const last = values?.[values.length - 1];
+      if (values !== undefined && values.length === 0) return undefined;
+      const parsed = last === undefined ? undefined : parseConfigBool(last);
+      if (parsed !== undefined) return parsed;
       const out = await query(['config', '-z', '--type=bool', '--get', key]);
       return out === undefined ? undefined : nulRecords(out)[0] === 'true';
     },
     async configGetAll(key) {
+      const values = await valuesOf(key);
+      if (values !== undefined) return values.map((v) => v ?? '');
       const out = await query(['config', '-z', '--get-all', key]);
       return out === undefined ? [] : nulRecords(out);
     },
     configGetRegexp,
     async configSet(key, value) {
-      await runBytes(['config', '--replace-all', key, value]);
+      snapshot.invalidate();
+      try {
+        await runBytes(['config', '--replace-all', key, value]);
+      } finally {
+        snapshot.invalidate();
+      }
     },
     async configUnset(key) {
       const args = ['config', '--unset-all', key];
+      snapshot.invalidate();
       const r = await tryRun(args);
+      snapshot.invalidate();
       if (r.code !== 0 && r.code !== 5) check(args, r); // 5: the key was not set
     },
 
