@@ -360,7 +360,7 @@ export class AnnexBranch {
     });
     for (let attempt = 0; ; attempt++) {
       const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
-      const parentTree = await this.#git.revParse(`${parent}^{tree}`);
+      const parentTree = await this.#git.treeOf(parent);
       if (tree === parentTree) return;
       const commit = await this.#git.commitTree({ tree, parents: [parent], message });
       try {

@@ -8,6 +8,8 @@ import { GitCommandError } from './errors.js';
 import { findRepository, gitEnv } from './repo.js';
 import type { RepoInfo } from './repo.js';
 import { parseLsTree } from './ls-tree.js';
+import { ASK_GIT, readRefFromFiles } from './ref-files.js';
+import { isAncestorByWalk, readCommitHeader } from './ancestry.js';
 import { canonicalConfigKey, parseConfigBool, sharedConfigSnapshot } from './config-snapshot.js';
 import { clearLocksAfterFailure, crashedBySignal, type RemovedLock } from './stale-lock.js';
 import { systemClock } from '../util/clock.js';
@@ -66,6 +68,8 @@ export interface Git {
   hashObject(content: string | Uint8Array, opts?: { write?: boolean }): Promise<string>;
   /** Creates a commit object (author/committer from config and environment) and returns its id; the message is stored as given. */
   commitTree(opts: { tree: string; parents: readonly string[]; message: string; env?: NodeJS.ProcessEnv }): Promise<string>;
+  /** The tree of a commit (read through the batch process), undefined when `commit` does not name one. */
+  treeOf(commit: string): Promise<string | undefined>;
   /** True when `ancestor` is reachable from `descendant` (a commit is its own ancestor). Throws for unknown commits. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** The short name of the checked-out branch (also when it has no commit yet); undefined when HEAD is detached. */
@@ -160,6 +164,10 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     if (entries === undefined) return undefined;
     return entries.filter(([k]) => k === canonical).map(([, v]) => v);
   };
+  const getCatFile = (): CatFile => {
+    catFile ??= startCatFile({ cwd, env: gitEnv() });
+    return catFile;
+  };
   const configGetRegexp = async (pattern: string): Promise<Array<[string, string]>> => {
     let re: RegExp | undefined;
     try {
@@ -232,6 +240,9 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
 
     async revParse(rev) {
       if (rev.startsWith('-')) return undefined;
+      // HEAD and branches come from git's ref files (ref-files.ts); every other name from git.
+      const fromFiles = await readRefFromFiles(repo, rev);
+      if (fromFiles !== ASK_GIT) return fromFiles;
       const out = await query(['rev-parse', '--verify', '--quiet', rev]);
       return out === undefined ? undefined : out.toString('utf8').trim();
     },
@@ -262,6 +273,8 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
       return runLine(args, { input: opts.message, ...(opts.env === undefined ? {} : { env: opts.env }) });
     },
     async isAncestor(ancestor, descendant) {
+      const walked = await isAncestorByWalk(getCatFile(), ancestor, descendant);
+      if (walked !== undefined) return walked;
       const args = ['merge-base', '--is-ancestor', notAnOption('commit', ancestor), notAnOption('commit', descendant)];
       const r = await tryRun(args);
       if (r.code === 1) return false;
@@ -284,9 +297,12 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
       const args = ['ls-tree', '-z', '--full-tree', ...(opts.recursive === true ? ['-r'] : []), notAnOption('tree-ish', treeish), '--', ...(opts.paths ?? [])];
       return parseLsTree(await runBytes(args));
     },
-    catFile() {
-      catFile ??= startCatFile({ cwd, env: gitEnv() });
-      return catFile;
+    catFile: getCatFile,
+    async treeOf(commit) {
+      const header = await readCommitHeader(getCatFile(), commit);
+      if (header) return header.tree;
+      const out = await query(['rev-parse', '--verify', '--quiet', `${notAnOption('commit', commit)}^{tree}`]);
+      return out === undefined ? undefined : out.toString('utf8').trim();
     },
     async close() {
       await catFile?.close();
