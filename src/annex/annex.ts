@@ -84,7 +84,7 @@ export class Annex {
   /** The annex.largefiles rules: git config, else .gitattributes, else `git annex config` (config.log). */
   async largeFilesRules(): Promise<LargeFilesRules> {
     const globalLargeFiles = await this.branchConfig('annex.largefiles');
-    return loadLargeFilesRules({ workTree: this.workTree ?? this.git.repo.gitDir, ...(globalLargeFiles !== undefined ? { globalLargeFiles } : {}) });
+    return loadLargeFilesRules({ workTree: this.workTree ?? this.git.repo.gitDir, configGet: (key) => this.git.configGet(key), ...(globalLargeFiles !== undefined ? { globalLargeFiles } : {}) });
   }
 
   /** Stops batch processes; the object must not be used afterwards. */

@@ -8,7 +8,7 @@ import { GitCommandError } from './errors.js';
 import { findRepository, gitEnv } from './repo.js';
 import type { RepoInfo } from './repo.js';
 import { parseLsTree } from './ls-tree.js';
-import { ASK_GIT, readRefFromFiles } from './ref-files.js';
+import { ASK_GIT, listRefsFromFiles, readRefFromFiles } from './ref-files.js';
 import { isAncestorByWalk, readCommitHeader } from './ancestry.js';
 import { canonicalConfigKey, parseConfigBool, sharedConfigSnapshot } from './config-snapshot.js';
 import { clearLocksAfterFailure, crashedBySignal, type RemovedLock } from './stale-lock.js';
@@ -57,6 +57,11 @@ export interface Git {
    * none are given.
    */
   showRefs(patterns?: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Full ref name → object id for the refs whose name passes `wanted`, sorted by name; read from
+   * git's ref files when they settle it, else from `git for-each-ref`.
+   */
+  refsWhere(wanted: (ref: string) => boolean): Promise<Map<string, string>>;
   /**
    * Points `ref` (a full name) at `sha`. With `oldSha`, only if the ref currently has that value
    * ('' or the zero id: only if it does not exist); otherwise throws GitCommandError.
@@ -164,6 +169,15 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     if (entries === undefined) return undefined;
     return entries.filter(([k]) => k === canonical).map(([, v]) => v);
   };
+  const showRefs = async (patterns: readonly string[] = []): Promise<Map<string, string>> => {
+    const out = await runBytes(['for-each-ref', '--format=%(objectname) %(refname)', '--', ...patterns]);
+    const refs = new Map<string, string>();
+    for (const line of out.toString('utf8').split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0) refs.set(line.slice(sp + 1), line.slice(0, sp));
+    }
+    return refs;
+  };
   const getCatFile = (): CatFile => {
     catFile ??= startCatFile({ cwd, env: gitEnv() });
     return catFile;
@@ -246,13 +260,12 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
       const out = await query(['rev-parse', '--verify', '--quiet', rev]);
       return out === undefined ? undefined : out.toString('utf8').trim();
     },
-    async showRefs(patterns = []) {
-      const out = await runBytes(['for-each-ref', '--format=%(objectname) %(refname)', '--', ...patterns]);
+    showRefs,
+    async refsWhere(wanted) {
+      const fromFiles = await listRefsFromFiles(repo, wanted);
+      if (fromFiles !== ASK_GIT) return fromFiles;
       const refs = new Map<string, string>();
-      for (const line of out.toString('utf8').split('\n')) {
-        const sp = line.indexOf(' ');
-        if (sp > 0) refs.set(line.slice(sp + 1), line.slice(0, sp));
-      }
+      for (const [ref, sha] of await showRefs()) if (wanted(ref)) refs.set(ref, sha);
       return refs;
     },
     async updateRef(ref, sha, oldSha) {

@@ -1,5 +1,5 @@
 // Reading a branch or HEAD from git's ref files (loose ref, then packed-refs) without starting git.
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../util/errors.js';
 import type { RepoInfo } from './repo.js';
@@ -70,4 +70,44 @@ async function readText(file: string): Promise<string | typeof MISSING | typeof 
     const code = errnoCode(err);
     return code === 'ENOENT' || code === 'ENOTDIR' ? MISSING : UNREADABLE;
   }
+}
+
+/**
+ * Every ref whose full name passes `wanted`, with its object id, sorted by name as
+ * `git for-each-ref` sorts them: loose refs under `refs/` (walked) over packed ones. ASK_GIT
+ * when the files do not settle it (a reftable, a wanted symbolic ref, an unreadable file).
+ */
+export async function listRefsFromFiles(repo: RepoInfo, wanted: (ref: string) => boolean): Promise<Map<string, string> | typeof ASK_GIT> {
+  if (await stat(join(repo.commonDir, 'reftable')).then(() => true, () => false)) return ASK_GIT;
+  const found = new Map<string, string>();
+  const packed = await readText(join(repo.commonDir, 'packed-refs'));
+  if (packed === UNREADABLE) return ASK_GIT;
+  if (packed !== MISSING) {
+    for (const line of packed.split('\n')) {
+      const sp = line.indexOf(' ');
+      const ref = line.slice(sp + 1);
+      if (sp > 0 && SHA.test(line.slice(0, sp)) && wanted(ref)) found.set(ref, line.slice(0, sp));
+    }
+  }
+  const walk = async (dir: string, prefix: string): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      return errnoCode(err) === 'ENOENT';
+    }
+    for (const e of entries) {
+      const ref = `${prefix}${e.name}`;
+      if (e.isDirectory()) {
+        if (!(await walk(join(dir, e.name), `${ref}/`))) return false;
+      } else if (!e.name.endsWith('.lock') && wanted(ref)) {
+        const text = await readText(join(dir, e.name));
+        if (typeof text !== 'string' || !SHA.test(text.trim())) return false;
+        found.set(ref, text.trim());
+      }
+    }
+    return true;
+  };
+  if (!(await walk(join(repo.commonDir, 'refs'), 'refs/'))) return ASK_GIT;
+  return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
