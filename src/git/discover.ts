@@ -1,13 +1,14 @@
 // Finding the repository of a directory by reading the file system, as git does, without starting git.
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { RepoInfo } from './repo.js';
 
 /**
  * The repository containing directory `dir`, found by walking up to the first `.git` directory,
  * or undefined whenever the layout is one this walk does not decide on its own and git must be
- * asked: a `.git` file (linked work trees, submodules), a bare repository or a git dir on the
- * way up, a config that sets `core.worktree` or `core.bare`, a git dir owned by another user
+ * asked: a `.git` file (linked work trees, submodules), a git dir on the way up (a directory
+ * inside `.git`), a config that sets `core.worktree` or includes other files, a bare repository
+ * whose config does not say `bare = true`, a git dir owned by another user
  * (git's safe.directory check), GIT_CEILING_DIRECTORIES or GIT_DISCOVERY_ACROSS_FILESYSTEM.
  * Every command would otherwise start one or two `git rev-parse` just to learn where it runs.
  * The variables that point git at a repository (GIT_DIR, GIT_WORK_TREE) are ignored here as they
@@ -23,13 +24,15 @@ export async function discoverRepository(dir: string, env: NodeJS.ProcessEnv = p
     return undefined;
   }
   const device = (await stat(current)).dev;
+  // A bare repository named by its own directory (a remote on a drive, a hub) is common enough to read here.
+  if (await looksLikeGitDir(current)) return (await plainRepository(current, { bare: true })) ? { gitDir: current, workTree: undefined, bare: true, commonDir: current } : undefined;
   for (;;) {
-    if (await looksLikeGitDir(current)) return undefined; // inside a git dir, or a bare repository
+    if (await looksLikeGitDir(current)) return undefined; // inside a git dir: ask git
     const dotGit = join(current, '.git');
     const found = await lstat(dotGit).catch(() => undefined);
     if (found) {
       if (!found.isDirectory()) return undefined; // a `.git` file, or a symbolic link: ask git
-      return (await plainRepository(dotGit)) ? { gitDir: dotGit, workTree: current, bare: false, commonDir: dotGit } : undefined;
+      return (await plainRepository(dotGit, { bare: false })) ? { gitDir: dotGit, workTree: current, bare: false, commonDir: dotGit } : undefined;
     }
     const parent = dirname(current);
     if (parent === current) return undefined; // not in a repository: let git word the error
@@ -50,12 +53,13 @@ async function looksLikeGitDir(dir: string): Promise<boolean> {
 }
 
 /**
- * Whether `gitDir` (a `.git` directory) is an ordinary repository whose work tree
- * is its parent: a git dir of our own user, not a linked one, whose config moves neither the work
- * tree nor declares it bare. Anything else is left to git.
+ * Whether `gitDir` is an ordinary repository: a git dir of our own user, not a linked one, whose
+ * config does not move the work tree and says bare exactly when `bare` (a `.git` directory's work
+ * tree is its parent; a bare repository's config says `bare = true`). Anything else is left to git.
  */
-async function plainRepository(gitDir: string): Promise<boolean> {
+async function plainRepository(gitDir: string, expect: { bare: boolean }): Promise<boolean> {
   if (!(await looksLikeGitDir(gitDir))) return false;
+  if (expect.bare && basename(gitDir) === '.git') return false;
   const owner = (await stat(gitDir)).uid;
   if (process.getuid !== undefined && owner !== process.getuid()) return false;
   if (await stat(join(gitDir, 'commondir')).catch(() => undefined)) return false;
@@ -67,6 +71,9 @@ async function plainRepository(gitDir: string): Promise<boolean> {
   }
   // A textual check is enough to decide "ask git": any mention of these settings (even a
   // commented one) sends the question to git, which reads the file properly.
-  if (/worktree|include|bare\s*=\s*(true|yes|on|1)\b|^\s*bare\s*$/im.test(config)) return false;
-  return true;
+  if (/worktree|include/i.test(config)) return false;
+  const lines = config.split('\n').map((l) => l.trim().toLowerCase());
+  const bareTrue = lines.some((l) => /^bare\s*=\s*(true|yes|on|1)$/.test(l) || l === 'bare');
+  const bareFalse = lines.some((l) => /^bare\s*=\s*(false|no|off|0)$/.test(l));
+  return expect.bare ? bareTrue && !bareFalse : !bareTrue;
 }

@@ -20,9 +20,14 @@ test('an ordinary repository is found without git, from its top, a subdirectory 
   assert.deepEqual(await discoverRepository(link), expected);
 });
 
-test('layouts the walk does not decide alone are left to git: bare, inside .git, linked work trees, core.worktree, ceilings, no repository', async () => {
+test('a bare repository named by its own directory is found without git, as git names it', async () => {
   const bare = await initRepo({ bare: true });
-  assert.equal(await discoverRepository(bare), undefined);
+  assert.deepEqual(await discoverRepository(bare), { gitDir: bare, workTree: undefined, bare: true, commonDir: bare });
+});
+
+test('layouts the walk does not decide alone are left to git: inside a bare repository, inside .git, linked work trees, core.worktree, ceilings, no repository', async () => {
+  const bare = await initRepo({ bare: true });
+  assert.equal(await discoverRepository(join(bare, 'refs')), undefined);
   const dir = await initRepo();
   assert.equal(await discoverRepository(join(dir, '.git', 'refs')), undefined);
   await ok('git', ['commit', '-q', '--allow-empty', '-m', 'c'], { cwd: dir });
