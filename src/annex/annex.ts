@@ -12,7 +12,7 @@ import { AnnexBranch } from './branch.js';
 import { ObjectStore } from './object-store.js';
 import { vectorClockFromNanos, type VectorClock } from './vector-clock.js';
 import { DEFAULT_BACKEND } from './backend.js';
-import { loadLargeFilesRules, type LargeFilesRules } from './largefiles.js';
+import type { LargeFilesRules } from './largefiles.js';
 import { CONFIG_LOG } from './logs/paths.js';
 import { parseMapLog } from './logs/map-log.js';
 
@@ -84,7 +84,9 @@ export class Annex {
   /** The annex.largefiles rules: git config, else .gitattributes, else `git annex config` (config.log). */
   async largeFilesRules(): Promise<LargeFilesRules> {
     const globalLargeFiles = await this.branchConfig('annex.largefiles');
-    return loadLargeFilesRules({ workTree: this.workTree ?? this.git.repo.gitDir, ...(globalLargeFiles !== undefined ? { globalLargeFiles } : {}) });
+    // Loaded on first use: the matcher's modules are start-up time every command would pay.
+    const { loadLargeFilesRules } = await import('./largefiles.js');
+    return loadLargeFilesRules({ workTree: this.workTree ?? this.git.repo.gitDir, configGet: (key) => this.git.configGet(key), ...(globalLargeFiles !== undefined ? { globalLargeFiles } : {}) });
   }
 
   /** Stops batch processes; the object must not be used afterwards. */

@@ -114,13 +114,9 @@ export class AnnexBranch {
 
   /** Every sibling ref git-annex would merge: refs whose last component is `git-annex`. */
   async siblingRefs(): Promise<Map<string, string>> {
-    const refs = await this.#git.showRefs();
-    const out = new Map<string, string>();
-    for (const [ref, sha] of refs) {
-      if (ref !== ANNEX_BRANCH_REF && ref.endsWith('/git-annex') && !ref.startsWith('refs/annex/')) out.set(ref, sha);
-    }
-    return out;
+    return this.#git.refsWhere((ref) => ref !== ANNEX_BRANCH_REF && ref.endsWith('/git-annex') && !ref.startsWith('refs/annex/'));
   }
+
 
   /**
    * Union-merges every sibling git-annex ref with commits the local branch lacks. Fast-forwards
@@ -360,7 +356,7 @@ export class AnnexBranch {
     });
     for (let attempt = 0; ; attempt++) {
       const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
-      const parentTree = await this.#git.revParse(`${parent}^{tree}`);
+      const parentTree = await this.#git.treeOf(parent);
       if (tree === parentTree) return;
       const commit = await this.#git.commitTree({ tree, parents: [parent], message });
       try {

@@ -62,6 +62,8 @@ export interface LoadLargeFilesOptions {
   readonly spawner?: Spawner;
   /** Environment for git processes (default: this process's). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Reads a git config value (the repository's config snapshot); default: one `git config --get`. */
+  readonly configGet?: (key: string) => Promise<string | undefined>;
   /**
    * The repository-wide value set with `git annex config --set annex.largefiles` (config.log in the
    * git-annex branch), used for files whose attribute is unspecified. Absent: none is set.
@@ -83,11 +85,9 @@ export async function loadLargeFilesRules(opts: LoadLargeFilesOptions): Promise<
   const env = opts.env ?? process.env;
   const info = (file: LargeFileCandidate): FileInfo => fileInfo(file, { spawner, env });
 
-  const configArgs = ['config', '--get', 'annex.largefiles'];
-  const configured = await spawner.run('git', configArgs, { cwd: opts.workTree, env });
-  if (configured.code !== 0 && configured.code !== 1) throw new GitCommandError({ args: configArgs, exitCode: configured.code, stderr: configured.stderr });
-  if (configured.code === 0) {
-    const matcher = compile(configured.stdout.toString('utf8').replace(/\n$/, ''), 'git config');
+  const configured = await (opts.configGet ?? ((key) => gitConfigGet(key, { cwd: opts.workTree, spawner, env })))('annex.largefiles');
+  if (configured !== undefined) {
+    const matcher = compile(configured, 'git config');
     return { isLarge: (file) => matcher.match(info(file)), close: () => Promise.resolve() };
   }
 
@@ -114,6 +114,14 @@ export async function loadLargeFilesRules(opts: LoadLargeFilesOptions): Promise<
       await attrs?.close();
     },
   };
+}
+
+/** One `git config --get`: the value, undefined when unset. */
+async function gitConfigGet(key: string, opts: { cwd: string; spawner: Spawner; env: NodeJS.ProcessEnv }): Promise<string | undefined> {
+  const args = ['config', '--get', key];
+  const r = await opts.spawner.run('git', args, { cwd: opts.cwd, env: opts.env });
+  if (r.code !== 0 && r.code !== 1) throw new GitCommandError({ args, exitCode: r.code, stderr: r.stderr });
+  return r.code === 0 ? r.stdout.toString('utf8').replace(/\n$/, '') : undefined;
 }
 
 function compile(expression: string, from: string): Matcher {

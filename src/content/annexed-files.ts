@@ -134,11 +134,23 @@ async function annexedAmong(annex: Annex, entries: readonly IndexEntry[]): Promi
   return files;
 }
 
-/** Sizes of many blobs with one `git cat-file --batch-check`. */
+/** Up to this many blobs, sizes are asked of the running cat-file; past it, one `--batch-check` run is cheaper. */
+const SIZES_THROUGH_BATCH = 64;
+
+/** Sizes of many blobs: through the running cat-file for a few, with one `git cat-file --batch-check` for many. */
 async function blobSizes(annex: Annex, shas: readonly string[]): Promise<Map<string, number>> {
   const unique = [...new Set(shas)];
   const sizes = new Map<string, number>();
   if (unique.length === 0) return sizes;
+  if (unique.length <= SIZES_THROUGH_BATCH) {
+    const cat = annex.git.catFile();
+    const infos = await Promise.all(unique.map((sha) => cat.info(sha)));
+    infos.forEach((info, i) => {
+      const sha = unique[i];
+      if (info && sha !== undefined) sizes.set(sha, info.size);
+    });
+    return sizes;
+  }
   const out = await annex.git.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], { input: unique.join('\n') + '\n' });
   for (const line of out.split('\n')) {
     const [sha, size] = line.split(' ');

@@ -8,6 +8,9 @@ import { GitCommandError } from './errors.js';
 import { findRepository, gitEnv } from './repo.js';
 import type { RepoInfo } from './repo.js';
 import { parseLsTree } from './ls-tree.js';
+import { ASK_GIT, listRefsFromFiles, readRefFromFiles } from './ref-files.js';
+import { isAncestorByWalk, readCommitHeader } from './ancestry.js';
+import { canonicalConfigKey, parseConfigBool, sharedConfigSnapshot } from './config-snapshot.js';
 import { clearLocksAfterFailure, crashedBySignal, type RemovedLock } from './stale-lock.js';
 import { systemClock } from '../util/clock.js';
 import type { TreeEntry } from './ls-tree.js';
@@ -55,6 +58,11 @@ export interface Git {
    */
   showRefs(patterns?: readonly string[]): Promise<Map<string, string>>;
   /**
+   * Full ref name → object id for the refs whose name passes `wanted`, sorted by name; read from
+   * git's ref files when they settle it, else from `git for-each-ref`.
+   */
+  refsWhere(wanted: (ref: string) => boolean): Promise<Map<string, string>>;
+  /**
    * Points `ref` (a full name) at `sha`. With `oldSha`, only if the ref currently has that value
    * ('' or the zero id: only if it does not exist); otherwise throws GitCommandError.
    */
@@ -65,6 +73,8 @@ export interface Git {
   hashObject(content: string | Uint8Array, opts?: { write?: boolean }): Promise<string>;
   /** Creates a commit object (author/committer from config and environment) and returns its id; the message is stored as given. */
   commitTree(opts: { tree: string; parents: readonly string[]; message: string; env?: NodeJS.ProcessEnv }): Promise<string>;
+  /** The tree of a commit (read through the batch process), undefined when `commit` does not name one. */
+  treeOf(commit: string): Promise<string | undefined>;
   /** True when `ancestor` is reachable from `descendant` (a commit is its own ancestor). Throws for unknown commits. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** The short name of the checked-out branch (also when it has no commit yet); undefined when HEAD is detached. */
@@ -148,7 +158,42 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     return check(args, r).stdout;
   };
 
+  // Config is read from one snapshot per repository and process (config-snapshot.ts); git is
+  // asked directly only for what the snapshot cannot answer the same way (a malformed key or
+  // file, a value git would refuse), so errors stay git's own.
+  const snapshot = sharedConfigSnapshot(repo, (args) => tryRun(args));
+  /** Values of a canonical key in config order, or undefined when git must be asked. */
+  const valuesOf = async (key: string): Promise<Array<string | null> | undefined> => {
+    const canonical = canonicalConfigKey(key);
+    const entries = canonical === undefined ? undefined : await snapshot.entries();
+    if (entries === undefined) return undefined;
+    return entries.filter(([k]) => k === canonical).map(([, v]) => v);
+  };
+  const showRefs = async (patterns: readonly string[] = []): Promise<Map<string, string>> => {
+    const out = await runBytes(['for-each-ref', '--format=%(objectname) %(refname)', '--', ...patterns]);
+    const refs = new Map<string, string>();
+    for (const line of out.toString('utf8').split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0) refs.set(line.slice(sp + 1), line.slice(0, sp));
+    }
+    return refs;
+  };
+  const getCatFile = (): CatFile => {
+    catFile ??= startCatFile({ cwd, env: gitEnv() });
+    return catFile;
+  };
   const configGetRegexp = async (pattern: string): Promise<Array<[string, string]>> => {
+    let re: RegExp | undefined;
+    try {
+      re = /\[:|\\[<>bB]/.test(pattern) ? undefined : new RegExp(pattern); // POSIX classes and word anchors: git's own regex
+    } catch {
+      re = undefined;
+    }
+    const entries = re === undefined ? undefined : await snapshot.entries();
+    if (re !== undefined && entries !== undefined) {
+      const matching = re;
+      return entries.filter(([k]) => matching.test(k)).map(([k, v]) => [k, v ?? '']);
+    }
     const out = await query(['config', '-z', '--get-regexp', pattern]);
     return out === undefined ? [] : parseConfigRegexpZ(out);
   };
@@ -170,39 +215,57 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     run: async (args, opts) => (await runBytes(args, opts)).toString('utf8'),
 
     async configGet(key) {
+      const values = await valuesOf(key);
+      if (values !== undefined) return values.length === 0 ? undefined : (values[values.length - 1] ?? '');
       const out = await query(['config', '-z', '--get', key]);
       return out === undefined ? undefined : (nulRecords(out)[0] ?? '');
     },
     async configGetBool(key) {
+      const values = await valuesOf(key);
+      const last = values?.[values.length - 1];
+      if (values !== undefined && values.length === 0) return undefined;
+      const parsed = last === undefined ? undefined : parseConfigBool(last);
+      if (parsed !== undefined) return parsed;
       const out = await query(['config', '-z', '--type=bool', '--get', key]);
       return out === undefined ? undefined : nulRecords(out)[0] === 'true';
     },
     async configGetAll(key) {
+      const values = await valuesOf(key);
+      if (values !== undefined) return values.map((v) => v ?? '');
       const out = await query(['config', '-z', '--get-all', key]);
       return out === undefined ? [] : nulRecords(out);
     },
     configGetRegexp,
     async configSet(key, value) {
-      await runBytes(['config', '--replace-all', key, value]);
+      snapshot.invalidate();
+      try {
+        await runBytes(['config', '--replace-all', key, value]);
+      } finally {
+        snapshot.invalidate();
+      }
     },
     async configUnset(key) {
       const args = ['config', '--unset-all', key];
+      snapshot.invalidate();
       const r = await tryRun(args);
+      snapshot.invalidate();
       if (r.code !== 0 && r.code !== 5) check(args, r); // 5: the key was not set
     },
 
     async revParse(rev) {
       if (rev.startsWith('-')) return undefined;
+      // HEAD and branches come from git's ref files (ref-files.ts); every other name from git.
+      const fromFiles = await readRefFromFiles(repo, rev);
+      if (fromFiles !== ASK_GIT) return fromFiles;
       const out = await query(['rev-parse', '--verify', '--quiet', rev]);
       return out === undefined ? undefined : out.toString('utf8').trim();
     },
-    async showRefs(patterns = []) {
-      const out = await runBytes(['for-each-ref', '--format=%(objectname) %(refname)', '--', ...patterns]);
+    showRefs,
+    async refsWhere(wanted) {
+      const fromFiles = await listRefsFromFiles(repo, wanted);
+      if (fromFiles !== ASK_GIT) return fromFiles;
       const refs = new Map<string, string>();
-      for (const line of out.toString('utf8').split('\n')) {
-        const sp = line.indexOf(' ');
-        if (sp > 0) refs.set(line.slice(sp + 1), line.slice(0, sp));
-      }
+      for (const [ref, sha] of await showRefs()) if (wanted(ref)) refs.set(ref, sha);
       return refs;
     },
     async updateRef(ref, sha, oldSha) {
@@ -223,6 +286,8 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
       return runLine(args, { input: opts.message, ...(opts.env === undefined ? {} : { env: opts.env }) });
     },
     async isAncestor(ancestor, descendant) {
+      const walked = await isAncestorByWalk(getCatFile(), ancestor, descendant);
+      if (walked !== undefined) return walked;
       const args = ['merge-base', '--is-ancestor', notAnOption('commit', ancestor), notAnOption('commit', descendant)];
       const r = await tryRun(args);
       if (r.code === 1) return false;
@@ -245,9 +310,12 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
       const args = ['ls-tree', '-z', '--full-tree', ...(opts.recursive === true ? ['-r'] : []), notAnOption('tree-ish', treeish), '--', ...(opts.paths ?? [])];
       return parseLsTree(await runBytes(args));
     },
-    catFile() {
-      catFile ??= startCatFile({ cwd, env: gitEnv() });
-      return catFile;
+    catFile: getCatFile,
+    async treeOf(commit) {
+      const header = await readCommitHeader(getCatFile(), commit);
+      if (header) return header.tree;
+      const out = await query(['rev-parse', '--verify', '--quiet', `${notAnOption('commit', commit)}^{tree}`]);
+      return out === undefined ? undefined : out.toString('utf8').trim();
     },
     async close() {
       await catFile?.close();

@@ -4,6 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { nodeSpawner } from '../util/spawn.js';
 import type { Spawner } from '../util/spawn.js';
 import { NotAGitRepositoryError } from './errors.js';
+import { discoverRepository } from './discover.js';
 
 /** Where a repository lives. All paths are absolute. */
 export interface RepoInfo {
@@ -55,6 +56,9 @@ export async function findRepository(path: string, deps: { spawner?: Spawner } =
   } catch (e) {
     throw new NotAGitRepositoryError(absolute, e);
   }
+  // The file system answers for an ordinary repository; git for every other layout.
+  const found = await discoverRepository(dir);
+  if (found) return found;
   const env = gitEnv();
   const r = await spawner.run('git', ['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--absolute-git-dir', '--git-common-dir'], { cwd: dir, env });
   const [bareLine, insideLine, gitDir, commonDirLine] = r.stdout.toString('utf8').split('\n');

@@ -4,7 +4,6 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openAnnex, type Annex } from '../annex/annex.js';
-import { initAnnex } from '../annex/init.js';
 import type { Key } from '../annex/key.js';
 import { formatKey } from '../annex/key.js';
 import { logKeyPresence } from '../annex/logs/location.js';
@@ -114,6 +113,8 @@ class LocalGitRemote implements Remote {
     const hasBranch = (await git.revParse('refs/heads/git-annex')) !== undefined;
     await git.close();
     if (!hasBranch) throw new NotAnnexRemoteError(this.name);
+    // Loaded here only: initialising a remote is rare, and start-up pays for every module loaded.
+    const { initAnnex } = await import('../annex/init.js');
     await initAnnex(this.#path, { deps: { clock: this.#deps.clock } });
     const annex = await openAnnex(this.#path, { clock: this.#deps.clock });
     this.#uuid = annex.uuid;

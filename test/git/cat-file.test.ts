@@ -107,6 +107,24 @@ test('a killed process fails its pending requests and the next request starts a 
   }
 });
 
+test('info gives an object\'s type and size without its content, in order with content reads, from the same process', async () => {
+  const dir = await initRepo();
+  const git = await openGit(dir);
+  const big = await git.hashObject('z'.repeat(100000), { write: true });
+  const small = await git.hashObject('s', { write: true });
+  const cat = startCatFile({ cwd: dir });
+  try {
+    const [a, b, c, d] = await Promise.all([cat.info(big), cat.get(small), cat.info('0'.repeat(40)), cat.info(small)]);
+    assert.deepEqual(a, { sha: big, type: 'blob', size: 100000 });
+    assert.equal(b?.content.toString(), 's');
+    assert.equal(c, undefined);
+    assert.deepEqual(d, { sha: small, type: 'blob', size: 1 });
+    assert.equal((await findCatFilePids(dir)).length, 1);
+  } finally {
+    await cat.close();
+  }
+});
+
 test('close stops the process and a later get restarts it', async () => {
   const dir = await initRepo();
   const git = await openGit(dir);
@@ -119,7 +137,7 @@ test('close stops the process and a later get restarts it', async () => {
   await git.close();
 });
 
-/** The pids of `git cat-file --batch` processes running in `dir` (from /proc). */
+/** The pids of `git cat-file --batch…` processes running in `dir` (from /proc). */
 async function findCatFilePids(dir: string): Promise<number[]> {
   const { readdir, readFile, readlink } = await import('node:fs/promises');
   const pids: number[] = [];
@@ -127,7 +145,7 @@ async function findCatFilePids(dir: string): Promise<number[]> {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cmd = (await readFile(`/proc/${name}/cmdline`, 'utf8')).split('\0');
-      if (cmd[1] === 'cat-file' && cmd[2] === '--batch' && (await readlink(`/proc/${name}/cwd`)) === dir) pids.push(Number(name));
+      if (cmd[1] === 'cat-file' && cmd[2]?.startsWith('--batch') === true && (await readlink(`/proc/${name}/cwd`)) === dir) pids.push(Number(name));
     } catch {
       // the process went away while we looked
     }
