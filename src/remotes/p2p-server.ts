@@ -246,7 +246,12 @@ class Session {
       await this.#say({ type: 'PUT-FROM', offset: have });
       const dataLine = await this.#line();
       const data = dataLine === undefined ? undefined : parseP2PMessage(dataLine);
-      if (data?.type !== 'DATA') return false;
+      if (data === undefined) return false;
+      if (data.type !== 'DATA') {
+        // As git-annex-shell: the line is used up, the partial file kept, the conversation goes on.
+        await this.#say({ type: 'ERROR', message: 'expected DATA' });
+        return true;
+      }
       let pos = have;
       await this.#in.bytes(data.length, async (chunk) => {
         hasher?.update(chunk);

@@ -89,6 +89,8 @@ async function serveRequest(o: ServeOptions, r: ShellRequest & { path: string })
       } finally {
         watch?.close();
         await annex.close();
+        // Unread input must not keep the process alive once the conversation is over.
+        o.stdin.destroy();
       }
       return 0;
     }
