@@ -37,6 +37,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'group', load: async () => (await import('./commands/group.js')).groupCommand },
   { name: 'map', load: async () => (await import('./commands/map.js')).mapCommand },
   { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
+  { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand },
   { name: 'filter-process', load: async () => (await import('./commands/filter-process.js')).filterProcessCommand },
   { name: 'version', load: async () => (await import('./commands/version.js')).versionCommand },
 ];

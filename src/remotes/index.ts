@@ -70,6 +70,7 @@ function remoteConfigsFrom(entries: ReadonlyArray<readonly [string, string]>): R
       sync: truthy(s.get('annex-sync'), true),
       ...optional('sshOptions', s.get('annex-ssh-options')),
       ...optional('annexShell', s.get('annex-shell')),
+      ...(s.has('arbor-serve') ? { arborServe: truthy(s.get('arbor-serve'), false) } : {}),
     });
   }
   return out;

@@ -3,6 +3,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { ArborError } from '../util/errors.js';
 import { ByteReader } from '../util/byte-reader.js';
+import { formatP2PMessage, protocolFileName } from './p2p-messages.js';
+
+export { protocolFileName } from './p2p-messages.js';
 
 /** The protocol version arbor speaks: 1 adds VALID/INVALID after DATA (doc/design/p2p_protocol.mdwn). */
 export const P2P_VERSION = 1;
@@ -23,11 +26,6 @@ export type ContentSource = (offset: number) => AsyncIterable<Buffer>;
 
 /** What GET does with the bytes: each chunk, in order, from the offset asked for. */
 export type ContentSink = (chunk: Buffer) => void | Promise<void>;
-
-/** Escapes an associated file name for a protocol line (no spaces allowed; git-annex reads '%' as whitespace). */
-export function protocolFileName(path: string | undefined): string {
-  return (path ?? '').replace(/%/g, '%%').replace(/\s/g, '%');
-}
 
 /**
  * One P2P protocol conversation with a peer, over its stdio. Requests run one at a time, in the
@@ -116,7 +114,7 @@ export class P2PConnection {
   /** Whether the server has the key's content now. */
   checkPresent(key: string): Promise<boolean> {
     return this.#request(async () => {
-      this.#send(`CHECKPRESENT ${key}`);
+      this.#send(formatP2PMessage({ type: 'CHECKPRESENT', key }));
       return this.#successOrFailure('CHECKPRESENT');
     });
   }
@@ -130,7 +128,7 @@ export class P2PConnection {
     // `fn`'s own failure leaves the conversation sound: it is passed on after the unlock.
     let failure: { err: unknown } | undefined;
     const result = await this.#request(async (): Promise<{ locked: true; value: T } | { locked: false }> => {
-      this.#send(`LOCKCONTENT ${key}`);
+      this.#send(formatP2PMessage({ type: 'LOCKCONTENT', key }));
       if (!(await this.#successOrFailure('LOCKCONTENT'))) return { locked: false };
       try {
         return { locked: true, value: await fn() };
@@ -149,7 +147,7 @@ export class P2PConnection {
   /** Asks the server to drop its copy; true when it did (or never had it). */
   remove(key: string): Promise<boolean> {
     return this.#request(async () => {
-      this.#send(`REMOVE ${key}`);
+      this.#send(formatP2PMessage({ type: 'REMOVE', key }));
       return this.#successOrFailure('REMOVE');
     });
   }
@@ -160,14 +158,14 @@ export class P2PConnection {
    */
   put(key: string, file: string | undefined, size: number, source: ContentSource): Promise<'already' | 'stored' | 'failed'> {
     return this.#request(async () => {
-      this.#send(`PUT ${protocolFileName(file)} ${key}`);
+      this.#send(formatP2PMessage({ type: 'PUT', file: protocolFileName(file), key }));
       const answer = await this.#reply();
       if (answer === 'ALREADY-HAVE') return 'already';
       const from = /^PUT-FROM (\d+)$/.exec(answer);
       if (!from?.[1]) throw unexpected(this.peer, 'PUT-FROM or ALREADY-HAVE', answer);
       const offset = Number(from[1]);
       if (offset > size) throw new P2PProtocolError(this.peer, `asked to resume at ${offset}, past the end (${size})`);
-      this.#send(`DATA ${size - offset}`);
+      this.#send(formatP2PMessage({ type: 'DATA', length: size - offset }));
       let sent = 0;
       for await (const chunk of source(offset)) {
         if (sent + chunk.length > size - offset) throw new P2PProtocolError(this.peer, 'the content grew while it was being sent');
@@ -190,7 +188,7 @@ export class P2PConnection {
    */
   get(key: string, file: string | undefined, offset: number, sink: ContentSink, verify: (serverSaysValid: boolean) => Promise<boolean>): Promise<boolean> {
     return this.#request(async () => {
-      this.#send(`GET ${offset} ${protocolFileName(file)} ${key}`);
+      this.#send(formatP2PMessage({ type: 'GET', offset, file: protocolFileName(file), key }));
       const answer = await this.#reply();
       const data = /^DATA (\d+)$/.exec(answer);
       if (!data?.[1]) throw unexpected(this.peer, 'DATA', answer);

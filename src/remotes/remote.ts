@@ -27,6 +27,8 @@ export interface RemoteConfig {
   readonly sshOptions?: string;
   /** remote.<name>.annex-shell: the git-annex-shell to run on an ssh remote. */
   readonly annexShell?: string;
+  /** remote.<name>.arbor-serve: whether the ssh host has `git arbor serve` (probed once, then remembered). */
+  readonly arborServe?: boolean;
 }
 
 /**

@@ -69,6 +69,8 @@ class SshRemote implements Remote {
   #opening = 0;
   /** After close(): no new conversations. */
   #closed = false;
+  /** Whether the host runs `git arbor serve` (undefined: not known yet). */
+  #arborServe: boolean | undefined;
   /** Set once the host could not be reached: later calls fail at once with the same reason. */
   #unreachable: RemoteUnavailableError | undefined;
 
@@ -79,19 +81,38 @@ class SshRemote implements Remote {
     this.#location = location;
     this.#deps = deps;
     this.#uuid = config.uuid ?? '';
+    this.#arborServe = config.arborServe;
   }
 
   get uuid(): string {
     return this.#uuid;
   }
 
-  /** The ssh command line that runs git-annex-shell with `shellArgs` on the remote. */
+  /** The ssh command line that runs git-annex-shell (or `git-arbor serve`, where the host has it) with `shellArgs` on the remote. */
   #invocation(shellArgs: readonly string[]): { cmd: string; args: string[] } {
     // The program name goes unquoted, as git-annex sends it: a git-annex-shell that is the login
     // shell or a forced command (its documented setup) only recognises `git-annex-shell 'cmd' …`.
-    const shell = this.config.annexShell ?? 'git-annex-shell';
-    const command = [shell, ...shellArgs.map(shellQuote)].join(' ');
+    const shell = this.config.annexShell ?? (this.#arborServe ? 'git-arbor serve' : 'git-annex-shell');
+    return this.#ssh([shell, ...shellArgs.map(shellQuote)].join(' '));
+  }
+
+  #ssh(command: string): { cmd: string; args: string[] } {
     return sshInvocation(this.#deps.ssh ?? { program: 'ssh' }, this.#location, this.config, command, this.#deps.network);
+  }
+
+  /**
+   * Whether to talk to `git arbor serve` instead of git-annex-shell: remote.<name>.arbor-serve, or
+   * else asked of the host once (is git-arbor on its PATH?) and remembered there, as git-annex
+   * remembers annex-ignore. A host that refuses the question (a forced git-annex-shell command)
+   * counts as no; one that cannot be reached is asked again next time.
+   */
+  async #probeArborServe(): Promise<void> {
+    if (this.#arborServe !== undefined || this.config.annexShell) return;
+    const { cmd, args } = this.#ssh('command -v git-arbor');
+    const r = await nodeSpawner.run(cmd, args).catch(() => ({ code: 255, stdout: Buffer.alloc(0), stderr: '' }));
+    if (r.code === 255) return;
+    this.#arborServe = r.code === 0 && r.stdout.toString('utf8').trim() !== '';
+    await nodeSpawner.run('git', ['-C', this.#deps.localPath, 'config', `remote.${this.name}.arbor-serve`, String(this.#arborServe)]).catch(() => undefined);
   }
 
   /** Runs a one-shot git-annex-shell command; its stdout, or why the remote cannot be used. */
@@ -177,6 +198,7 @@ class SshRemote implements Remote {
   async #connected(): Promise<Link> {
     if (this.#unreachable) throw this.#unreachable;
     try {
+      await this.#probeArborServe();
       let link = await this.#openLink();
       if (!link.conn.uuid) {
         // A repository with a git-annex branch but no uuid yet: initialise it, as git-annex does on first contact.

@@ -67,14 +67,14 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
  * `restricted`: the key may only run git-annex-shell (a forced command, git-annex-shell's
  * documented setup for a server account).
  */
-export async function startSshd(options: { restricted?: boolean } = {}): Promise<TestSshd> {
+export async function startSshd(options: { restricted?: boolean; keyOptions?: string; permitUserEnvironment?: boolean } = {}): Promise<TestSshd> {
   const dir = tempDir('arbor-sshd-');
   for (const k of ['host_key', 'client_key']) {
     const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`ssh-keygen: ${r.stderr}`);
   }
   const pub = readFileSync(join(dir, 'client_key.pub'), 'utf8');
-  const forced = options.restricted ? 'command="git-annex-shell -c \\"$SSH_ORIGINAL_COMMAND\\"",restrict ' : '';
+  const forced = options.keyOptions !== undefined ? `${options.keyOptions} ` : options.restricted ? 'command="git-annex-shell -c \\"$SSH_ORIGINAL_COMMAND\\"",restrict ' : '';
   writeFileSync(join(dir, 'authorized_keys'), `${forced}${pub}`, { mode: 0o600 });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const port = await freePort();
@@ -95,6 +95,7 @@ export async function startSshd(options: { restricted?: boolean } = {}): Promise
       'MaxStartups 100',
       'MaxSessions 100',
       'LogLevel ERROR',
+      ...(options.permitUserEnvironment ? ['PermitUserEnvironment yes'] : []),
       '',
     ].join('\n'),
   );
