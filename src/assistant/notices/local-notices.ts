@@ -13,16 +13,12 @@ async function gitDirAt(path: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** A ref file git writes when a branch moves: loose refs under refs/heads (not their .lock files), and packed-refs. */
-function isBranchRef(name: string): boolean {
-  return name.startsWith('heads/') && !name.endsWith('.lock');
-}
-
 /** How long after a ref event more are awaited before one notice is given: one push moves several refs. */
 const SETTLE_MS = 50;
 
 /**
- * Watches the refs of the repository at `path`: refs/heads (recursively) and packed-refs. A push
+ * Watches the refs of the repository at `path`: refs/heads, refs/heads/synced and packed-refs
+ * (the branches sync moves; a branch deeper than synced/ is left to the fetch schedule). A push
  * into it, a commit there, or `git gc` packing its refs are all noticed. Ready once the watches
  * are set; ends when a watch fails (the path is gone, no inotify watches left) or at close().
  * The events of one push (a ref file each, and their lock files) make one notice.
@@ -54,13 +50,37 @@ export function openLocalNotices(options: { readonly path: string; readonly cloc
         options.handlers.changed({});
       }, () => undefined);
     };
+    // Directories, not recursive: node's recursive watch on Linux watches each file, and git
+    // replaces a ref file by renaming its lock over it, so only a ref's first change would be heard.
+    const heads = join(gitDir, 'refs', 'heads');
+    const onEvent = (_e: string, f: string | Buffer | null): void => {
+      if (f && !String(f).endsWith('.lock')) changed();
+    };
+    let syncedWatched = false;
+    const watchSynced = (): void => {
+      if (syncedWatched) return;
+      try {
+        const w = watch(join(heads, 'synced'), onEvent);
+        syncedWatched = true;
+        w.on('error', () => undefined);
+        watchers.push(w);
+      } catch {
+        // no synced/ branches yet: added when the directory appears
+      }
+    };
     try {
-      watchers.push(watch(join(gitDir, 'refs'), { recursive: true }, (_e, f) => f && isBranchRef(String(f)) && changed()));
+      watchers.push(
+        watch(heads, (e, f) => {
+          if (f === 'synced') watchSynced();
+          onEvent(e, f);
+        }),
+      );
       watchers.push(watch(gitDir, (_e, f) => f === 'packed-refs' && changed()));
     } catch (err) {
       finish({ reason: `cannot watch ${gitDir}: ${err instanceof Error ? err.message : String(err)}`, permanent: false });
       return;
     }
+    watchSynced();
     for (const w of watchers) w.on('error', (err) => finish({ reason: `watch of ${gitDir} failed: ${err.message}`, permanent: false }));
     options.handlers.ready();
   })();
