@@ -16,7 +16,7 @@ const sizeMiB = (transferMiB: number): number => Math.max(16, Math.round(transfe
 
 /** Figure 10. */
 export const serveFigure: Figure = {
-  id: 10,
+  id: 11,
   slug: 'serve',
   title: 'Transfer over ssh: arbor through git arbor serve vs git-annex through git-annex-shell vs a raw ssh pipe',
   needs: ['git', 'git-annex', 'sshd', 'arbor'],

@@ -21,6 +21,23 @@ export interface RemoteStatus {
   reason?: string;
   /** When an unreachable remote is tried next (ms). */
   nextTry?: number;
+  /** Change notices from the remote (notice-listener.ts); absent until the listener has started. */
+  notices?: NoticeStatus;
+}
+
+/**
+ * Whether the assistant hears a remote's changes at once: `listening`; `reconnecting` since a
+ * time, with the reason and the next try (changes then wait for the fetch schedule); `off` with
+ * the reason (notify is false, or the remote cannot give notices).
+ */
+export interface NoticeStatus {
+  state: 'listening' | 'reconnecting' | 'off';
+  /** listening: since it connected; reconnecting: since notices went away (ms). */
+  since?: number;
+  reason?: string;
+  nextTry?: number;
+  /** How it listens: ssh (git-annex-shell notifychanges) or local (a watch on the refs). */
+  via?: 'ssh' | 'local';
 }
 
 /** A transfer in flight or queued. */

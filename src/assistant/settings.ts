@@ -1,7 +1,7 @@
 // The assistant's settings: every git config key the daemon uses, read with one `git config` call and validated in one place.
 //
 // Keys (docs/design/assistant.md, "Settings", and the README's configuration table):
-//   arbor.assistant.quietms, maxdelayms, maxbatch, retry, fetch, rescan, hook, watcher, unlocked, content
+//   arbor.assistant.quietms, maxdelayms, maxbatch, retry, fetch, rescan, hook, watcher, unlocked, content, notify, noticecommand
 //   arbor.network.stallseconds, timeoutseconds, retryseconds
 //   arbor.drives.usb
 //   arbor.transfers.slots, ratelimit, schedule; annex.bwlimit; remote.<name>.arbor-ratelimit / annex-bwlimit
@@ -38,6 +38,17 @@ export interface AssistantSettings {
   readonly unlocked: boolean;
   /** Send new content to remotes. arbor.assistant.content, default true. */
   readonly content: boolean;
+  /**
+   * Listen for change notices from remotes (git-annex-shell notifychanges over ssh, a watch on a
+   * local remote's refs) and fetch at once when one comes. arbor.assistant.notify, default true.
+   */
+  readonly notify: boolean;
+  /**
+   * A program kept running by the daemon (through the shell) whose every output line names a
+   * remote that changed (a line `*` or an empty line: all of them): the hook point for other
+   * notifiers. arbor.assistant.noticecommand, unset by default.
+   */
+  readonly noticeCommand: string | undefined;
   /** Sync with USB drives when they are plugged in. arbor.drives.usb, default true. */
   readonly usbDrives: boolean;
   /** Transfer slots and rate limits (arbor.transfers.*, annex.bwlimit, remote.<name>.*-ratelimit). */
@@ -83,6 +94,14 @@ function bool(values: ReadonlyMap<string, string>, key: string, dflt: boolean): 
   throw new SettingsError(key, v, 'is not a boolean: use true or false');
 }
 
+/** A command line to run through the shell; unset means none, and a blank one is a mistake worth telling. */
+function command(values: ReadonlyMap<string, string>, key: string): string | undefined {
+  const v = values.get(key);
+  if (v === undefined) return undefined;
+  if (v.trim() === '') throw new SettingsError(key, v, 'is empty: give a command, or unset the key');
+  return v;
+}
+
 /**
  * The settings made of config entries (later entries win, as with `git config --get`). Pure;
  * throws a SettingsError for the first bad value, naming the key, the value and what is allowed.
@@ -111,6 +130,8 @@ export function settingsFromConfig(entries: ConfigEntries, validateCron: CronVal
     watcher,
     unlocked: bool(values, 'arbor.assistant.unlocked', true),
     content: bool(values, 'arbor.assistant.content', true),
+    notify: bool(values, 'arbor.assistant.notify', true),
+    noticeCommand: command(values, 'arbor.assistant.noticecommand'),
     usbDrives: bool(values, 'arbor.drives.usb', true),
     transfers: transferSettingsFromConfig(entries),
     network: networkLimitsFrom((k) => values.get(k)),

@@ -53,6 +53,16 @@ function reachabilityLine(name: string, r: RemoteStatus, now = Date.now()): stri
   return undefined;
 }
 
+/** "nas: change notices: listening (ssh) since 14:02", "…: reconnecting since 14:02 (connection lost); next try 14:03", "…: off (why)". */
+function noticesLine(name: string, r: RemoteStatus, now = Date.now()): string | undefined {
+  const n = r.notices;
+  if (!n) return undefined;
+  const since = n.since === undefined ? '' : ` since ${formatLocalShort(now, n.since)}`;
+  if (n.state === 'listening') return `${name}: change notices: listening${n.via ? ` (${n.via})` : ''}${since}`;
+  if (n.state === 'reconnecting') return `${name}: change notices: reconnecting${since}${n.reason ? ` (${n.reason})` : ''}${n.nextTry === undefined ? '' : `; next try ${formatLocalShort(now, n.nextTry)}`}`;
+  return `${name}: change notices: off${n.reason ? ` (${n.reason})` : ''}`;
+}
+
 /**
  * Shows the assistant's state and recorded conflicts; --json for scripts. Exits 0 when all is
  * well (running without problems, stopped by the user, never started) and 1 when the assistant
@@ -107,6 +117,8 @@ export const statusCommand: ArborCommand = {
           ctx.out.line(`remote ${name}: last sync ${ago(now, r.lastSync)}${r.lastFailure ? `; last failure ${ago(now, r.lastFailure.time)}: ${r.lastFailure.error}` : ''}`);
           const reach = reachabilityLine(name, r);
           if (reach) ctx.out.line(reach);
+          const heard = noticesLine(name, r);
+          if (heard) ctx.out.line(heard);
         }
         for (const t of s.transfers.running) ctx.out.line(`transfer ${t.direction} ${t.file} ${t.remote}: ${t.done}/${t.total ?? '?'} bytes`);
         if (s.transfers.queued) ctx.out.line(`transfers queued: ${s.transfers.queued}`);
