@@ -1,4 +1,4 @@
-// Figure 10: time from a push into a shared remote until a running assistant's work tree has the change, with change notices vs the fetch schedule.
+// Figure 12: time from a push into a shared remote until a running assistant's work tree has the change, with change notices vs the fetch schedule.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,13 +25,13 @@ async function round(ctx: BenchContext, a: string, b: string, tag: string): Prom
     const t0 = performance.now();
     const t1 = await waitFor(async () => (await git(a, ['ls-files', rel], { env: ctx.env })).stdout.toString().trim() === rel, { timeoutMs: ARRIVAL_TIMEOUT_MS, everyMs: 20 });
     out.push(t1 === undefined ? Number.NaN : t1 - t0);
-    ctx.log(`figure 10: ${tag} push ${i + 1}: ${t1 === undefined ? 'not seen' : `${Math.round(t1 - t0)} ms`}`);
+    ctx.log(`figure 12: ${tag} push ${i + 1}: ${t1 === undefined ? 'not seen' : `${Math.round(t1 - t0)} ms`}`);
     await sleep(300 + ((i * 37) % 300)); // spaced: A's own push of the merge is done
   }
   return out;
 }
 
-/** Figure 10. */
+/** Figure 12. */
 export const noticesFigure: Figure = {
   id: 12,
   slug: 'notices',
@@ -52,7 +52,7 @@ export const noticesFigure: Figure = {
     for (const mode of ['notices', 'schedule'] as const) {
       await git(a, ['config', 'arbor.assistant.notify', mode === 'notices' ? 'true' : 'false'], { env: ctx.env });
       await git(a, ['config', 'arbor.assistant.fetch', mode === 'notices' ? '0 0 1 1 *' : SCHEDULE], { env: ctx.env });
-      ctx.log(`figure 10: ${mode}`);
+      ctx.log(`figure 12: ${mode}`);
       const h = await startIdle(ctx.daemons, 'arbor', a);
       try {
         samples[mode] = await round(ctx, a, b, mode);

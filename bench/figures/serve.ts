@@ -1,4 +1,4 @@
-// Figure 10: content over ssh through `git arbor serve` vs through git-annex-shell vs a raw ssh pipe (issue 13's transfer target).
+// Figure 11: content over ssh through `git arbor serve` vs through git-annex-shell vs a raw ssh pipe (issue 13's transfer target).
 
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { startSshd } from '../../test/helpers/sshd.js';
 /** As figure 8: ssh's cipher, not the disk, sets the pace. */
 const sizeMiB = (transferMiB: number): number => Math.max(16, Math.round(transferMiB / 4));
 
-/** Figure 10. */
+/** Figure 11. */
 export const serveFigure: Figure = {
   id: 11,
   slug: 'serve',
@@ -50,7 +50,7 @@ export const serveFigure: Figure = {
       const dropHere = (): Promise<unknown> => annex(src, ['drop', '-q', '--force', 'big.bin'], o);
       for (let r = 0; r < ctx.scale.transferRuns; r++) {
         for (const t of r % 2 === 0 ? (['serve', 'annex'] as const) : (['annex', 'serve'] as const)) {
-          ctx.log(`figure 10: run ${r + 1}, ${t} copy --to and get over ssh`);
+          ctx.log(`figure 11: run ${r + 1}, ${t} copy --to and get over ssh`);
           if (t === 'serve') await git(src, ['config', 'remote.s.annex-shell', wrapper], o);
           else await git(src, ['config', '--unset', 'remote.s.annex-shell'], o).catch(() => undefined);
           const up = t === 'serve' ? await arbor(src, ['copy', '--to', 's', 'big.bin'], o) : await annex(src, ['copy', '-q', '--to', 's', 'big.bin'], o);
