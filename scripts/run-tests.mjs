@@ -3,9 +3,11 @@
 // Usage: node scripts/run-tests.mjs [path-filter ...]
 //
 // Two passes: the test files that start real assistant daemons (each runs several node processes
-// on one-second schedules) run ARBOR_DAEMON_TEST_CONCURRENCY (default 4) at a time, the rest
+// on one-second schedules) run ARBOR_DAEMON_TEST_CONCURRENCY (default 3) at a time, the rest
 // ARBOR_TEST_CONCURRENCY (default 4) at a time. On two cores, four files of three or four daemons
 // each starve one another until their bounded waits run out; that is load, not a finding.
+// Within a pass the biggest files start first (size stands in for length), so the pass does not
+// end with one long file running alone.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -27,12 +29,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 const startsDaemons = (f) => /startAssistant\(|runSoak\(|startDaemon\(|'assistant', '--json'|\['assistant'/.test(readFileSync(f, 'utf8'));
-const heavy = files.filter(startsDaemons);
-const light = files.filter((f) => !startsDaemons(f));
+const bySizeDown = (a, b) => statSync(b).size - statSync(a).size;
+const heavy = files.filter(startsDaemons).sort(bySizeDown);
+const light = files.filter((f) => !startsDaemons(f)).sort(bySizeDown);
 let status = 0;
 for (const [group, concurrency] of [
   [light, process.env.ARBOR_TEST_CONCURRENCY ?? '4'],
-  [heavy, process.env.ARBOR_DAEMON_TEST_CONCURRENCY ?? '4'],
+  [heavy, process.env.ARBOR_DAEMON_TEST_CONCURRENCY ?? '3'],
 ]) {
   if (group.length === 0) continue;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...group], { stdio: 'inherit' });
