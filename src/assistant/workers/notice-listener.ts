@@ -134,7 +134,9 @@ async function listen(ctx: AssistantContext, target: NoticeTarget, signal: Abort
     const nextTry = nextTryAfter(now, attempts, ctx.settings.network.retryMs);
     if (downSince === undefined) {
       downSince = now;
-      ctx.log.warn({ worker: WORKER, remote: target.remote }, `change notices from ${what(target)} stopped (${end.reason}); fetching on schedule until they are back, reconnecting in ${inWords(nextTry - now)}`);
+      // Info, not a warning: sync goes on by the fetch schedule, and a host that cannot be reached
+      // is the reachability state's one warning (a second one here would say the same thing twice).
+      ctx.log.info({ worker: WORKER, remote: target.remote }, `change notices from ${what(target)} stopped (${end.reason}); fetching on schedule until they are back, reconnecting in ${inWords(nextTry - now)}`);
     } else {
       ctx.log.debug({ worker: WORKER, remote: target.remote }, `change notices from ${what(target)}: ${end.reason}; next try in ${inWords(nextTry - now)}`);
     }
