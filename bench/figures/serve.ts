@@ -5,14 +5,12 @@ import { join } from 'node:path';
 import type { Figure } from '../lib/figure.js';
 import { ok } from '../lib/exec.js';
 import { ARBOR_BIN } from '../lib/env.js';
-import { ANNEX_EVERYTHING, annex, arbor, git, makeRepo, tool, writeBigFile } from '../lib/fixtures.js';
+import { annex, arbor, git, tool } from '../lib/fixtures.js';
 import { makeRow, mbps } from '../lib/rows.js';
 import { sized } from '../lib/scale.js';
+import { sshFileMiB, sshServerAndSource } from '../lib/ssh-server.js';
 // The same real sshd the ssh tests use (own host key, client key and client config).
 import { startSshd } from '../../test/helpers/sshd.js';
-
-/** As figure 8: ssh's cipher, not the disk, sets the pace. */
-const sizeMiB = (transferMiB: number): number => Math.max(16, Math.round(transferMiB / 4));
 
 /** Figure 11. */
 export const serveFigure: Figure = {
@@ -20,24 +18,13 @@ export const serveFigure: Figure = {
   slug: 'serve',
   title: 'Transfer over ssh: arbor through git arbor serve vs git-annex through git-annex-shell vs a raw ssh pipe',
   needs: ['git', 'git-annex', 'sshd', 'arbor'],
-  describeScale: (mode, s) => `${sized(mode, (x) => sizeMiB(x.transferMiB), 'MiB')} file × ${s.transferRuns} runs; one bare repository behind sshd on 127.0.0.1`,
+  describeScale: (mode, s) => `${sized(mode, (x) => sshFileMiB(x.transferMiB), 'MiB')} file × ${s.transferRuns} runs; one bare repository behind sshd on 127.0.0.1`,
   run: async (ctx) => {
-    const mib = sizeMiB(ctx.scale.transferMiB);
+    const mib = sshFileMiB(ctx.scale.transferMiB);
     const bytes = mib * 2 ** 20;
     const sshd = await startSshd();
     try {
-      const server = join(ctx.tmp, 'server.git');
-      await git(ctx.tmp, ['init', '-q', '--bare', server], { env: ctx.env });
-      await tool('annex', server, ['init', '-q', 'server'], { env: ctx.env });
-      const src = join(ctx.tmp, 'src');
-      await makeRepo({ env: ctx.env, dir: src, tool: 'annex', largefiles: ANNEX_EVERYTHING });
-      writeBigFile(join(src, 'big.bin'), bytes);
-      await tool('annex', src, ['add', '-q', 'big.bin'], { env: ctx.env, timeoutMs: 900_000 });
-      await git(src, ['commit', '-q', '-m', 'big'], { env: ctx.env });
-      await git(src, ['remote', 'add', 's', `${sshd.host}:${server}`], { env: ctx.env });
-      await git(src, ['config', 'core.sshCommand', sshd.sshCommand], { env: ctx.env });
-      await git(src, ['config', 'remote.s.annex-ssh-options', `-F ${sshd.clientConfig}`], { env: ctx.env });
-      await git(src, ['config', 'remote.s.annex-uuid', (await git(server, ['config', 'annex.uuid'], { env: ctx.env })).stdout.trim()], { env: ctx.env });
+      const { src } = await sshServerAndSource(ctx, sshd, bytes);
       // arbor reaches serve through annex-shell (the login has no git-arbor on its PATH); git-annex keeps git-annex-shell.
       const wrapper = join(ctx.tmp, 'arbor-serve-shell');
       writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${ARBOR_BIN}" serve "$@"\n`);

@@ -4,14 +4,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Figure } from '../lib/figure.js';
 import { ok } from '../lib/exec.js';
-import { ANNEX_EVERYTHING, annex, arbor, git, makeRepo, tool, writeBigFile } from '../lib/fixtures.js';
+import { annex, arbor, tool } from '../lib/fixtures.js';
 import { contenders, makeRow, mbps } from '../lib/rows.js';
 import { sized } from '../lib/scale.js';
+import { sshFileMiB, sshServerAndSource } from '../lib/ssh-server.js';
 // The same real sshd the ssh tests use (own host key, client key and client config).
 import { startSshd } from '../../test/helpers/sshd.js';
-
-/** The file is a quarter of figure 5's: ssh's cipher, not the disk, sets the pace. */
-const sizeMiB = (transferMiB: number): number => Math.max(16, Math.round(transferMiB / 4));
 
 /** Figure 8. */
 export const sshTransferFigure: Figure = {
@@ -19,26 +17,15 @@ export const sshTransferFigure: Figure = {
   slug: 'ssh',
   title: 'Transfer over ssh: copy --to and get through git-annex-shell vs a raw ssh pipe',
   needs: ['git', 'git-annex', 'sshd'],
-  describeScale: (mode, s) => `${sized(mode, (x) => sizeMiB(x.transferMiB), 'MiB')} file × ${s.transferRuns} runs; a git-annex-initialised bare repository behind sshd on 127.0.0.1`,
+  describeScale: (mode, s) => `${sized(mode, (x) => sshFileMiB(x.transferMiB), 'MiB')} file × ${s.transferRuns} runs; a git-annex-initialised bare repository behind sshd on 127.0.0.1`,
   run: async (ctx) => {
     const who = contenders(ctx);
     const tools = (['arbor', 'annex'] as const).filter((t) => who[t]);
-    const mib = sizeMiB(ctx.scale.transferMiB);
+    const mib = sshFileMiB(ctx.scale.transferMiB);
     const bytes = mib * 2 ** 20;
     const sshd = await startSshd();
     try {
-      const server = join(ctx.tmp, 'server.git');
-      await git(ctx.tmp, ['init', '-q', '--bare', server], { env: ctx.env });
-      await tool('annex', server, ['init', '-q', 'server'], { env: ctx.env });
-      const src = join(ctx.tmp, 'src');
-      await makeRepo({ env: ctx.env, dir: src, tool: 'annex', largefiles: ANNEX_EVERYTHING });
-      writeBigFile(join(src, 'big.bin'), bytes);
-      await tool('annex', src, ['add', '-q', 'big.bin'], { env: ctx.env, timeoutMs: 900_000 });
-      await git(src, ['commit', '-q', '-m', 'big'], { env: ctx.env });
-      await git(src, ['remote', 'add', 's', `${sshd.host}:${server}`], { env: ctx.env });
-      await git(src, ['config', 'core.sshCommand', sshd.sshCommand], { env: ctx.env });
-      await git(src, ['config', 'remote.s.annex-ssh-options', `-F ${sshd.clientConfig}`], { env: ctx.env });
-      await git(src, ['config', 'remote.s.annex-uuid', (await git(server, ['config', 'annex.uuid'], { env: ctx.env })).stdout.trim()], { env: ctx.env });
+      const { src } = await sshServerAndSource(ctx, sshd, bytes);
       const object = join(src, (await tool('annex', src, ['contentlocation', (await tool('annex', src, ['find', '--format=${key}', 'big.bin'], { env: ctx.env })).stdout.trim()], { env: ctx.env })).stdout.trim());
       const send = { arbor: [] as number[], annex: [] as number[], pipe: [] as number[] };
       const get = { arbor: [] as number[], annex: [] as number[] };
