@@ -1,10 +1,11 @@
 // Test environment: hermetic git config, an identity, and git-arbor on PATH, for every test process.
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
-/** The repository root of arbor itself. */
-export const ARBOR_ROOT = resolve(import.meta.dirname, '..', '..');
+/** The repository root of arbor itself (test/helpers from there; the test runner runs a compiled copy under .build/). */
+const above = resolve(import.meta.dirname, '..', '..');
+export const ARBOR_ROOT = basename(above) === '.build' ? dirname(above) : above;
 
 /** A directory with `git-arbor` and `git-annex`-free PATH entries first. */
 const binDir = mkdtempSync(join(tmpdir(), 'arbor-bin-'));
