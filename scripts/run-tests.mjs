@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with node's built-in runner (Node 20 does not expand globs itself).
+// Runs every test/**/*.test.ts with node's built-in runner, one process per file, and prints one
+// line per file (its whole output when it failed) and a summary with the slowest files.
 // Usage: node scripts/run-tests.mjs [path-filter ...]
 //
 // The tests are compiled once (tsconfig.test.json, into .build/) and run as JavaScript: loading
-// them through tsx costs every test process about half a second of CPU, about two minutes in all.
+// them through tsx cost every test process about half a second of CPU, about two minutes in all.
 //
-// Two passes: the test files that start real assistant daemons (each runs several node processes
-// on one-second schedules) run ARBOR_DAEMON_TEST_CONCURRENCY (default 3) at a time, the rest
-// ARBOR_TEST_CONCURRENCY (default 4) at a time. On two cores, four files of three or four daemons
-// each starve one another until their bounded waits run out; that is load, not a finding.
-// Within a pass the biggest files start first (size stands in for length), so the pass does not
-// end with one long file running alone.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// Scheduling, for two busy cores. Test files that start real assistant daemons ("daemon files")
+// mostly wait on their daemons' one-second schedules: three of them at a time keep about one core
+// busy. The other files spawn git, git-annex and arbor one after another and keep a core busy
+// each. So the daemon files run alongside the others from the start, ARBOR_DAEMON_TEST_EARLY
+// (default 2) at a time while other files remain and ARBOR_DAEMON_TEST_CONCURRENCY (default 3)
+// after, and the other files ARBOR_TEST_CONCURRENCY (default 3) at a time. More than that starves
+// the daemons until their bounded waits run out: that is load, not a finding.
+// The longest files start first: test/durations.json holds each file's last measured wall time
+// (the runner rewrites it after a whole-suite run outside CI); a file not in it counts by size.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 function walk(dir) {
   const out = [];
@@ -36,18 +40,76 @@ if (tsc.status !== 0) {
   console.error('the tests did not compile (tsc -p tsconfig.test.json)');
   process.exit(tsc.status ?? 1);
 }
-const compiled = (f) => join('.build', f.replace(/\.ts$/, '.js'));
+
+const DURATIONS = 'test/durations.json';
+const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')) : {};
+/** Expected seconds: the last measured, else about one second per 500 bytes of test. */
+const expected = (f) => known[f] ?? statSync(f).size / 500;
+const longestFirst = (a, b) => expected(b) - expected(a);
 const startsDaemons = (f) => /startAssistant\(|runSoak\(|startDaemon\(|'assistant', '--json'|\['assistant'/.test(readFileSync(f, 'utf8'));
-const bySizeDown = (a, b) => statSync(b).size - statSync(a).size;
-const heavy = files.filter(startsDaemons).sort(bySizeDown);
-const light = files.filter((f) => !startsDaemons(f)).sort(bySizeDown);
-let status = 0;
-for (const [group, concurrency] of [
-  [light, process.env.ARBOR_TEST_CONCURRENCY ?? '4'],
-  [heavy, process.env.ARBOR_DAEMON_TEST_CONCURRENCY ?? '3'],
-]) {
-  if (group.length === 0) continue;
-  const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...group.map(compiled)], { stdio: 'inherit' });
-  if ((r.status ?? 1) !== 0) status = r.status ?? 1;
+const daemonQueue = files.filter(startsDaemons).sort(longestFirst);
+const otherQueue = files.filter((f) => !startsDaemons(f)).sort(longestFirst);
+const limit = (name, dflt) => Math.max(1, Number(process.env[name] ?? dflt) || dflt);
+const OTHERS = limit('ARBOR_TEST_CONCURRENCY', 3);
+const DAEMONS_EARLY = limit('ARBOR_DAEMON_TEST_EARLY', 2);
+const DAEMONS_LATE = limit('ARBOR_DAEMON_TEST_CONCURRENCY', 3);
+
+const started = Date.now();
+const results = [];
+let running = { daemon: 0, other: 0 };
+
+/** Runs one compiled test file; resolves with its counts and output. */
+function runFile(file) {
+  const t0 = Date.now();
+  const js = join('.build', file.replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=tap', js], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks = [];
+  child.stdout.on('data', (c) => chunks.push(c));
+  child.stderr.on('data', (c) => chunks.push(c));
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      const output = Buffer.concat(chunks).toString('utf8');
+      const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+      resolve({ file, code: code ?? 1, signal, output, seconds: (Date.now() - t0) / 1000, tests: count('tests'), pass: count('pass'), fail: count('fail'), skipped: count('skipped'), cancelled: count('cancelled') });
+    });
+  });
 }
-process.exit(status);
+
+function report(r) {
+  const ok = r.code === 0;
+  const what = `${r.pass}/${r.tests} passed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.fail ? `, ${r.fail} failed` : ''}${r.cancelled ? `, ${r.cancelled} cancelled` : ''}`;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.file} (${r.seconds.toFixed(1)} s; ${what}${r.signal ? `; killed by ${r.signal}` : ''})`);
+  if (!ok) console.log(r.output.replace(/^/gm, '    '));
+  else for (const line of r.output.split('\n').filter((l) => /# SKIP|# TODO/.test(l))) console.log(`     ${line.trim()}`);
+}
+
+await new Promise((done) => {
+  const fill = () => {
+    const daemonLimit = otherQueue.length > 0 ? DAEMONS_EARLY : DAEMONS_LATE;
+    const launch = (kind, queue) => {
+      const file = queue.shift();
+      running[kind]++;
+      void runFile(file).then((r) => {
+        running[kind]--;
+        results.push(r);
+        report(r);
+        fill();
+      });
+    };
+    while (daemonQueue.length > 0 && running.daemon < daemonLimit) launch('daemon', daemonQueue);
+    while (otherQueue.length > 0 && running.other < OTHERS) launch('other', otherQueue);
+    if (running.daemon + running.other === 0) done();
+  };
+  fill();
+});
+
+const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+const failed = results.filter((r) => r.code !== 0);
+console.log(`\n# files ${results.length}, tests ${sum('tests')}, pass ${sum('pass')}, fail ${sum('fail')}, skipped ${sum('skipped')}, cancelled ${sum('cancelled')}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(`# slowest: ${[...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8).map((r) => `${r.file} ${r.seconds.toFixed(0)} s`).join(', ')}`);
+if (failed.length > 0) console.log(`# FAILED: ${failed.map((r) => r.file).join(' ')}`);
+if (filters.length === 0 && !process.env.CI) {
+  const next = Object.fromEntries(results.map((r) => [r.file, Math.round(r.seconds)]).sort(([a], [b]) => (a < b ? -1 : 1)));
+  writeFileSync(DURATIONS, JSON.stringify(next, null, 2) + '\n');
+}
+process.exit(failed.length > 0 ? 1 : 0);
