@@ -1,13 +1,14 @@
 // The git-annex branch: reads through the journal, commits via a separate index, union-merges siblings.
 
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Git } from '../git/git.js';
 import { readTreeIntoIndex, updateIndexInfo, writeTree } from '../git/update-index.js';
 import { withLock } from '../util/lockfile.js';
 import { errnoCode, ReadOnlyError, readOnlyErrno } from '../util/errors.js';
 import { Journal } from './journal.js';
 import { unionMergeContent } from './logs/union-merge.js';
+import { mkdirUnder } from '../util/mkdir-under.js';
 
 /** The branch's short and full names. */
 export const ANNEX_BRANCH = 'git-annex';
@@ -77,7 +78,7 @@ export class AnnexBranch {
    */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      await mkdir(this.#annexDir, { recursive: true });
+      await mkdirUnder(dirname(this.#annexDir), this.#annexDir);
       return await withLock(this.#lockPath, fn);
     } catch (err) {
       const errno = readOnlyErrno(err, { anyDenial: true });
@@ -397,7 +398,7 @@ export class AnnexBranch {
       }
       if (next.size === 0) return 0;
       const tmp = join(this.#annexDir, 'othertmp', `batch-${process.pid}-${Date.now()}`);
-      await mkdir(tmp, { recursive: true });
+      await mkdirUnder(dirname(this.#annexDir), tmp);
       try {
         const entries = [...next.keys()].map((branchPath, i) => ({ branchPath, file: join(tmp, String(i)) }));
         // The blobs go to git through files (hash-object --stdin-paths); written a few at a time.
@@ -470,7 +471,7 @@ export class AnnexBranch {
     }
     if (changed.length === 0) return;
     const tmp = join(this.#annexDir, 'othertmp', `union-${process.pid}`);
-    await mkdir(tmp, { recursive: true });
+    await mkdirUnder(dirname(this.#annexDir), tmp);
     try {
       const files: string[] = [];
       const reuse = new Map<number, string>();

@@ -2,7 +2,7 @@
 
 import { createReadStream } from 'node:fs';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { FilterRequest, FilterResponse } from '../git/filter-process.js';
@@ -113,7 +113,7 @@ class AnnexFilter {
 
   async #ingest(pathname: string, content: AsyncIterable<Buffer>): Promise<Buffer> {
     const store = this.#annex.store;
-    await mkdir(store.tmpDir, { recursive: true });
+    await store.ensureTmpDir();
     const tmp = await store.uniqueTmpPath();
     const hasher = createHasher(this.#backend);
     let size = 0;

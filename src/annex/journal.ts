@@ -1,10 +1,11 @@
 // The git-annex journal: uncommitted git-annex branch files in .git/annex/journal/ (Annex/Journal.hs).
 
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { errnoCode } from '../util/errors.js';
 import { branchPathFromJournalFileName, journalFileName } from './locations.js';
+import { mkdirUnder } from '../util/mkdir-under.js';
 
 /** One journal entry: the branch path it stands for and the file holding it. */
 export interface JournalEntry {
@@ -22,8 +23,10 @@ export class Journal {
   /** Invariant: `dir` and `tmpDir` are on the same filesystem (both under .git/annex). */
   readonly #dir: string;
   readonly #tmpDir: string;
+  readonly #gitDir: string;
 
   constructor(annexDir: string) {
+    this.#gitDir = dirname(annexDir);
     this.#dir = join(annexDir, 'journal');
     this.#tmpDir = join(annexDir, 'othertmp');
   }
@@ -45,8 +48,9 @@ export class Journal {
 
   /** Journals the new full content of a branch file. Callers hold the journal lock. */
   async write(branchPath: string, content: string): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
-    await mkdir(this.#tmpDir, { recursive: true });
+    // Inside the git dir only: a repository that went away is not made afresh at its old path.
+    await mkdirUnder(this.#gitDir, this.#dir);
+    await mkdirUnder(this.#gitDir, this.#tmpDir);
     await writeFileAtomic(join(this.#dir, journalFileName(branchPath)), content, { tmpDir: this.#tmpDir });
   }
 

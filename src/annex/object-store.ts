@@ -1,6 +1,6 @@
 // The content store: .git/annex/objects/<hash>/<keyfile>/<keyfile>, written atomically, kept read-only.
 
-import { chmod, link, lstat, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { chmod, link, lstat, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ArborError, errnoCode } from '../util/errors.js';
@@ -12,6 +12,7 @@ import { createHasher, keyFromDigest, verifyKeyContent } from './backend.js';
 import { copyChunks, forEachChunk } from './pipelined-io.js';
 import type { SyncBatch } from './sync-batch.js';
 import { objectPath, type HashLayout } from './locations.js';
+import { mkdirUnder } from '../util/mkdir-under.js';
 
 /** The disk filled up while storing content; nothing partial was left behind. */
 export class DiskFullError extends ArborError {
@@ -98,9 +99,17 @@ export class ObjectStore {
     return join(this.tmpDir, keyToFileName(formatKey(key)));
   }
 
+  /**
+   * Makes annex/tmp if it is missing. Never the repository itself: one that went away (a drive
+   * pulled out, a directory moved) fails with ENOENT instead of being made afresh at its old path.
+   */
+  async ensureTmpDir(): Promise<void> {
+    await mkdirUnder(this.#gitDir, this.tmpDir);
+  }
+
   /** A fresh unique temp path in annex/tmp. */
   async uniqueTmpPath(): Promise<string> {
-    await mkdir(this.tmpDir, { recursive: true });
+    await this.ensureTmpDir();
     return join(this.tmpDir, `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
   }
 
@@ -119,7 +128,7 @@ export class ObjectStore {
     const dest = this.preferredPath(key);
     const dir = dirname(dest);
     // A directory mkdir just made is writable already; an existing one may have been left read-only.
-    if ((await mkdir(dir, { recursive: true })) === undefined) await chmod(dir, 0o755);
+    if ((await mkdirUnder(this.#gitDir, dir)) === undefined) await chmod(dir, 0o755);
     if (!options.readOnly) await chmod(tmpPath, 0o444);
     await rename(tmpPath, dest);
     if (options.syncs) {
@@ -185,7 +194,7 @@ export class ObjectStore {
     const p = await this.pathOf(key);
     if (!p) return undefined;
     const bad = join(this.#gitDir, 'annex', 'bad');
-    await mkdir(bad, { recursive: true });
+    await mkdirUnder(this.#gitDir, bad);
     const dest = join(bad, keyToFileName(formatKey(key)));
     await chmod(dirname(p), 0o755);
     await rename(p, dest);
@@ -199,7 +208,7 @@ export class ObjectStore {
    */
   async withKeyLock<T>(key: Key, fn: () => Promise<T>): Promise<T> {
     const dir = join(this.#gitDir, 'annex', 'arbor-locks');
-    await mkdir(dir, { recursive: true });
+    await mkdirUnder(this.#gitDir, dir);
     return withLock(join(dir, `${keyToFileName(formatKey(key))}.lck`), fn);
   }
 

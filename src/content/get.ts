@@ -1,6 +1,6 @@
 // get: bring a file's content here from the cheapest remote that has it, verified.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Remote, Progress } from '../remotes/remote.js';
 import { ArborError, describeError } from '../util/errors.js';
 import type { AnnexedFile } from './annexed-files.js';
@@ -58,7 +58,7 @@ export async function getFile(
     if (!listed.includes(remote) && !(await remote.checkPresent(file.key).catch(() => false))) continue;
     tried.push(remote.name);
     try {
-      await mkdir(annex.store.tmpDir, { recursive: true });
+      await annex.store.ensureTmpDir();
       const tmp = annex.store.tmpPathFor(file.key);
       const throttle = (options.throttle ?? (await configuredThrottle(annex)))(remote.name);
       await remote.retrieve(file.key, tmp, options.progress, throttle);

@@ -1,6 +1,6 @@
 // Git remotes on a local path (bare or not): content goes straight into their object store.
 
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openAnnex, type Annex } from '../annex/annex.js';
@@ -158,7 +158,7 @@ class LocalGitRemote implements Remote {
   async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
     const annex = await this.#stillThere();
     if (await annex.store.has(key)) return;
-    await mkdir(annex.store.tmpDir, { recursive: true });
+    await annex.store.ensureTmpDir();
     const tmp = annex.store.tmpPathFor(key);
     const ok = await copyVerified({ key, source, dest: tmp, ...(progress ? { progress } : {}), ...(throttle ? { throttle } : {}) });
     if (!ok) {

@@ -1,6 +1,6 @@
 // The server side of git-annex's P2P protocol over a pair of streams, as `git-annex-shell p2pstdio` speaks it: `git arbor serve`.
 
-import { chmod, mkdir, open, rm, stat } from 'node:fs/promises';
+import { chmod, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Annex } from '../annex/annex.js';
@@ -239,7 +239,7 @@ class Session {
     }
     // A partial file from an interrupted PUT is resumed: the client sends only the rest.
     const tmp = store.tmpPathFor(key);
-    await mkdir(store.tmpDir, { recursive: true });
+    await store.ensureTmpDir();
     const { handle, have, hasher } = await openPartial(key, tmp);
     let ok = false;
     try {

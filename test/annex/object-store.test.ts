@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/tmp.js';
 function store(bare = false): { s: ObjectStore; gitDir: string; dir: string } {
   const dir = tempDir('arbor-store-');
   const gitDir = bare ? dir : join(dir, '.git');
+  mkdirSync(gitDir, { recursive: true }); // the store makes directories inside a git dir, never the git dir itself
   return { s: new ObjectStore({ gitDir, bare }), gitDir, dir };
 }
 

@@ -1,0 +1,37 @@
+// Making directories inside a repository without ever making the repository itself.
+
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { errnoCode } from './errors.js';
+
+/**
+ * Makes `dir` and any missing parents, but never `root` or anything above it: when `root` is
+ * gone (a drive unmounted, a repository moved away while a transfer ran), this fails with ENOENT
+ * instead of writing a fresh tree at the empty path, on the root filesystem, under an unmounted
+ * drive's mount point. Returns the first directory it made, or undefined when `dir` existed (as
+ * `mkdir(dir, { recursive: true })` does). One system call when the parent exists.
+ */
+export async function mkdirUnder(root: string, dir: string): Promise<string | undefined> {
+  const rel = relative(root, dir);
+  if (rel === '') return undefined;
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${dir} is not inside ${root}`);
+  try {
+    await mkdir(dir);
+    return dir;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return undefined;
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  let first: string | undefined;
+  let at = root;
+  for (const part of rel.split(sep)) {
+    at = join(at, part);
+    try {
+      await mkdir(at);
+      first ??= at;
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+  }
+  return first;
+}
