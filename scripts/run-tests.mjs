@@ -49,9 +49,12 @@ const longestFirst = (a, b) => expected(b) - expected(a);
 const startsDaemons = (f) => /startAssistant\(|runSoak\(|startDaemon\(|'assistant', '--json'|\['assistant'/.test(readFileSync(f, 'utf8'));
 const daemonQueue = files.filter(startsDaemons).sort(longestFirst);
 const otherQueue = files.filter((f) => !startsDaemons(f)).sort(longestFirst);
-const limit = (name, dflt) => Math.max(1, Number(process.env[name] ?? dflt) || dflt);
+const limit = (name, dflt, least = 1) => {
+  const n = Number(process.env[name] ?? dflt);
+  return Number.isInteger(n) && n >= least ? n : dflt;
+};
 const OTHERS = limit('ARBOR_TEST_CONCURRENCY', 3);
-const DAEMONS_EARLY = limit('ARBOR_DAEMON_TEST_EARLY', 2);
+const DAEMONS_EARLY = limit('ARBOR_DAEMON_TEST_EARLY', 2, 0); // 0: daemon files only after the others
 const DAEMONS_LATE = limit('ARBOR_DAEMON_TEST_CONCURRENCY', 3);
 
 const started = Date.now();
