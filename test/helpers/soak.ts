@@ -7,7 +7,7 @@ import { arbor } from './arbor.js';
 import { configureFastAssistant, eventually, startAssistant, stopAssistant } from './assistant.js';
 import { prng } from './prng.js';
 import { git, makeRepo } from './repo.js';
-import { run } from './run.js';
+import { run, runArbor } from './run.js';
 
 /** How a soak run is shaped. */
 export interface SoakOptions {
@@ -190,8 +190,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await eventually('every node holds every change and all trees agree', async () => missing().length === 0 && (await trees()).size === 1, {
       timeoutMs: options.convergeMs,
       logOf: Object.values(dirs),
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}\nstill missing (first 10): ${missing().slice(0, 10).join('; ')}`);
+    }).catch(async (err: Error) => {
+      const gaps = missing();
+      const perNode = NODES.map((n) => `${n}: ${gaps.filter((g) => g.startsWith(`${n}:`)).length} missing`).join(', ');
+      const states: string[] = [];
+      for (const n of NODES) {
+        const dir = dirs[n] as string;
+        const head = await git(dir, 'log', '-1', '--format=%h %cI %s').catch((e: Error) => e.message);
+        const status = await runArbor(['status'], { cwd: dir }).then((r) => r.stdout + r.stderr, (e: Error) => e.message);
+        states.push(`[${n}] HEAD ${head}\n${status}`);
+      }
+      throw new Error(`${err.message}\n${perNode}\nstill missing (first 10 of each): ${NODES.flatMap((n) => gaps.filter((g) => g.startsWith(`${n}:`)).slice(0, 10)).join('; ')}\n${states.join('\n')}`);
     });
     const convergedAfterMs = Date.now() - lastEdit;
     say(`soak: converged ${Math.round(convergedAfterMs / 1000)} s after the last edit`);
