@@ -16,6 +16,7 @@ function arg(name: string, dflt: number): number {
 const minutes = arg('minutes', 30);
 const seed = arg('seed', Date.now() % 100_000);
 const started = Date.now();
+process.stdout.write(`soak: seed ${seed} (replay with --seed ${seed}), ${minutes} min\n`);
 const result = await runSoak({
   edits: Number.MAX_SAFE_INTEGER,
   durationMs: minutes * 60_000,
