@@ -27,7 +27,12 @@ async function copyRange(source: SourceRange, dest: string, progress?: Progress)
     while (done < source.length) {
       const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, source.length - done), source.offset + done);
       if (bytesRead === 0) throw new ArborError('ESHORTREAD', `${source.path} ended before ${source.offset + source.length} bytes`);
-      await to.write(buf, 0, bytesRead);
+      // A write may take fewer bytes than offered (a filling disk): write the rest, or fail trying.
+      for (let at = 0; at < bytesRead; ) {
+        const { bytesWritten } = await to.write(buf, at, bytesRead - at);
+        if (bytesWritten === 0) throw new ArborError('EWRITE', `could not write to ${dest}`);
+        at += bytesWritten;
+      }
       done += bytesRead;
       progress?.(done, source.length);
     }

@@ -180,7 +180,11 @@ async function appendFile(piece: string, dest: string): Promise<void> {
     for (;;) {
       const { bytesRead } = await from.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
-      await to.write(buf, 0, bytesRead);
+      for (let at = 0; at < bytesRead; ) {
+        const { bytesWritten } = await to.write(buf, at, bytesRead - at);
+        if (bytesWritten === 0) throw new ArborError('EWRITE', `could not write to ${dest}`);
+        at += bytesWritten;
+      }
     }
     await to.sync();
   } finally {
