@@ -93,10 +93,11 @@ export async function initRemote(annex: Annex, options: { name: string; params: 
   const known = await specialRemoteConfigs(annex.branch);
   if ([...known.values()].some((c) => c.get('name') === name)) throw new SpecialRemoteParameterError(`a special remote named ${name} already exists in the git-annex branch; use git arbor enableremote ${name}`);
   const local = await checkKindParameters(kind, params, options.base);
-  // Everything checked: now write.
   const uuid = randomUUID();
   const settings = new Map([...params].filter(([k]) => !kind.localOnly.includes(k)));
   settings.set('name', name);
+  await kind.setup?.({ name, uuid, settings, annex });
+  // Everything checked (the kind's own setup too): now write.
   await recordSpecialRemoteConfig(annex.branch, { uuid, config: settings, now: annex.now() });
   await describeRepository(annex.branch, { uuid, description: name, now: annex.now() });
   await writeGitConfig(annex, { name, uuid, kind, local, type: params.get('type') ?? kind.typeName, params });
@@ -119,6 +120,7 @@ export async function enableRemote(annex: Annex, options: { name: string; params
   const merged = new Map([...logged, ...params]);
   const local = await checkKindParameters(kind, merged, options.base);
   const settings = new Map([...merged].filter(([k]) => !kind.localOnly.includes(k)));
+  await kind.setup?.({ name, uuid, settings, annex });
   await recordSpecialRemoteConfig(annex.branch, { uuid, config: settings, now: annex.now() });
   await writeGitConfig(annex, { name, uuid, kind, local, type: logged.get('type') ?? kind.typeName, params: merged });
   await annex.branch.commit();

@@ -3,6 +3,7 @@
 import type { Annex } from '../../annex/annex.js';
 import type { KeyStorage } from './key-storage.js';
 import { DirectoryStorage } from './directory-storage.js';
+import { ExternalStorage } from './external-storage.js';
 
 /** git-annex's default costs (Config/Cost.hs). */
 export const CHEAP_REMOTE_COST = 100;
@@ -31,6 +32,8 @@ export interface SpecialKind {
   readonly closedParameters: boolean;
   readonly defaultCost: number;
   storage(ctx: StorageContext): KeyStorage;
+  /** One-time setup run by initremote and enableremote before anything is written; may add settings. */
+  setup?(ctx: StorageContext & { readonly settings: Map<string, string> }): Promise<void>;
 }
 
 /** `type=directory`: a folder on any mounted storage (Remote/Directory.hs). */
@@ -44,8 +47,27 @@ export const directoryKind: SpecialKind = {
   storage: (ctx) => new DirectoryStorage({ dir: ctx.settings.get('directory') ?? '', remoteName: ctx.name }),
 };
 
+/** `type=external`: a `git-annex-remote-<externaltype>` program (rclone, …) spoken to in git-annex's protocol. */
+export const externalKind: SpecialKind = {
+  typeName: 'external',
+  gitConfigKey: 'externaltype',
+  required: ['externaltype'],
+  localOnly: [],
+  closedParameters: false,
+  defaultCost: EXPENSIVE_REMOTE_COST,
+  storage: (ctx) => new ExternalStorage({ name: ctx.name, uuid: ctx.uuid, settings: new Map(ctx.settings), annex: ctx.annex }),
+  setup: async (ctx) => {
+    const storage = new ExternalStorage({ name: ctx.name, uuid: ctx.uuid, settings: ctx.settings, annex: ctx.annex });
+    try {
+      await storage.initRemote();
+    } finally {
+      await storage.close();
+    }
+  },
+};
+
 /** Every special remote kind, by type name. */
-export const specialKinds: readonly SpecialKind[] = [directoryKind];
+export const specialKinds: readonly SpecialKind[] = [directoryKind, externalKind];
 
 /** Parameters every kind takes (git-annex's common ones arbor honours). */
 export const COMMON_PARAMETERS = ['type', 'encryption', 'chunk', 'name', 'autoenable', 'cost', 'preferreddir', 'embedcreds'] as const;
