@@ -6,10 +6,13 @@ import type { Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand } from '.
 import { UnknownRemoteError } from './remote.js';
 import { localGitRemoteType } from './git-local.js';
 import { sshRemoteType } from './ssh.js';
+import { specialRemoteConfigsFrom, specialRemoteNames } from './special/special-config.js';
+import { specialRemoteType } from './special/special-type.js';
+import { specialRemoteConfigs } from '../annex/logs/remote.js';
 import { ArborError } from '../util/errors.js';
 
 /** Every remote type arbor knows, tried in order. */
-export const remoteTypes: readonly RemoteType[] = [localGitRemoteType, sshRemoteType];
+export const remoteTypes: readonly RemoteType[] = [specialRemoteType, localGitRemoteType, sshRemoteType];
 
 function truthy(v: string | undefined, dflt: boolean): boolean {
   if (v === undefined) return dflt;
@@ -35,9 +38,44 @@ async function readRemoteSetup(annex: Annex): Promise<{ configs: RemoteConfig[];
   const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$|arbor\\.network\\.)');
   const sshCommand = entries.find(([k]) => k === 'core.sshcommand')?.[1];
   const network = networkLimitsFrom((key) => entries.find(([k]) => k === key)?.[1]);
+  const remoteEntries = entries.filter(([k]) => k.startsWith('remote.'));
   return {
-    configs: remoteConfigsFrom(entries.filter(([k]) => k.startsWith('remote.'))),
-    deps: { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: sshCommandOf(sshCommand), network },
+    configs: [...remoteConfigsFrom(remoteEntries), ...(await specialConfigs(annex, remoteEntries))],
+    deps: { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: sshCommandOf(sshCommand), network, annex },
+  };
+}
+
+/** The special remotes' configs; remote.log is read only when git config names one. */
+async function specialConfigs(annex: Annex, entries: ReadonlyArray<readonly [string, string]>): Promise<RemoteConfig[]> {
+  const byName = settingsByName(entries);
+  if (specialRemoteNames(byName).length === 0) return [];
+  return specialRemoteConfigsFrom(byName, await specialRemoteConfigs(annex.branch), (_name, s) => commonSettings(s));
+}
+
+function settingsByName(entries: ReadonlyArray<readonly [string, string]>): Map<string, Map<string, string>> {
+  const byName = new Map<string, Map<string, string>>();
+  for (const [k, v] of entries) {
+    const m = /^remote\.(.+)\.([^.]+)$/.exec(k);
+    if (!m?.[1] || !m[2]) continue;
+    const settings = byName.get(m[1]) ?? new Map<string, string>();
+    settings.set(m[2].toLowerCase(), v);
+    byName.set(m[1], settings);
+  }
+  return byName;
+}
+
+/** The annex-* settings every remote kind shares. */
+function commonSettings(s: ReadonlyMap<string, string>): Omit<RemoteConfig, 'name' | 'url' | 'special'> {
+  const cost = s.get('annex-cost');
+  const uuid = s.get('annex-uuid');
+  return {
+    ...(uuid ? { uuid } : {}),
+    ...(cost !== undefined && Number.isFinite(Number(cost)) ? { cost: Number(cost) } : {}),
+    ignore: truthy(s.get('annex-ignore'), false),
+    sync: truthy(s.get('annex-sync'), true),
+    ...optional('sshOptions', s.get('annex-ssh-options')),
+    ...optional('annexShell', s.get('annex-shell')),
+    ...(s.has('arbor-serve') ? { arborServe: truthy(s.get('arbor-serve'), false) } : {}),
   };
 }
 
@@ -47,31 +85,11 @@ export async function readRemoteConfigs(annex: Annex): Promise<RemoteConfig[]> {
 }
 
 function remoteConfigsFrom(entries: ReadonlyArray<readonly [string, string]>): RemoteConfig[] {
-  const byName = new Map<string, Map<string, string>>();
-  for (const [k, v] of entries) {
-    const m = /^remote\.(.+)\.([^.]+)$/.exec(k);
-    if (!m?.[1] || !m[2]) continue;
-    const settings = byName.get(m[1]) ?? new Map<string, string>();
-    settings.set(m[2].toLowerCase(), v);
-    byName.set(m[1], settings);
-  }
   const out: RemoteConfig[] = [];
-  for (const [name, s] of byName) {
+  for (const [name, s] of settingsByName(entries)) {
     const url = s.get('url');
     if (!url) continue;
-    const cost = s.get('annex-cost');
-    const uuid = s.get('annex-uuid');
-    out.push({
-      name,
-      url,
-      ...(uuid ? { uuid } : {}),
-      ...(cost !== undefined && Number.isFinite(Number(cost)) ? { cost: Number(cost) } : {}),
-      ignore: truthy(s.get('annex-ignore'), false),
-      sync: truthy(s.get('annex-sync'), true),
-      ...optional('sshOptions', s.get('annex-ssh-options')),
-      ...optional('annexShell', s.get('annex-shell')),
-      ...(s.has('arbor-serve') ? { arborServe: truthy(s.get('arbor-serve'), false) } : {}),
-    });
+    out.push({ name, url, ...commonSettings(s) });
   }
   return out;
 }

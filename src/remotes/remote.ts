@@ -1,6 +1,7 @@
 // The remote interface: what arbor needs from any place that can hold annexed content.
 
 import type { NetworkLimits } from './network-limits.js';
+import type { Annex } from '../annex/annex.js';
 import type { Key } from '../annex/key.js';
 import { ArborError } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
@@ -29,6 +30,8 @@ export interface RemoteConfig {
   readonly annexShell?: string;
   /** remote.<name>.arbor-serve: whether the ssh host has `git arbor serve` (probed once, then remembered). */
   readonly arborServe?: boolean;
+  /** For a special remote (no git url): its type and settings, remote.log's merged with the local annex-* ones. */
+  readonly special?: { readonly type: string; readonly settings: ReadonlyMap<string, string> };
 }
 
 /**
@@ -82,6 +85,8 @@ export interface RemoteDeps {
   readonly ssh?: SshCommand;
   /** Time-outs for network conversations (arbor.network.*); none when absent. */
   readonly network?: NetworkLimits;
+  /** The local repository (special remotes keep chunk logs in its git-annex branch). */
+  readonly annex?: Annex;
 }
 
 /** An ssh command: a program run directly, or a shell command line that gets the arguments appended (as git runs GIT_SSH_COMMAND). */

@@ -214,6 +214,9 @@ export const transferrer: Worker = {
       const reachable = new Map<string, boolean>();
       for (const remote of session.remotes) {
         if (remote.config.ignore || !remote.config.sync) continue;
+        // Special remotes are not nodes of the network map yet (docs/design/special-remotes.md): the
+        // planner leaves them alone rather than start their programs every batch.
+        if (remote.config.special) continue;
         const uuid = await connectRemote(session, remote);
         reachable.set(remote.name, uuid !== undefined);
         if (uuid) remotes.push({ name: remote.name, uuid });

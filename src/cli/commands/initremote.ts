@@ -1,0 +1,21 @@
+// `git arbor initremote NAME type=… encryption=none [params]`: create a special remote, as git-annex's initremote does.
+
+import { initRemote, parseParameters } from '../../remotes/special/setup.js';
+import { withAnnex } from '../repo-context.js';
+import type { ArborCommand } from '../command.js';
+
+/** Creates a special remote; every parameter is checked before anything is written. */
+export const initremoteCommand: ArborCommand = {
+  name: 'initremote',
+  writes: true,
+  summary: 'create a special remote (type=directory directory=PATH encryption=none [chunk=SIZE])',
+  configure: (cmd) => void cmd.argument('<name>', 'name of the new remote').argument('[params...]', 'key=value settings: type=, encryption=, chunk=, and the type\'s own'),
+  run: (ctx, args) =>
+    withAnnex(ctx, async (annex) => {
+      const [name, words] = args as [string, string[] | undefined];
+      const params = parseParameters(words ?? []);
+      const { uuid } = await initRemote(annex, { name, params, base: ctx.cwd });
+      ctx.out.line(`initremote ${name} (${uuid}) ok`);
+      return 0;
+    }),
+};

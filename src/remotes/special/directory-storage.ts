@@ -1,0 +1,118 @@
+// The `directory` special remote's storage: a folder laid out exactly as git-annex's directory remote does (Remote/Directory.hs).
+//
+// An object lives at `<dir>/<hashdirlower><key>/<key>` (the same md5-based `xxx/yyy/` as a bare
+// repository's objects, so chunks of one key share a directory). git-annex also reads the mixed
+// `Xx/Yy/` layout of old remotes, so arbor does too. A store is written under `<dir>/tmp/<key>/`
+// and renamed into place, so a half-written object is never taken for the content.
+
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { hashDirLower, hashDirMixed } from '../../annex/dir-hashes.js';
+import type { Key } from '../../annex/key.js';
+import { formatKey, keyToFileName } from '../../annex/key.js';
+import { ArborError, errnoCode } from '../../util/errors.js';
+import type { Progress } from '../remote.js';
+import { RemoteUnavailableError } from '../remote.js';
+import type { KeyStorage, SourceRange } from './key-storage.js';
+
+const COPY_BYTES = 1 << 20;
+
+/** Copies `source` (a byte range) to a new file `dest`, reporting progress. */
+async function copyRange(source: SourceRange, dest: string, progress?: Progress): Promise<void> {
+  const from = await open(source.path, 'r');
+  const to = await open(dest, 'w');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(COPY_BYTES, Math.max(source.length, 1)));
+    let done = 0;
+    while (done < source.length) {
+      const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, source.length - done), source.offset + done);
+      if (bytesRead === 0) throw new ArborError('ESHORTREAD', `${source.path} ended before ${source.offset + source.length} bytes`);
+      // A write may take fewer bytes than offered (a filling disk): write the rest, or fail trying.
+      for (let at = 0; at < bytesRead; ) {
+        const { bytesWritten } = await to.write(buf, at, bytesRead - at);
+        if (bytesWritten === 0) throw new ArborError('EWRITE', `could not write to ${dest}`);
+        at += bytesWritten;
+      }
+      done += bytesRead;
+      progress?.(done, source.length);
+    }
+    await to.sync();
+  } finally {
+    await from.close();
+    await to.close();
+  }
+}
+
+/** A folder used as a git-annex `directory` special remote. */
+export class DirectoryStorage implements KeyStorage {
+  readonly #dir: string;
+  readonly #name: string;
+
+  constructor(options: { dir: string; remoteName: string }) {
+    this.#dir = options.dir;
+    this.#name = options.remoteName;
+  }
+
+  /** Where git-annex stores `key` (the first candidate) and where else it may be found. */
+  #candidates(key: Key): string[] {
+    const file = keyToFileName(formatKey(key));
+    return [hashDirLower(key), hashDirMixed(key)].map((h) => join(this.#dir, h, file, file));
+  }
+
+  async prepare(): Promise<void> {
+    const ok = await stat(this.#dir).then((s) => s.isDirectory(), () => false);
+    if (!ok) throw new RemoteUnavailableError(this.#name, `directory ${this.#dir} is not there`);
+  }
+
+  async store(key: Key, source: SourceRange, progress?: Progress): Promise<void> {
+    await this.prepare();
+    const file = keyToFileName(formatKey(key));
+    const tmpDir = join(this.#dir, 'tmp', file);
+    await rm(tmpDir, { recursive: true, force: true });
+    await mkdir(tmpDir, { recursive: true });
+    if (source.offset === 0 && source.length === (await stat(source.path)).size) {
+      await copyFile(source.path, join(tmpDir, file));
+      progress?.(source.length, source.length);
+    } else {
+      await copyRange(source, join(tmpDir, file), progress);
+    }
+    const final = dirname(this.#candidates(key)[0] ?? '');
+    await mkdir(dirname(final), { recursive: true });
+    await rm(final, { recursive: true, force: true });
+    await rename(tmpDir, final);
+  }
+
+  async #find(key: Key): Promise<string | undefined> {
+    for (const p of this.#candidates(key)) if (await stat(p).then((s) => s.isFile(), () => false)) return p;
+    return undefined;
+  }
+
+  async retrieve(key: Key, dest: string, progress?: Progress): Promise<void> {
+    const p = await this.#find(key);
+    if (!p) {
+      await this.prepare();
+      throw new ArborError('ENOTPRESENT', `remote ${this.#name} does not have ${formatKey(key)}`);
+    }
+    const size = (await stat(p)).size;
+    await copyRange({ path: p, offset: 0, length: size }, dest, progress);
+  }
+
+  async checkPresent(key: Key): Promise<boolean> {
+    if (await this.#find(key)) return true;
+    await this.prepare();
+    return false;
+  }
+
+  async remove(key: Key): Promise<void> {
+    await this.prepare();
+    for (const p of this.#candidates(key)) {
+      try {
+        await rm(dirname(p), { recursive: true, force: true });
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,141 @@
+// One running `git-annex-remote-<name>` program and the conversation with it (external special remote protocol).
+//
+// arbor holds control and sends one request at a time; while the program works on it, the program
+// may ask for configuration, credentials, hashes or state, which are answered here, until it sends
+// one of the replies the request expects. A program that exits, sends ERROR, or sends a line the
+// protocol does not have fails the request in one line and is stopped; the next request starts a
+// fresh program, so one bad exchange fails that transfer only.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { ArborError } from '../../util/errors.js';
+import { formatExternalMessage, parseExternalMessage, type ExternalMessage } from './external-messages.js';
+
+/** Answers to what the program may ask at any time (GETCONFIG, GETCREDS, DIRHASH, …). */
+export interface ExternalHost {
+  /** Answers one program request: the reply line, '' for none (SETCONFIG, DEBUG, …), undefined when not a request. */
+  answer(message: ExternalMessage): Promise<string | undefined>;
+  /** PROGRESS from the program: bytes done of the current transfer. */
+  progress?(bytes: number): void;
+}
+
+/** The program failed or broke the protocol. */
+export class ExternalProgramError extends ArborError {
+  constructor(program: string, why: string) {
+    super('EEXTERNAL', `${program}: ${why}`, { data: { program } });
+  }
+}
+
+/** Protocol extensions arbor offers (it answers INFO and GETGITREMOTENAME). */
+const OUR_EXTENSIONS = 'INFO GETGITREMOTENAME';
+
+/** A started program, ready for requests after the VERSION/EXTENSIONS exchange. */
+export class ExternalProcess {
+  readonly #program: string;
+  readonly #child: ChildProcess;
+  /** Lines read but not yet taken; invariant: non-empty only while no taker waits. */
+  readonly #lines: string[] = [];
+  #waiter: ((line: string | undefined) => void) | undefined;
+  #ended = false;
+  #stderrTail = '';
+  #spawnError: Error | undefined;
+
+  private constructor(program: string, child: ChildProcess) {
+    this.#program = program;
+    this.#child = child;
+    const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    rl.on('line', (line) => this.#push(line));
+    rl.on('close', () => this.#end());
+    child.stderr?.on('data', (d: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + d.toString()).slice(-2000);
+    });
+    child.on('error', (err) => {
+      this.#spawnError = err;
+      this.#end();
+    });
+    child.stdin?.on('error', () => undefined);
+  }
+
+  /** Starts `program` in `cwd` and does the opening exchange; throws ExternalProgramError when it cannot. */
+  static async start(options: { program: string; cwd: string; env?: NodeJS.ProcessEnv; host: ExternalHost }): Promise<ExternalProcess> {
+    const child = spawn(options.program, [], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = new ExternalProcess(options.program, child);
+    try {
+      const first = await p.#take();
+      const version = first === undefined ? undefined : parseExternalMessage(first);
+      if (version?.command !== 'VERSION') throw p.#broken(first === undefined ? undefined : `expected VERSION, got ${JSON.stringify(first)}`);
+      if (version.params[0] !== '1' && version.params[0] !== '2') throw new ExternalProgramError(options.program, `speaks protocol VERSION ${version.params[0] ?? ''}; arbor speaks 1 and 2`);
+      await p.request(formatExternalMessage('EXTENSIONS', OUR_EXTENSIONS), options.host, (m) => (m.command === 'EXTENSIONS' || m.command === 'UNSUPPORTED-REQUEST' ? true : undefined));
+      return p;
+    } catch (err) {
+      p.stop();
+      throw err;
+    }
+  }
+
+  #push(line: string): void {
+    const w = this.#waiter;
+    if (w) {
+      this.#waiter = undefined;
+      w(line);
+    } else this.#lines.push(line);
+  }
+
+  #end(): void {
+    this.#ended = true;
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.(undefined);
+  }
+
+  /** The next line from the program, or undefined once it has closed its output. */
+  #take(): Promise<string | undefined> {
+    const line = this.#lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  /** The error for a program that went away (`why` undefined) or said something else than expected. */
+  #broken(why: string | undefined): ExternalProgramError {
+    if (why !== undefined) return new ExternalProgramError(this.#program, why);
+    if (this.#spawnError) {
+      const code = (this.#spawnError as NodeJS.ErrnoException).code;
+      return new ExternalProgramError(this.#program, code === 'ENOENT' ? 'not found on PATH (is it installed?)' : this.#spawnError.message);
+    }
+    const last = this.#stderrTail.trim().split('\n').pop() ?? '';
+    return new ExternalProgramError(this.#program, `exited unexpectedly${last ? ` (${last})` : ''}`);
+  }
+
+  /**
+   * Sends `line` and answers the program's own requests until `reply` accepts a message (returns
+   * non-undefined). Anything else ends the conversation with ExternalProgramError.
+   */
+  async request<T>(line: string, host: ExternalHost, reply: (m: ExternalMessage) => T | undefined): Promise<T> {
+    if (this.#ended) throw this.#broken(undefined);
+    this.#child.stdin?.write(`${line}\n`);
+    for (;;) {
+      const text = await this.#take();
+      if (text === undefined) throw this.#broken(undefined);
+      const m = parseExternalMessage(text);
+      if (m === undefined) throw this.#broken(`sent ${JSON.stringify(text.slice(0, 200))}, which is not part of the protocol`);
+      if (m.command === 'ERROR') throw this.#broken(`error: ${m.params[0] ?? ''}`);
+      if (m.command === 'PROGRESS') {
+        const n = Number(m.params[0]);
+        if (Number.isFinite(n)) host.progress?.(n);
+        continue;
+      }
+      const accepted = reply(m);
+      if (accepted !== undefined) return accepted;
+      const answer = await host.answer(m);
+      if (answer === undefined) throw this.#broken(`sent ${JSON.stringify(text.slice(0, 200))} in reply to ${line.split(' ')[0] ?? ''}`);
+      if (answer !== '') this.#child.stdin?.write(`${answer}\n`);
+    }
+  }
+
+  /** Closes the program's input (it should then exit) and stops it. */
+  stop(): void {
+    this.#child.stdin?.end();
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
+  }
+}

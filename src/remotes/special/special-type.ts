@@ -1,0 +1,66 @@
+// The RemoteType that opens every special remote: picks the kind's storage and wraps it in SpecialRemote.
+
+import { ArborError, describeError } from '../../util/errors.js';
+import type { RemoteType } from '../remote.js';
+import { RemoteUnavailableError } from '../remote.js';
+import type { KeyStorage } from './key-storage.js';
+import { parseChunkSetting } from './special-config.js';
+import { EXPENSIVE_REMOTE_COST, specialKinds } from './special-kinds.js';
+import { SpecialRemote } from './special-remote.js';
+
+/** Special remotes (config.special set by special-config.ts). */
+export const specialRemoteType: RemoteType = {
+  typeName: 'special',
+  handles: (config) => config.special !== undefined,
+  open: async (config, deps) => {
+    const special = config.special;
+    if (!special || !deps.annex) throw new ArborError('EINTERNAL', `remote ${config.name}: not a special remote, or no local repository to use it from`);
+    const uuid = config.uuid ?? '';
+    const kind = specialKinds.find((k) => k.typeName === special.type);
+    const encryption = special.settings.get('encryption') ?? 'none';
+    let problem: string | undefined;
+    if (!kind) problem = `it is a special remote of type ${special.type}, which arbor does not support yet`;
+    else if (encryption !== 'none') problem = `it uses encryption=${encryption}, which arbor does not support yet`;
+    let chunkSize: number | undefined;
+    try {
+      chunkSize = parseChunkSetting(special.settings.get('chunk'));
+    } catch (err) {
+      problem ??= describeError(err);
+    }
+    const logCost = Number(special.settings.get('cost'));
+    return new SpecialRemote({
+      config,
+      uuid,
+      typeName: special.type,
+      cost: config.cost ?? (special.settings.has('cost') && Number.isFinite(logCost) ? logCost : (kind?.defaultCost ?? EXPENSIVE_REMOTE_COST)),
+      ...(chunkSize !== undefined ? { chunkSize } : {}),
+      // A remote arbor cannot use still appears (whereis, info); using it fails in one line.
+      storage: kind && problem === undefined ? kind.storage({ name: config.name, uuid, settings: special.settings, annex: deps.annex }) : new UnusableStorage(new RemoteUnavailableError(config.name, problem ?? '')),
+      annex: deps.annex,
+    });
+  },
+};
+
+/** Storage of a remote arbor cannot use (unknown kind, unsupported encryption): every use fails with the reason. */
+class UnusableStorage implements KeyStorage {
+  readonly #why: Error;
+  constructor(why: Error) {
+    this.#why = why;
+  }
+  prepare(): Promise<void> {
+    return Promise.reject(this.#why);
+  }
+  store(): Promise<void> {
+    return Promise.reject(this.#why);
+  }
+  retrieve(): Promise<void> {
+    return Promise.reject(this.#why);
+  }
+  checkPresent(): Promise<boolean> {
+    return Promise.reject(this.#why);
+  }
+  remove(): Promise<void> {
+    return Promise.reject(this.#why);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,150 @@
+// External special remotes: Debian's git-annex-remote-rclone (against rclone's local backend) works
+// through arbor and the result is read by git-annex; a program that crashes or speaks garbage
+// fails that transfer only, in one line.
+import { testEnv } from '../helpers/env.js';
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { needsGitAnnex } from '../helpers/git-annex.js';
+import { annex, arbor, cloneWithGitAnnex, makeArborRepo, type FixtureRepo } from '../helpers/annex-fixtures.js';
+import { prng } from '../helpers/prng.js';
+import { git } from '../helpers/repo.js';
+import { runArbor } from '../helpers/run.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const hasRclone = spawnSync('git-annex-remote-rclone', ['--version'], { input: '' }).error === undefined && spawnSync('rclone', ['version']).status === 0;
+const needs = { skip: needsGitAnnex.skip || (hasRclone ? false : 'needs rclone and git-annex-remote-rclone (apt-get install rclone git-annex-remote-rclone)') };
+
+/** 150 KiB of reproducible bytes: three 64 KiB chunks. */
+function bigContent(): Buffer {
+  const rnd = prng(41);
+  const b = Buffer.alloc(150 * 1024);
+  for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
+  return b;
+}
+
+function filesUnder(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
+}
+
+function script(dir: string, name: string, body: string): void {
+  writeFileSync(join(dir, name), `#!/bin/sh\n${body}`);
+  chmodSync(join(dir, name), 0o755);
+}
+
+let parent: string;
+let origin: FixtureRepo;
+const big = bigContent();
+
+before(async () => {
+  if (needs.skip) return;
+  parent = tempDir('arbor-external-');
+  const bin = join(parent, 'bin');
+  mkdirSync(bin);
+  // Debian's git-annex-remote-rclone parses `rclone size` output of older rclone releases ("Total
+  // objects: 1"); today's rclone prints "Total objects: 1 (1)", which makes git-annex's own
+  // CHECKPRESENT fail too. This wrapper restores the old line; everything else is the real rclone.
+  const realRclone = spawnSync('sh', ['-c', 'command -v rclone'], { encoding: 'utf8' }).stdout.trim();
+  script(bin, 'rclone', `if [ "$1" = size ]; then ${realRclone} "$@" 2>&1 | sed -E 's/^(Total objects: [0-9]+) \\([^)]*\\)/\\1/'; exit $?; fi\nexec ${realRclone} "$@"\n`);
+  // A program that crashes on its first transfer (the marker file), then works (a folder store).
+  script(
+    bin,
+    'git-annex-remote-flaky',
+    `echo VERSION 1
+while read -r cmd a b c; do
+  case "$cmd" in
+    INITREMOTE) echo INITREMOTE-SUCCESS ;;
+    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
+    TRANSFER) if [ -e "$DIR/crash-once" ]; then rm "$DIR/crash-once"; echo "flaky: simulated crash" >&2; exit 3; fi
+      if [ "$a" = STORE ]; then cp "$c" "$DIR/$b"; else cp "$DIR/$b" "$c"; fi; echo TRANSFER-SUCCESS $a $b ;;
+    CHECKPRESENT) if [ -e "$DIR/$a" ]; then echo CHECKPRESENT-SUCCESS $a; else echo CHECKPRESENT-FAILURE $a; fi ;;
+    REMOVE) rm -f "$DIR/$a"; echo REMOVE-SUCCESS $a ;;
+    *) echo UNSUPPORTED-REQUEST ;;
+  esac
+done
+`,
+  );
+  script(
+    bin,
+    'git-annex-remote-babble',
+    `echo VERSION 1
+while read -r cmd a b c; do
+  case "$cmd" in
+    INITREMOTE) echo INITREMOTE-SUCCESS ;;
+    PREPARE) echo PREPARE-SUCCESS ;;
+    CHECKPRESENT) echo CHECKPRESENT-FAILURE $a ;;
+    TRANSFER) echo "HELLO THERE $b" ;;
+    *) echo UNSUPPORTED-REQUEST ;;
+  esac
+done
+`,
+  );
+  mkdirSync(join(parent, 'rclone'));
+  writeFileSync(join(parent, 'rclone', 'rclone.conf'), '[loc]\ntype = local\n');
+  // Every process the tests start (arbor, git-annex, the remote programs) finds these.
+  testEnv.PATH = `${bin}:${testEnv.PATH ?? ''}`;
+  testEnv.RCLONE_CONFIG = join(parent, 'rclone', 'rclone.conf');
+  origin = await makeArborRepo({
+    description: 'origin',
+    parent,
+    files: [
+      { path: 'big.bin', content: big, unlocked: false },
+      { path: 'a.txt', content: Buffer.from('a\n'), unlocked: false },
+      { path: 'b.txt', content: Buffer.from('b\n'), unlocked: false },
+    ],
+  });
+});
+
+test('an rclone remote arbor made (git-annex-remote-rclone, chunked): arbor copies to it and drops from it; git-annex gets from it', needs, async () => {
+  const store = join(parent, 'rclone', 'store');
+  await arbor(origin.dir, 'initremote', 'cloud', 'type=external', 'externaltype=rclone', 'target=loc', `prefix=${store}`, 'encryption=none', 'chunk=64KiB');
+  const remoteLog = await git(origin.dir, 'cat-file', '-p', 'git-annex:remote.log');
+  assert.match(remoteLog, /chunk=64KiB encryption=none externaltype=rclone name=cloud prefix=\S+ rclone_layout=lower target=loc type=external timestamp=/, 'the settings rclone set at INITREMOTE are recorded');
+  await arbor(origin.dir, 'copy', '--to', 'cloud', 'big.bin', 'a.txt');
+  const stored = filesUnder(store);
+  assert.equal(stored.filter((f) => /^[0-9a-f]{3}\/[0-9a-f]{3}\/SHA256E-s153600-S65536-C[123]--[0-9a-f]{64}\.bin$/.test(f)).length, 3, stored.join(' '));
+  await arbor(origin.dir, 'drop', '--from', 'cloud', 'a.txt');
+  assert.match(await arbor(origin.dir, 'whereis', 'big.bin'), /-- cloud \[cloud\]/);
+  assert.doesNotMatch(await arbor(origin.dir, 'whereis', 'a.txt'), /cloud/);
+
+  const clone = await cloneWithGitAnnex({ origin: origin.dir, description: 'clone', parent });
+  await annex(clone.dir, 'enableremote', 'cloud');
+  await annex(clone.dir, 'get', '-q', '--from', 'cloud', 'big.bin');
+  assert.ok(readFileSync(join(clone.dir, 'big.bin')).equals(big));
+});
+
+test('a remote program that crashes fails that transfer only; one that speaks garbage fails in one line', needs, async () => {
+  const dir = join(parent, 'flaky-store');
+  mkdirSync(dir);
+  await arbor(origin.dir, 'initremote', 'flaky', 'type=external', 'externaltype=flaky', `dir=${dir}`, 'encryption=none');
+  writeFileSync(join(dir, 'crash-once'), '');
+  const r = await runArbor(['copy', '--to', 'flaky', 'a.txt', 'b.txt'], { cwd: origin.dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /copy a\.txt failed/);
+  assert.match(r.stdout, /copy b\.txt \(to flaky\.\.\.\) ok/, 'the next transfer runs in a fresh program');
+  const errors = r.stderr.trim().split('\n');
+  assert.match(errors[0] ?? '', /git-annex-remote-flaky: exited unexpectedly \(flaky: simulated crash\)/);
+  assert.equal(errors.length, 2, r.stderr); // that line and the summary
+
+  await arbor(origin.dir, 'initremote', 'babble', 'type=external', 'externaltype=babble', 'encryption=none');
+  const g = await runArbor(['copy', '--to', 'babble', 'a.txt'], { cwd: origin.dir });
+  assert.equal(g.code, 1);
+  assert.match(g.stderr, /^git-arbor: git-annex-remote-babble: sent "HELLO THERE SHA256E-s2--\S+", which is not part of the protocol$/m);
+});
+
+test('initremote of an external remote whose program is missing or refuses writes nothing', needs, async () => {
+  const head = await git(origin.dir, 'rev-parse', 'git-annex');
+  const r = await runArbor(['initremote', 'nope', 'type=external', 'externaltype=nosuchprogram', 'encryption=none'], { cwd: origin.dir });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'git-arbor: git-annex-remote-nosuchprogram: not found on PATH (is it installed?)\n');
+  const refused = await runArbor(['initremote', 'nope', 'type=external', 'externaltype=rclone', 'encryption=none'], { cwd: origin.dir });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^git-arbor: git-annex-remote-rclone: rclone remote target must be specified/);
+  assert.equal(await git(origin.dir, 'rev-parse', 'git-annex'), head);
+  assert.doesNotMatch(readFileSync(join(origin.dir, '.git', 'config'), 'utf8'), /nope/);
+});
