@@ -23,6 +23,15 @@ export function locationLogKeys(paths: Iterable<string>): Set<string> {
 }
 
 /**
+ * Whether any of `paths` (git-annex branch paths) is a log that may change which repositories
+ * want or may drop what: trust, groups, wanted, required, numcopies, remote.log, transitions…
+ * Per-key logs (`xxx/yyy/KEY.log…`, arbor/), uuid.log and activity.log are not.
+ */
+export function policyLogsIn(paths: readonly string[]): boolean {
+  return paths.some((path) => !path.includes('/') && path !== 'uuid.log' && path !== 'activity.log');
+}
+
+/**
  * The keys whose location log differs between git-annex branch commits `from` and `to` (one
  * `git diff-tree`). Undefined when the diff cannot be made (a commit is gone): scan everything.
  */

@@ -9,7 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { changedTreePaths, locationLogKeys, replacedTreeKeys } from '../content/location-changes.js';
+import { changedTreePaths, locationLogKeys, policyLogsIn, replacedTreeKeys } from '../content/location-changes.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Bumped when the meaning of the record changes: an unknown version means "look at everything". */
@@ -62,17 +62,6 @@ export async function writeContentState(gitDir: string, state: Omit<ContentSyncS
 }
 
 /**
- * git-annex branch files whose change says nothing about which repositories want what or where
- * content is: descriptions, activity, arbor's network map. Per-key logs other than location logs
- * (urls, metadata, chunks) do not change transfers either. Anything else at the top (trust,
- * groups, wanted, numcopies, remote.log, transitions…) may change every file's answer.
- */
-function policyNeutral(path: string): boolean {
-  if (path.includes('/')) return true; // per-key logs (xxx/yyy/KEY.log…) and arbor/
-  return path === 'uuid.log' || path === 'activity.log';
-}
-
-/**
  * What changed since `state` for a pass that now sees `now`: everything when there is no usable
  * record, the reached remotes (or their trust settings) differ, a policy log or a .gitattributes
  * changed; otherwise the work-tree paths that changed, the keys whose location logs changed, the
@@ -83,7 +72,7 @@ export async function contentWorkSince(annex: Annex, state: ContentSyncState | u
   if (!state || state.remotes !== now.remotes) return { all: true };
   const paths = await changedTreePaths(annex, state.tree, now.tree);
   const logs = await changedTreePaths(annex, state.annex, now.annex);
-  if (!paths || !logs || !logs.every(policyNeutral)) return { all: true };
+  if (!paths || !logs || policyLogsIn(logs)) return { all: true };
   // .gitattributes sets per-file numcopies (and largefiles): any change may change any file.
   if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return { all: true };
   // A key a deleted or changed path used may now be wanted by none of the paths still using it.
