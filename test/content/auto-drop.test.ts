@@ -1,4 +1,4 @@
-// Automatic drops (sync --content) drop only what every path's policy no longer wants, within numcopies, trust and per-file numcopies, as real git-annex decides; and a git-annex drop racing an arbor drop always leaves a copy.
+// Automatic drops (sync --content) drop only what every path's policy no longer wants, within numcopies, trust and per-file numcopies, as real git-annex decides.
 import '../helpers/env.js';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { closeSession, openSession, type ContentSession } from '../../src/conten
 import { syncContent, type ContentOutcome } from '../../src/sync/content.js';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { git, makeRepo } from '../helpers/repo.js';
-import { annex, annexRun, arbor, makeArborRepo, objectPath } from '../helpers/annex-fixtures.js';
+import { annex, annexRun, makeArborRepo, objectPath } from '../helpers/annex-fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const bytes = (n: number): Buffer => Buffer.alloc(20_000, n);
@@ -129,31 +129,4 @@ test('a policy arbor cannot read (unparsable, or metadata=) drops nothing and is
   assert.equal(r.dropped, 0, r.messages.join('\n'));
   assert.equal(r.messages.filter((m) => /metadata=/.test(m)).length, 1, r.messages.join('\n'));
   assert.ok(await hasContent(L, 'keep/m.bin'));
-});
-
-test('a git-annex drop and an arbor drop racing on the same content always leave a copy', needsGitAnnex, async () => {
-  // A (arbor) and B (git-annex) are each other's remotes and both hold f.bin; numcopies 1.
-  const parent = tempDir('arbor-drop-race-');
-  const { dir: A } = await makeArborRepo({ parent, name: 'A', description: 'A', files: [{ path: 'f.bin', content: bytes(9), unlocked: false }] });
-  const B = join(parent, 'B');
-  await git(parent, 'clone', '-q', A, B);
-  await annex(B, 'init', '-q', 'B');
-  await git(A, 'remote', 'add', 'B', B);
-  await annex(B, 'get', '-q', 'f.bin');
-  await arbor(A, 'sync');
-  for (let round = 0; round < 4; round++) {
-    const theirs = annexRun(B, 'drop', 'f.bin');
-    const ours = withSession(A, async (s) => {
-      const [file] = await listAnnexedFiles(s.annex, ['f.bin']);
-      assert.ok(file);
-      return dropLocal(s, file).then(() => true, () => false);
-    });
-    const [r, dropped] = await Promise.all([theirs, ours]);
-    const inA = await hasContent(A, 'f.bin');
-    const inB = await hasContent(B, 'f.bin');
-    assert.ok(inA || inB, `round ${round}: both dropped (git-annex: ${r.code} ${r.stderr.trim()}; arbor dropped: ${dropped})`);
-    // Put the copy back where it went.
-    if (!inB) await annex(B, 'get', '-q', 'f.bin');
-    if (!inA) await annex(B, 'copy', '-q', '--to', 'origin', 'f.bin');
-  }
 });
