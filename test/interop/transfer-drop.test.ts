@@ -61,7 +61,7 @@ test('a git-annex drop and an arbor drop racing on the same content always leave
   await git(A, 'remote', 'add', 'B', B);
   await annex(B, 'get', '-q', 'f.bin');
   await arbor(A, 'sync');
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 3; round++) {
     const theirs = annexRun(B, 'drop', 'f.bin');
     const ours = (async () => {
       const a = await openAnnex(A);
