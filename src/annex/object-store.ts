@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ArborError, errnoCode } from '../util/errors.js';
 import { fsyncDir } from '../util/atomic-write.js';
-import { withLock } from '../util/lockfile.js';
+import { tryFcntlLock, type FcntlLock } from '../util/fcntl-lock.js';
 import type { Key } from './key.js';
 import { formatKey, keyToFileName } from './key.js';
 import { createHasher, keyFromDigest, verifyKeyContent } from './backend.js';
@@ -13,6 +13,13 @@ import { copyChunks, forEachChunk } from './pipelined-io.js';
 import type { SyncBatch } from './sync-batch.js';
 import { objectPath, type HashLayout } from './locations.js';
 import { mkdirUnder } from '../util/mkdir-under.js';
+
+/** Another process (arbor or git-annex) holds a conflicting lock on the content. */
+export class ContentLockedError extends ArborError {
+  constructor(key: string) {
+    super('ECONTENTLOCKED', `${key}: content is locked by another process`, { data: { key } });
+  }
+}
 
 /** The disk filled up while storing content; nothing partial was left behind. */
 export class DiskFullError extends ArborError {
@@ -203,13 +210,54 @@ export class ObjectStore {
   }
 
   /**
-   * Runs `fn` holding this repository's lock on `key`'s content. Dropping takes the same lock, so
-   * content another process relies on (a drop elsewhere counting this copy) stays put meanwhile.
+   * Takes git-annex's (v10) content lock on `key`: an fcntl lock on `<object>.lck`, beside the
+   * object. 'shared' keeps the content from being dropped (git-annex's lockContentShared, taken on
+   * a copy a drop elsewhere counts, and while content is sent); 'exclusive' is taken to remove it
+   * (lockContentForRemoval). Never waits, as git-annex does not: undefined when a conflicting
+   * lock is held (by arbor or git-annex) or the content is not here.
    */
-  async withKeyLock<T>(key: Key, fn: () => Promise<T>): Promise<T> {
-    const dir = join(this.#gitDir, 'annex', 'arbor-locks');
-    await mkdirUnder(this.#gitDir, dir);
-    return withLock(join(dir, `${keyToFileName(formatKey(key))}.lck`), fn);
+  async tryContentLock(key: Key, mode: 'shared' | 'exclusive'): Promise<FcntlLock | undefined> {
+    const object = await this.pathOf(key);
+    if (!object) return undefined;
+    const lockFile = `${object}.lck`;
+    const dir = dirname(object);
+    // The object's directory is kept read-only: opened just long enough to create the lock file
+    // (twice, should another process close it again in between).
+    for (let attempt = 0; ; attempt++) {
+      const exists = await stat(lockFile).then(() => true, (err: unknown) => {
+        if (errnoCode(err) === 'ENOENT') return false;
+        throw err;
+      });
+      if (exists) break;
+      try {
+        await chmod(dir, 0o755);
+        await (await open(lockFile, 'a', 0o644)).close();
+        await chmod(dir, 0o555);
+        break;
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') return undefined; // the object went away
+        if (attempt > 0 || errnoCode(err) !== 'EACCES') throw err;
+      }
+    }
+    return tryFcntlLock(lockFile, mode);
+  }
+
+  /**
+   * Runs `fn` holding git-annex's content lock on `key` (see tryContentLock); throws
+   * ContentLockedError when the content is not here or another process holds a conflicting lock.
+   * The exclusive holder removes the lock file with the object (remove), as git-annex does.
+   */
+  async withKeyLock<T>(key: Key, fn: () => Promise<T>, mode: 'shared' | 'exclusive' = 'shared'): Promise<T> {
+    const lock = await this.tryContentLock(key, mode);
+    if (!lock) {
+      if (!(await this.has(key))) throw new ArborError('ENOTPRESENT', `${formatKey(key)} is not present here`);
+      throw new ContentLockedError(formatKey(key));
+    }
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
   }
 
   /** Deletes the object (callers have checked numcopies). Returns whether anything was removed. */

@@ -214,6 +214,26 @@ export class PreferredContent {
     return false;
   }
 
+  /**
+   * Why drops must not follow `uuid`'s policy: one of its expressions (or the standard or group
+   * expression it uses) does not parse, or uses a term arbor cannot evaluate (`metadata=`, which
+   * it does not read). undefined when the policy is understood, or when there is none.
+   */
+  misunderstood(uuid: string): string | undefined {
+    for (const expression of [this.config.preferred.get(uuid), this.config.required.get(uuid)]) {
+      if (expression === undefined) continue;
+      this.#compile(uuid, expression);
+      const compiled = this.#cache.get(`${uuid}\0${expression}`);
+      if (compiled === undefined) {
+        const reason = checkPreferredContentExpression(expression);
+        return reason ?? `the standard or group expression that ${JSON.stringify(expression)} uses does not parse`;
+      }
+      const unread = (c: Compiled | undefined): boolean => c !== undefined && (hasState(c.tree, 'metadata') || unread(c.standard) || unread(c.groupWanted));
+      if (unread(compiled)) return `${JSON.stringify(expression)} uses metadata=, which arbor does not evaluate`;
+    }
+    return undefined;
+  }
+
   #compile(uuid: string, expression: string): Compiled {
     const cacheKey = `${uuid}\0${expression}`;
     if (!this.#cache.has(cacheKey)) this.#cache.set(cacheKey, this.#compileWith(uuid, expression, { standard: true, groupWanted: true }));

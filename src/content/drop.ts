@@ -1,11 +1,10 @@
 // drop: remove content only when enough other copies are verified to exist (numcopies), never the last one.
 
 import type { Key } from '../annex/key.js';
-import { copiesNeededToDrop } from '../annex/logs/numcopies.js';
-import { trustLevels } from '../annex/logs/trust.js';
 import type { Remote } from '../remotes/remote.js';
 import { ArborError } from '../util/errors.js';
 import type { AnnexedFile } from './annexed-files.js';
+import { copiesNeededFor, copyCounts, effectiveTrust } from './copy-rules.js';
 import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
 import { depopulateUnlocked } from './worktree.js';
 
@@ -91,14 +90,13 @@ function remoteHolder(remote: Remote): CopyHolder {
  */
 async function candidateHolders(session: ContentSession, key: Key, exceptUuid: string): Promise<CopyHolder[]> {
   const locations = new Set(await locationsOf(session, key));
-  const trust = await trustLevels(session.annex.branch);
+  const trust = await effectiveTrust(session.annex, session.remotes);
   const out: CopyHolder[] = [];
   const seen = new Set<string>([exceptUuid, session.annex.uuid]);
   for (const r of session.remotes) {
     const uuid = r.uuid || (await connectRemote(session, r));
     if (!uuid || seen.has(uuid) || !locations.has(uuid)) continue;
-    const level = trust.get(uuid);
-    if (level === 'dead' || level === 'untrusted') continue;
+    if (!copyCounts(trust.get(uuid))) continue;
     seen.add(uuid);
     out.push(remoteHolder(r));
   }
@@ -108,39 +106,57 @@ async function candidateHolders(session: ContentSession, key: Key, exceptUuid: s
 /** Result of dropping one file. */
 export type DropResult = { readonly status: 'not-present' } | { readonly status: 'dropped' };
 
+/** What a drop may be told besides the file. */
+export interface DropOptions {
+  /** Drop without checking other copies. */
+  readonly force?: boolean;
+  /**
+   * Every path that uses the key (default: the file's own). The key needs the largest numcopies
+   * of them (per-file `annex.numcopies` / `annex.mincopies` in .gitattributes).
+   */
+  readonly paths?: readonly string[];
+}
+
 /**
  * Drops the local content of `file` after locking numcopies verified copies elsewhere (each
- * remote is checked, not just its log entry). `force` skips the check.
+ * remote is checked, not just its log entry). As git-annex does, the content is first locked for
+ * removal here (an exclusive fcntl lock on its `.lck` file), so a git-annex or arbor process
+ * counting this copy for its own drop (a shared lock) and this drop exclude each other. `force`
+ * skips the check.
  */
-export async function dropLocal(session: ContentSession, file: AnnexedFile, options: { force?: boolean } = {}): Promise<DropResult> {
+export async function dropLocal(session: ContentSession, file: AnnexedFile, options: DropOptions = {}): Promise<DropResult> {
   const { annex } = session;
   if (!(await annex.store.has(file.key))) {
     await recordLocation(session, file.key, annex.uuid, false);
     return { status: 'not-present' };
   }
-  const need = await copiesNeededToDrop(annex.branch);
-  const drop = async (): Promise<void> => {
-    await annex.store.withKeyLock(file.key, async () => {
-      const wrote = await depopulateUnlocked(annex, file);
-      await annex.store.remove(file.key);
-      await recordLocation(session, file.key, annex.uuid, false);
-      if (wrote) session.restage.add(file.path);
-    });
+  const remove = async (): Promise<void> => {
+    const wrote = await depopulateUnlocked(annex, file);
+    await annex.store.remove(file.key);
+    await recordLocation(session, file.key, annex.uuid, false);
+    if (wrote) session.restage.add(file.path);
   };
   if (options.force) {
-    await drop();
+    await annex.store.withKeyLock(file.key, remove, 'exclusive');
     return { status: 'dropped' };
   }
-  const counted = { n: 0 };
+  const need = await copiesNeededFor(annex, options.paths ?? [file.path]);
   const holders = await candidateHolders(session, file.key, annex.uuid);
-  if (!(await withVerifiedCopies(holders, file.key, need, drop, counted))) {
-    throw new NotEnoughCopiesError(file.path, Math.min(counted.n, holders.length), need, 'here');
-  }
+  await annex.store.withKeyLock(
+    file.key,
+    async () => {
+      const counted = { n: 0 };
+      if (!(await withVerifiedCopies(holders, file.key, need, remove, counted))) {
+        throw new NotEnoughCopiesError(file.path, Math.min(counted.n, holders.length), need, 'here');
+      }
+    },
+    'exclusive',
+  );
   return { status: 'dropped' };
 }
 
-/** Drops the content from `remote`, after verifying numcopies copies elsewhere (here included). */
-export async function dropFromRemote(session: ContentSession, file: AnnexedFile, remote: Remote, options: { force?: boolean } = {}): Promise<DropResult> {
+/** Drops the content from `remote`, after verifying numcopies copies elsewhere (here included, under a shared content lock). */
+export async function dropFromRemote(session: ContentSession, file: AnnexedFile, remote: Remote, options: DropOptions = {}): Promise<DropResult> {
   const { annex } = session;
   const uuid = await connectRemote(session, remote);
   if (!uuid) throw new ArborError('EREMOTEUNAVAILABLE', `remote ${remote.name} is not available`);
@@ -159,16 +175,12 @@ export async function dropFromRemote(session: ContentSession, file: AnnexedFile,
   }
   const here: CopyHolder = {
     name: 'here',
-    lock: (key, fn) =>
-      annex.store.withKeyLock(key, async () => {
-        if (!(await annex.store.has(key))) throw new ArborError('ENOTPRESENT', 'not here');
-        return fn();
-      }),
+    lock: (key, fn) => annex.store.withKeyLock(key, fn, 'shared'),
   };
-  const need = await copiesNeededToDrop(annex.branch);
-  const trust = (await trustLevels(annex.branch)).get(annex.uuid);
+  const need = await copiesNeededFor(annex, options.paths ?? [file.path]);
+  const trust = (await effectiveTrust(annex, session.remotes)).get(annex.uuid);
   // This repository counts unless it is untrusted (or dead) itself.
-  const holders = [...(trust === 'untrusted' || trust === 'dead' ? [] : [here]), ...(await candidateHolders(session, file.key, uuid))];
+  const holders = [...(copyCounts(trust) ? [here] : []), ...(await candidateHolders(session, file.key, uuid))];
   const counted = { n: 0 };
   if (!(await withVerifiedCopies(holders, file.key, need, drop, counted))) {
     throw new NotEnoughCopiesError(file.path, Math.min(counted.n, holders.length), need, remote.name);

@@ -1,6 +1,6 @@
 // fsck: verify content against keys, move corrupt objects aside, and make location logs tell the truth.
 
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatKey, type Key } from '../annex/key.js';
@@ -75,7 +75,7 @@ export async function fsck(session: ContentSession, files: readonly AnnexedFile[
   if (!where) return report(0);
   // Downloads go to annex/tmp (the repository's own disk); a read-only repository uses the system's.
   const tmpDir = repair ? annex.store.tmpDir : await mkdtemp(join(tmpdir(), 'arbor-fsck-'));
-  if (repair && method === 'download') await mkdir(tmpDir, { recursive: true });
+  if (repair && method === 'download') await annex.store.ensureTmpDir();
   const on = remote ? ` on ${remote.name}` : '';
   const notFixed = ' (not fixed: this repository is read-only)';
   try {

@@ -9,6 +9,7 @@ import type { Annex } from '../annex/annex.js';
 import { formatKey } from '../annex/key.js';
 import { keyFromLogPath } from '../annex/locations.js';
 import { logVariety } from '../annex/logs/paths.js';
+import { keyFromLinkTarget, MAX_POINTER_BYTES, parsePointer } from '../annex/pointer.js';
 
 /** The keys (formatted) whose location log is among `paths` (git-annex branch paths); other logs are ignored. */
 export function locationLogKeys(paths: Iterable<string>): Set<string> {
@@ -19,6 +20,15 @@ export function locationLogKeys(paths: Iterable<string>): Set<string> {
     if (parsed) keys.add(formatKey(parsed.key));
   }
   return keys;
+}
+
+/**
+ * Whether any of `paths` (git-annex branch paths) is a log that may change which repositories
+ * want or may drop what: trust, groups, wanted, required, numcopies, remote.log, transitions…
+ * Per-key logs (`xxx/yyy/KEY.log…`, arbor/), uuid.log and activity.log are not.
+ */
+export function policyLogsIn(paths: readonly string[]): boolean {
+  return paths.some((path) => !path.includes('/') && path !== 'uuid.log' && path !== 'activity.log');
 }
 
 /**
@@ -50,4 +60,49 @@ export async function annexBranchStamp(gitDir: string): Promise<string> {
   const files = [join(gitDir, 'refs', 'heads', 'git-annex'), join(gitDir, 'packed-refs')];
   const parts = await Promise.all(files.map((f) => stat(f).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => '-')));
   return parts.join('|');
+}
+
+/**
+ * The keys that paths used in `from` and no longer use in `to` (deleted or changed annexed files):
+ * another path may still use such a key, and may now be the only one deciding whether it is
+ * wanted. Two git processes (`diff-tree`, then `cat-file --batch` for the small blobs); undefined
+ * when a commit is gone.
+ */
+export async function replacedTreeKeys(annex: Annex, from: string, to: string): Promise<Set<string> | undefined> {
+  const keys = new Set<string>();
+  if (from === to) return keys;
+  const r = await annex.git.tryRun(['diff-tree', '-r', '--no-renames', '--diff-filter=DMT', '-z', from, to]);
+  if (r.code !== 0) return undefined;
+  const fields = r.stdout.toString('utf8').split('\0');
+  const links: string[] = [];
+  const blobs: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [oldMode, , oldSha] = (fields[i] ?? '').replace(/^:/, '').split(' ');
+    if (!oldSha) continue;
+    if (oldMode === '120000') links.push(oldSha);
+    else if (oldMode === '100644' || oldMode === '100755') blobs.push(oldSha);
+  }
+  const shas = [...links, ...blobs];
+  if (shas.length === 0) return keys;
+  const sizes = await annex.git.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], { input: shas.join('\n') + '\n' });
+  const small = sizes
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter(([sha, size]) => sha && Number(size) <= MAX_POINTER_BYTES)
+    .map(([sha]) => sha as string);
+  if (small.length === 0) return keys;
+  const batch = await annex.git.tryRun(['cat-file', '--batch'], { input: small.join('\n') + '\n' });
+  if (batch.code !== 0) return undefined;
+  const out = batch.stdout;
+  for (let pos = 0; pos < out.length; ) {
+    const eol = out.indexOf(0x0a, pos);
+    if (eol < 0) break;
+    const size = Number(out.subarray(pos, eol).toString('utf8').split(' ')[2]);
+    if (!Number.isFinite(size)) break;
+    const body = out.subarray(eol + 1, eol + 1 + size);
+    pos = eol + 1 + size + 1;
+    const key = keyFromLinkTarget(body.toString('utf8')) ?? parsePointer(body);
+    if (key) keys.add(formatKey(key));
+  }
+  return keys;
 }

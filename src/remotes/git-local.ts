@@ -181,7 +181,7 @@ class LocalGitRemote implements Remote {
 
   async remove(key: Key): Promise<void> {
     const annex = await this.#stillThere();
-    await annex.store.withKeyLock(key, () => annex.store.remove(key));
+    await annex.store.withKeyLock(key, () => annex.store.remove(key), 'exclusive');
   }
 
   async lockContent<T>(key: Key, fn: () => Promise<T>): Promise<T> {

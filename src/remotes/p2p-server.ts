@@ -1,16 +1,15 @@
 // The server side of git-annex's P2P protocol over a pair of streams, as `git-annex-shell p2pstdio` speaks it: `git arbor serve`.
 
-import { chmod, open, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open, rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { Annex } from '../annex/annex.js';
-import { formatKey, keyToFileName, requireKey, type Key } from '../annex/key.js';
+import { formatKey, requireKey, type Key } from '../annex/key.js';
 import { logKeyPresence } from '../annex/logs/location.js';
 import { writeAll } from '../annex/pipelined-io.js';
 import { digestMatches, openPartial } from '../annex/verified-copy.js';
 import { ByteReader, StreamEndedError } from '../util/byte-reader.js';
-import { ArborError, errnoCode } from '../util/errors.js';
-import { tryFcntlLock, type FcntlLock } from '../util/fcntl-lock.js';
+import { ArborError } from '../util/errors.js';
+import type { FcntlLock } from '../util/fcntl-lock.js';
 import { formatP2PMessage, parseP2PMessage, REQUEST_TYPES, type P2PMessage } from './p2p-messages.js';
 
 /** The highest protocol version served (version 2 adds cluster messages git-annex-shell 10.2023 lacks too). */
@@ -144,23 +143,7 @@ class Session {
 
   /** git-annex's content lock: a shared fcntl lock on `<object>.lck`, beside the object (annex v10). */
   async #lock(key: Key, mode: 'shared' | 'exclusive'): Promise<FcntlLock | undefined> {
-    const object = await this.#o.annex.store.pathOf(key);
-    if (!object) return undefined;
-    const lockFile = join(dirname(object), `${keyToFileName(formatKey(key))}.lck`);
-    try {
-      await stat(lockFile);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-      // The object's directory is kept read-only: open it just long enough to create the lock file.
-      const dir = dirname(object);
-      await chmod(dir, 0o755);
-      try {
-        await (await open(lockFile, 'a', 0o644)).close();
-      } finally {
-        await chmod(dir, 0o555);
-      }
-    }
-    return tryFcntlLock(lockFile, mode);
+    return this.#o.annex.store.tryContentLock(key, mode);
   }
 
   async #lockContent(key: Key): Promise<boolean> {

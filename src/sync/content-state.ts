@@ -9,7 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { changedTreePaths, locationLogKeys } from '../content/location-changes.js';
+import { changedTreePaths, locationLogKeys, policyLogsIn, replacedTreeKeys } from '../content/location-changes.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Bumped when the meaning of the record changes: an unknown version means "look at everything". */
@@ -62,25 +62,21 @@ export async function writeContentState(gitDir: string, state: Omit<ContentSyncS
 }
 
 /**
- * git-annex branch files whose change says nothing about which repositories want what or where
- * content is: descriptions, activity, arbor's network map. Per-key logs other than location logs
- * (urls, metadata, chunks) do not change transfers either. Anything else at the top (trust,
- * groups, wanted, numcopies, remote.log, transitions…) may change every file's answer.
- */
-function policyNeutral(path: string): boolean {
-  if (path.includes('/')) return true; // per-key logs (xxx/yyy/KEY.log…) and arbor/
-  return path === 'uuid.log' || path === 'activity.log';
-}
-
-/**
  * What changed since `state` for a pass that now sees `now`: everything when there is no usable
- * record, the reached remotes differ, or a policy log changed; otherwise the work-tree paths that
- * changed, the keys whose location logs changed, and last time's pending files.
+ * record, the reached remotes (or their trust settings) differ, a policy log or a .gitattributes
+ * changed; otherwise the work-tree paths that changed, the keys whose location logs changed, the
+ * keys that deleted or changed paths used (another path of the key may now be unwanted too), and
+ * last time's pending files.
  */
 export async function contentWorkSince(annex: Annex, state: ContentSyncState | undefined, now: { tree: string; annex: string; remotes: string }): Promise<ContentWork> {
   if (!state || state.remotes !== now.remotes) return { all: true };
   const paths = await changedTreePaths(annex, state.tree, now.tree);
   const logs = await changedTreePaths(annex, state.annex, now.annex);
-  if (!paths || !logs || !logs.every(policyNeutral)) return { all: true };
-  return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: locationLogKeys(logs) };
+  if (!paths || !logs || policyLogsIn(logs)) return { all: true };
+  // .gitattributes sets per-file numcopies (and largefiles): any change may change any file.
+  if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return { all: true };
+  // A key a deleted or changed path used may now be wanted by none of the paths still using it.
+  const replaced = await replacedTreeKeys(annex, state.tree, now.tree);
+  if (!replaced) return { all: true };
+  return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: new Set([...locationLogKeys(logs), ...replaced]) };
 }

@@ -1,8 +1,9 @@
-// sync --content: get what this repository wants and send what remotes want, looking only at what changed since the last content sync.
+// sync --content: get what this repository wants, send what remotes want and drop what a repository no longer wants, looking only at what changed since the last content sync.
 
 import type { Annex } from '../annex/annex.js';
 import { formatKey } from '../annex/key.js';
 import { annexedFileChunks, annexedFilesAt, type AnnexedFile } from '../content/annexed-files.js';
+import { autoDrop, loadDropPolicy, mayDrop } from '../content/auto-drop.js';
 import { copyToRemote } from '../content/copy.js';
 import { getFile } from '../content/get.js';
 import { connectRemote, type ContentSession } from '../content/session.js';
@@ -16,6 +17,8 @@ import { contentWorkSince, readContentState, remotesKey, writeContentState, type
 export interface ContentOutcome {
   readonly got: number;
   readonly sent: number;
+  /** Copies dropped here or from remotes because their repository no longer wants them. */
+  readonly dropped: number;
   readonly failed: number;
   /** Annexed files looked at (all of them on a first or policy-changing sync, else what changed). */
   readonly checked: number;
@@ -43,8 +46,10 @@ async function* filesToVisit(annex: Annex, work: ContentWork): AsyncGenerator<An
  * without an expression wants everything): each annexed file missing here that this repository
  * wants is fetched (cheapest remote first), and each remote that lacks a file and wants it gets
  * it, in cost order, skipping annex-ignore'd and unreachable remotes (the assistant's transferrer
- * follows the network planner instead). Nothing is dropped. A failure is counted and reported,
- * never fatal.
+ * follows the network planner instead). Then, as git-annex's `sync --content` does, content
+ * that this repository or a remote holds and no longer wants for any path using it is dropped
+ * there, within numcopies (content/auto-drop.ts, the decision the assistant uses too). A failure
+ * is counted and reported, never fatal.
  *
  * Only what may have changed is looked at: the pass records HEAD's tree, the git-annex branch and
  * the remotes it reached (content-state.ts), and the next pass visits the files that changed in
@@ -68,12 +73,17 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
   }
   await annex.branch.commit();
   const gitDir = annex.git.repo.gitDir;
+  // remote.<name>.annex-trustlevel changes what may be dropped: a change makes the pass look at all.
+  const trust = await annex.git.configGetRegexp('^remote\\..*\\.annex-trustlevel$');
+  const trustSettings = trust.length ? `\n${trust.map(([k, v]) => `${k.toLowerCase()}=${v}`).sort().join('\n')}` : '';
   const now = {
     tree: (await annex.git.revParse('HEAD^{tree}')) ?? '',
     annex: (await annex.branch.head()) ?? '',
-    remotes: remotesKey(targets.map((t) => ({ name: t.remote.name, uuid: t.uuid }))),
+    remotes: remotesKey(targets.map((t) => ({ name: t.remote.name, uuid: t.uuid }))) + trustSettings,
   };
   const preferred = await loadPreferredContent(annex.branch);
+  const policy = await loadDropPolicy(session);
+  const dropCandidates: AnnexedFile[] = [];
   const work = now.tree && now.annex ? await contentWorkSince(annex, await readContentState(gitDir), now) : { all: true as const };
   for await (const chunk of filesToVisit(annex, work)) {
     checked += chunk.length;
@@ -88,7 +98,12 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
           if (r.status === 'got') got++;
           locations.add(annex.uuid);
         }
-        if (!here && !locations.has(annex.uuid)) continue; // not wanted here, so not here to send
+        if (!here && !locations.has(annex.uuid)) {
+          // Not wanted here, so not here to send; a remote may still hold what it no longer wants.
+          const usable = targets.filter((t) => !session.unavailable.has(t.remote.name));
+          if (await mayDrop(policy, file, { uuid: annex.uuid, present: false }, [...locations], usable)) dropCandidates.push(file);
+          continue;
+        }
       } catch (err) {
         failed++;
         pending.push(file.path);
@@ -110,16 +125,21 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
           session.report({ level: 'warn', message: `${file.path} to ${remote.name}: ${describeError(err)}` });
         }
       }
+      const usable = targets.filter((t) => !session.unavailable.has(t.remote.name));
+      if (await mayDrop(policy, file, { uuid: annex.uuid, present: true }, [...locations], usable)) dropCandidates.push(file);
     }
   }
+  const drops = await autoDrop(session, policy, dropCandidates, targets);
+  failed += drops.failed.length;
+  pending.push(...drops.failed);
   await annex.branch.commit();
   // A remote that went away during the pass did not get its files: the next pass looks at all again.
   const reached = targets.filter((t) => !session.unavailable.has(t.remote.name));
   const after = (await annex.branch.head()) ?? '';
   if (now.tree && after) {
-    await writeContentState(gitDir, { tree: now.tree, annex: after, remotes: remotesKey(reached.map((t) => ({ name: t.remote.name, uuid: t.uuid }))), pending: [...new Set(pending)] }).catch((err: unknown) =>
+    await writeContentState(gitDir, { tree: now.tree, annex: after, remotes: remotesKey(reached.map((t) => ({ name: t.remote.name, uuid: t.uuid }))) + trustSettings, pending: [...new Set(pending)] }).catch((err: unknown) =>
       session.report({ level: 'warn', message: `could not record the content sync state: ${describeError(err)}` }),
     );
   }
-  return { got, sent, failed, checked };
+  return { got, sent, dropped: drops.dropped, failed, checked };
 }

@@ -10,8 +10,9 @@ export interface FcntlLock {
 
 /**
  * The helper: opens the file (creating it), tries F_SETLK without waiting, prints "ok" or "busy",
- * then holds the lock until its stdin closes. fcntl locks belong to a process, so the lock lives
- * exactly as long as this process: if arbor dies, the kernel releases it. struct flock is packed
+ * then holds the lock until its stdin closes. A lock on a file that was meanwhile deleted (its
+ * remover held the exclusive lock) is no lock: that counts as busy, as git-annex's checkSaneLock.
+ * fcntl locks belong to a process, so the lock lives exactly as long as this process: if arbor dies, the kernel releases it. struct flock is packed
  * for the platform (Linux: type, whence, start, len, pid; the BSDs and macOS: start, len, pid,
  * type, whence). perl is on every host git is (git's own scripts need it).
  */
@@ -22,7 +23,10 @@ my $ro = $mode eq 'shared';
 sysopen(my $fh, $path, ($ro ? O_RDONLY : O_RDWR) | O_CREAT, 0666) or do { print "error $!\n"; exit 1 };
 my $type = $ro ? F_RDLCK : F_WRLCK;
 my $fl = $^O =~ /bsd|darwin/ ? pack('q q l s s', 0, 0, 0, $type, 0) : pack('s s x4 q q l x4', $type, 0, 0, 0, 0);
-if (fcntl($fh, F_SETLK, $fl)) { print "ok\n" } else { print "busy\n"; exit 0 }
+fcntl($fh, F_SETLK, $fl) or do { print "busy\n"; exit 0 };
+my @held = stat($fh); my @now = stat($path);
+if (!@now || $held[0] != $now[0] || $held[1] != $now[1]) { print "busy\n"; exit 0 }
+print "ok\n";
 while (sysread(STDIN, my $b, 4096)) {}
 `;
 

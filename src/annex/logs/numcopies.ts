@@ -21,17 +21,6 @@ export async function minCopies(branch: AnnexBranch): Promise<number | undefined
   return entry ? Number.parseInt(entry.value, 10) : undefined;
 }
 
-/**
- * How many verified copies elsewhere a drop needs: numcopies, or mincopies when that is larger,
- * and never 0 unless mincopies is explicitly 0 (a numcopies.log of 0, as older git-annex could
- * write, does not make a drop of the last copy silent).
- */
-export async function copiesNeededToDrop(branch: AnnexBranch): Promise<number> {
-  const [num, min] = await Promise.all([numCopies(branch), minCopies(branch)]);
-  const need = Math.max(num, min ?? 0);
-  return need === 0 && min !== 0 ? 1 : need;
-}
-
 /** Sets numcopies for the whole repository network. */
 export async function setNumCopies(branch: AnnexBranch, change: { value: number; now: VectorClock }): Promise<boolean> {
   return branch.change(NUMCOPIES_LOG, (current) => {

@@ -7,7 +7,8 @@ import { loadPreferredContent } from '../../annex/preferred-content.js';
 import { annexedFileChunks, annexedFilesAt, listAnnexedFiles, type AnnexedFile } from '../../content/annexed-files.js';
 import { copyToRemote } from '../../content/copy.js';
 import { getFile } from '../../content/get.js';
-import { annexBranchStamp, changedLocationKeys } from '../../content/location-changes.js';
+import { autoDrop, loadDropPolicy, mayDrop, type DropTarget } from '../../content/auto-drop.js';
+import { annexBranchStamp, changedTreePaths, locationLogKeys, policyLogsIn } from '../../content/location-changes.js';
 import { buildNetworkMap } from '../../content/network-map.js';
 import { planTargets, type PlanRemote, type PlanTargets } from '../../content/plan-targets.js';
 import { closeSession, connectRemote, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
@@ -224,16 +225,19 @@ export const transferrer: Worker = {
       [saidBefore, said] = [said, new Set()];
       const graph = await buildNetworkMap(ctx.annex, { reachable });
       const preferred = await loadPreferredContent(ctx.annex.branch);
-      return { remotes, graph, preferred };
+      const policy = await loadDropPolicy(session, dropReported);
+      const targets: DropTarget[] = remotes.map((r) => ({ remote: remoteNamed(session, r.name), uuid: r.uuid }));
+      return { remotes, graph, preferred, policy, targets };
     };
 
     /** One batch: plan every file, fetch what only fetching brings, then send to this repository's children. */
     const runBatch = async (work: Work): Promise<void> => {
-      const session = await openSession(ctx.annex, (e) => warn(e.message));
+      const session = await openSession(ctx.annex, (e) => (e.level === 'warn' ? warn(e.message) : ctx.log.info({ worker: 'transferrer' }, e.message)));
       moved = 0;
       try {
         let prepared: Awaited<ReturnType<typeof prepare>> | undefined;
         const plans: PlanTargets[] = [];
+        const dropCandidates: AnnexedFile[] = [];
         for await (const files of filesFor(work)) {
           if (stop.signal.aborted) break;
           // Remotes are connected once per batch, when the first files need them.
@@ -266,6 +270,17 @@ export const transferrer: Worker = {
             }
           }
           await engine.whenIdle(stop.signal);
+          // What a holder no longer wants, now that this chunk's content has moved (content/auto-drop.ts).
+          logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));
+          const targets = prepared.targets.filter((t) => !session.unavailable.has(t.remote.name));
+          for (const file of files) {
+            const present = await ctx.annex.store.has(file.key);
+            if (await mayDrop(prepared.policy, file, { uuid: ctx.annex.uuid, present }, logs.get(formatKey(file.key)) ?? [], targets)) dropCandidates.push(file);
+          }
+        }
+        if (prepared && dropCandidates.length && !stop.signal.aborted) {
+          const drops = await autoDrop(session, prepared.policy, dropCandidates, prepared.targets);
+          if (drops.dropped) ctx.commits.notify(); // push the location log changes
         }
         if (prepared) {
           const graph = prepared.graph;
@@ -295,6 +310,8 @@ export const transferrer: Worker = {
       engine.setSlots(now.slots);
       limits.update(now);
     };
+    /** Repositories whose unreadable preferred content was already reported (once per run). */
+    const dropReported = new Set<string>();
     let content = ctx.settings.content;
     let work: Work | undefined = content ? { all: true, paths: [], keys: new Set() } : undefined;
     let annexHead = await ctx.annex.branch.head();
@@ -328,8 +345,10 @@ export const transferrer: Worker = {
             if (stamp === annexStamp) continue;
             annexStamp = stamp;
             const head = await ctx.annex.branch.head();
-            const keys = annexHead && head ? await changedLocationKeys(ctx.annex, annexHead, head) : undefined;
+            const changed = annexHead && head ? await changedTreePaths(ctx.annex, annexHead, head) : undefined;
             annexHead = head;
+            // A policy log changed (wanted, groups, numcopies, trust), here or merged in: re-plan every file now.
+            const keys = changed && !policyLogsIn(changed) ? locationLogKeys(changed) : undefined;
             if (keys === undefined || keys.size > 0) work = { all: keys === undefined, paths: [], keys: keys ?? new Set() };
           }
           if (!work) continue;

@@ -105,7 +105,7 @@ export const driveCommand: ArborCommand = {
       } else {
         const kind = `${drive.bare ? 'bare' : 'non-bare'}${drive.symlinks ? '' : ', no symlinks'}`;
         ctx.out.line(`drive ${name}: ${drive.created ? 'created' : 'found'} ${drive.path} (${kind}) ok`);
-        if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.failed} failed`);
+        if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.dropped} dropped, ${result.content.failed} failed`);
         for (const r of result.remotes) ctx.out.line(`${r.remote}: ${r.errors.length ? r.errors.join('; ') : 'synced ok'}`);
       }
       return result.ok ? 0 : 1;

@@ -44,7 +44,7 @@ export const syncCommand: ArborCommand = {
       } else {
         if (result.committed) ctx.out.line('commit ok');
         for (const m of result.merges) ctx.out.line(`merge ${m.ref} ${m.status === 'failed' ? 'failed' : m.status === 'conflicts-resolved' ? '(conflicts resolved, both versions kept) ok' : 'ok'}`);
-        if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.failed} failed`);
+        if (result.content) ctx.out.line(`content: ${result.content.got} got, ${result.content.sent} sent, ${result.content.dropped} dropped, ${result.content.failed} failed`);
       }
       return result.ok ? 0 : 1;
     }),
