@@ -5,6 +5,7 @@ import { ArborError } from '../util/errors.js';
 import { configuredThrottle, type ThrottleFor } from '../transfers/transfer-config.js';
 import type { AnnexedFile } from './annexed-files.js';
 import { connectRemote, recordLocation, type ContentSession } from './session.js';
+import { deltaHints } from './delta-hints.js';
 
 /** Result of sending one file. */
 export type CopyResult = { readonly status: 'already-there' } | { readonly status: 'copied' };
@@ -39,7 +40,7 @@ export async function copyToRemote(
   const source = await session.annex.store.pathOf(file.key);
   if (!source) throw new ContentNotPresentError(file.path);
   const throttle = (await throttleFor)(remote.name);
-  await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress, throttle));
+  await session.annex.store.withKeyLock(file.key, () => remote.store(file.key, source, options.progress, throttle, deltaHints(session, file)));
   await remote.recordPresence?.(file.key, true);
   await recordLocation(session, file.key, uuid, true);
   return { status: 'copied' };

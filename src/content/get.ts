@@ -5,6 +5,7 @@ import type { Remote, Progress } from '../remotes/remote.js';
 import { ArborError, describeError } from '../util/errors.js';
 import type { AnnexedFile } from './annexed-files.js';
 import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
+import { deltaHints } from './delta-hints.js';
 import { populateUnlocked } from './worktree.js';
 import { configuredThrottle, type ThrottleFor } from '../transfers/transfer-config.js';
 
@@ -61,7 +62,7 @@ export async function getFile(
       await annex.store.ensureTmpDir();
       const tmp = annex.store.tmpPathFor(file.key);
       const throttle = (options.throttle ?? (await configuredThrottle(annex)))(remote.name);
-      await remote.retrieve(file.key, tmp, options.progress, throttle);
+      await remote.retrieve(file.key, tmp, options.progress, throttle, deltaHints(session, file));
       await annex.store.commitTemp(file.key, tmp);
       await recordLocation(session, file.key, annex.uuid, true);
       if (await populateUnlocked(annex, file)) session.restage.add(file.path);

@@ -4,6 +4,8 @@ import type { Readable, Writable } from 'node:stream';
 import { ArborError } from '../util/errors.js';
 import { ByteReader } from '../util/byte-reader.js';
 import { formatP2PMessage, protocolFileName } from './p2p-messages.js';
+import { FrameLink } from './delta-exchange.js';
+import { DELTA_VERSION, formatDeltaRequest } from './delta-messages.js';
 
 export { protocolFileName } from './p2p-messages.js';
 
@@ -40,6 +42,8 @@ export class P2PConnection {
   readonly #out: Writable;
   #queue: Promise<unknown> = Promise.resolve();
   #broken = false;
+  /** Whether the server speaks arbor's delta extension (undefined: not asked yet). */
+  #delta: boolean | undefined;
 
   private constructor(peer: string, uuid: string, version: number, reader: ByteReader, out: Writable) {
     this.peer = peer;
@@ -206,6 +210,64 @@ export class P2PConnection {
         this.#send(ok ? 'SUCCESS' : 'FAILURE');
       }
       return ok;
+    });
+  }
+
+  /** A frame link over this conversation (for the delta exchange, inside a request). */
+  #frames(): FrameLink {
+    return new FrameLink(this.#reader, async (data) => {
+      if (!this.#out.write(data)) await waitDrain(this.peer, this.#out, this.#reader);
+    });
+  }
+
+  /**
+   * Whether the server speaks arbor's delta extension: asked once per conversation with
+   * `ARBOR-DELTA 1`. Only `git arbor serve` answers it; git-annex-shell says `ERROR unknown
+   * command` and goes on, so asking changes nothing there (arbor asks only hosts it knows run serve).
+   */
+  deltaSupported(): Promise<boolean> {
+    if (this.#delta !== undefined) return Promise.resolve(this.#delta);
+    return this.#request(async () => {
+      this.#send(formatDeltaRequest({ type: 'ARBOR-DELTA', version: DELTA_VERSION }));
+      const line = await this.#reader.line();
+      this.#delta = line === `ARBOR-DELTA ${DELTA_VERSION}`;
+      return this.#delta;
+    });
+  }
+
+  /**
+   * Gets `key` as a delta: `receive` runs the receiver's side and says whether the rebuilt object
+   * verified (the server is told SUCCESS or FAILURE). 'absent' when the server lacks the key.
+   */
+  deltaGet(key: string, receive: (link: FrameLink) => Promise<boolean>): Promise<'absent' | 'ok' | 'failed'> {
+    return this.#request(async () => {
+      this.#send(formatDeltaRequest({ type: 'ARBOR-DGET', key }));
+      const answer = await this.#reply();
+      if (answer === 'FAILURE') return 'absent';
+      if (answer !== 'SUCCESS') throw unexpected(this.peer, 'SUCCESS or FAILURE to ARBOR-DGET', answer);
+      let ok = false;
+      try {
+        ok = await receive(this.#frames());
+      } finally {
+        this.#send(ok ? 'SUCCESS' : 'FAILURE');
+      }
+      return ok ? 'ok' : 'failed';
+    });
+  }
+
+  /**
+   * Sends `key` as a delta against whichever of `candidates` (keys the file had before) the
+   * server holds: `send` runs the sender's side. 'no-basis' when it holds none of them.
+   */
+  deltaPut(key: string, candidates: readonly string[], send: (link: FrameLink) => Promise<void>): Promise<'already' | 'no-basis' | 'stored' | 'failed'> {
+    return this.#request(async () => {
+      this.#send(formatDeltaRequest({ type: 'ARBOR-DPUT', key, candidates }));
+      const answer = await this.#reply();
+      if (answer === 'ALREADY-HAVE') return 'already';
+      if (answer === 'FAILURE') return 'no-basis';
+      if (!answer.startsWith('ARBOR-BASIS ')) throw unexpected(this.peer, 'ARBOR-BASIS, ALREADY-HAVE or FAILURE', answer);
+      await send(this.#frames());
+      return (await this.#successOrFailure('ARBOR-DPUT')) ? 'stored' : 'failed';
     });
   }
 

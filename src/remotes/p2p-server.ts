@@ -11,6 +11,7 @@ import { ByteReader, StreamEndedError } from '../util/byte-reader.js';
 import { ArborError } from '../util/errors.js';
 import type { FcntlLock } from '../util/fcntl-lock.js';
 import { formatP2PMessage, parseP2PMessage, REQUEST_TYPES, type P2PMessage } from './p2p-messages.js';
+import { serveDeltaRequest } from './delta-server.js';
 
 /** The highest protocol version served (version 2 adds cluster messages git-annex-shell 10.2023 lacks too). */
 export const SERVER_P2P_VERSION = 1;
@@ -52,6 +53,8 @@ class Session {
   #version = 0;
   /** Whether the location log changed (the branch is committed at the end). */
   #logged = false;
+  /** Whether the client asked for arbor's delta extension (only arbor clients do). */
+  readonly #delta = { value: false };
 
   constructor(o: ServeP2POptions) {
     this.#o = o;
@@ -91,6 +94,10 @@ class Session {
     for (;;) {
       const line = await this.#line();
       if (line === undefined) return;
+      if (line.startsWith('ARBOR-')) {
+        if (!(await this.#arbor(line))) return;
+        continue;
+      }
       const m = parseP2PMessage(line);
       if (!m) {
         await this.#say({ type: 'ERROR', message: 'unknown command' });
@@ -102,6 +109,22 @@ class Session {
       }
       if (!(await this.#request(m))) return;
     }
+  }
+
+  /** An arbor-only request (delta transfers); git-annex clients never send one. */
+  #arbor(line: string): Promise<boolean> {
+    return serveDeltaRequest(
+      {
+        annex: this.#o.annex,
+        reader: this.#in,
+        stderr: this.#o.stderr,
+        send: (d) => this.#send(d),
+        line: () => this.#line(),
+        logPresent: (key) => this.#log(key, '1'),
+      },
+      line,
+      this.#delta,
+    );
   }
 
   /** Handles one request; false ends the conversation. */

@@ -12,6 +12,19 @@ export type Progress = (done: number, total: number | undefined) => void;
 /** Called with each chunk before it is written (rate limits, pausing); rejecting stops the transfer, leaving a resumable partial. */
 export type Throttle = (chunk: Buffer) => Promise<void>;
 
+/**
+ * What a transfer may use to move only the difference from an earlier version of the file (delta
+ * transfers, docs/design/delta.md). Remotes that cannot do deltas ignore it.
+ */
+export interface DeltaHints {
+  /** Keys the same file had in earlier commits, newest first (basis candidates). */
+  readonly earlierKeys: () => Promise<readonly Key[]>;
+  /** Where this repository holds a key's content, when it does. */
+  readonly localPath: (key: Key) => Promise<string | undefined>;
+  /** Tells the user one line (a delta that fell back to a whole transfer). */
+  readonly note: (message: string) => void;
+}
+
 /** Configuration of one git remote, as read from git config. */
 export interface RemoteConfig {
   readonly name: string;
@@ -55,9 +68,9 @@ export interface Remote {
    */
   verifyContent?(key: Key, options?: { quarantine?: boolean }): Promise<boolean | undefined>;
   /** Sends the content at `source` (verified local content of `key`) to the remote. */
-  store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void>;
+  store(key: Key, source: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void>;
   /** Fetches the content into `dest` (resuming a partial file there); the caller verifies it. */
-  retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void>;
+  retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void>;
   /** Removes the content from the remote (the caller has checked numcopies). */
   remove(key: Key): Promise<void>;
   /** Keeps the content from being dropped on the remote while `fn` runs (for safe drops). */

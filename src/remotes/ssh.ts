@@ -9,7 +9,10 @@ import { digestMatches, openPartial } from '../annex/verified-copy.js';
 import { nodeSpawner } from '../util/spawn.js';
 import { ArborError } from '../util/errors.js';
 import { P2PConnection, P2PProtocolError } from './p2p-connection.js';
-import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
+import { describeError } from '../util/errors.js';
+import { receiveDelta, sendDelta } from './delta-exchange.js';
+import { deltaCapable } from './delta-server.js';
+import type { DeltaHints, Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
 import { NoAnnexServiceError, RemoteUnavailableError, VerificationError } from './remote.js';
 import { localPathOf, NotAnnexRemoteError } from './git-local.js';
 import { parseSshUrl, shellQuote, type SshLocation } from './ssh-url.js';
@@ -285,7 +288,59 @@ class SshRemote implements Remote {
     return this.#with((conn) => conn.checkPresent(formatKey(key)));
   }
 
-  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+  /** Whether a delta may be tried with this host: it runs `git arbor serve` (probed) and the key names a hash to check the result against. */
+  #deltaPossible(key: Key): boolean {
+    return this.#arborServe === true && this.config.annexShell === undefined && deltaCapable(key);
+  }
+
+  /**
+   * Tries to send `key` as a delta against an earlier version the host holds (arbor extension,
+   * docs/design/delta.md). True when the host now has it; false when a whole transfer is needed
+   * (no basis there, or the delta failed: said once through `delta.note`). A throttle that
+   * rejects (the transfer was stopped) is passed on, not turned into a whole transfer.
+   */
+  async #deltaStore(key: Key, source: string, delta: DeltaHints, progress?: Progress, throttle?: Throttle): Promise<boolean> {
+    const candidates = (await delta.earlierKeys()).map(formatKey);
+    if (candidates.length === 0) return false;
+    const stop = stopAware(throttle);
+    try {
+      const r = await this.#with(async (conn) => ((await conn.deltaSupported()) ? conn.deltaPut(formatKey(key), candidates, (link) => sendDelta({ link, path: source, ...(progress ? { progress } : {}), ...stop.throttle })) : 'no-basis'));
+      if (r === 'failed') delta.note(`delta of ${formatKey(key)} to ${this.name} did not verify there; sending it whole`);
+      return r === 'stored' || r === 'already';
+    } catch (err) {
+      if (stop.stopped) throw err;
+      delta.note(`delta of ${formatKey(key)} to ${this.name} failed (${describeError(err)}); sending it whole`);
+      return false;
+    }
+  }
+
+  /** Tries to get `key` as a delta against an earlier version held here; true when `dest` holds verified content. */
+  async #deltaRetrieve(key: Key, dest: string, delta: DeltaHints, progress?: Progress, throttle?: Throttle): Promise<boolean> {
+    // A partial file from an interrupted whole transfer is resumed instead.
+    if ((await stat(dest).catch(() => undefined))?.size) return false;
+    let basisPath: string | undefined;
+    for (const k of await delta.earlierKeys()) if ((basisPath = await delta.localPath(k))) break;
+    if (!basisPath) return false;
+    const basis = basisPath;
+    const stop = stopAware(throttle);
+    try {
+      const r = await this.#with(async (conn) =>
+        (await conn.deltaSupported()) ? conn.deltaGet(formatKey(key), async (link) => (await receiveDelta({ link, key, basisPath: basis, dest, ...(progress ? { progress } : {}), ...stop.throttle })).ok) : 'absent',
+      );
+      if (r === 'ok') return true;
+      await rm(dest, { force: true });
+      if (r === 'failed') delta.note(`delta of ${formatKey(key)} from ${this.name} did not verify; getting it whole`);
+      return false;
+    } catch (err) {
+      await rm(dest, { force: true });
+      if (stop.stopped) throw err;
+      delta.note(`delta of ${formatKey(key)} from ${this.name} failed (${describeError(err)}); getting it whole`);
+      return false;
+    }
+  }
+
+  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void> {
+    if (delta && this.#deltaPossible(key) && (await this.#deltaStore(key, source, delta, progress, throttle))) return;
     const size = key.size ?? (await stat(source)).size;
     const handle = await open(source, 'r');
     try {
@@ -314,7 +369,8 @@ class SshRemote implements Remote {
     }
   }
 
-  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void> {
+    if (delta && this.#deltaPossible(key) && (await this.#deltaRetrieve(key, dest, delta, progress, throttle))) return;
     const { handle: out, have, hasher } = await openPartial(key, dest);
     let good = false;
     let serverHad = true;
@@ -392,6 +448,24 @@ class SshRemote implements Remote {
     );
     this.#all.clear();
   }
+}
+
+/** A throttle that remembers whether it refused (the transfer was stopped: no fallback then). */
+function stopAware(throttle: Throttle | undefined): { readonly throttle: { throttle?: Throttle }; readonly stopped: boolean } {
+  const state = { stopped: false, throttle: {} as { throttle?: Throttle } };
+  if (throttle) {
+    state.throttle = {
+      throttle: async (chunk) => {
+        try {
+          await throttle(chunk);
+        } catch (err) {
+          state.stopped = true;
+          throw err;
+        }
+      },
+    };
+  }
+  return state;
 }
 
 /** Remotes whose URL is ssh:// or scp-like host:path. */
