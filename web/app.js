@@ -59,7 +59,7 @@ function rateOf(t, now) {
 function remoteState(r, now) {
   if (r.state === 'unreachable') return [h('span', { class: 'state-unreachable' }, 'unreachable'), r.unreachableSince ? [' since ', ago(now, r.unreachableSince)] : '', r.reason ? h('div', { class: 'muted' }, r.reason) : '', r.nextTry ? h('div', { class: 'muted' }, `next try ${clockFormat.format(r.nextTry)}`) : ''];
   if (r.state === 'away') return [h('span', { class: 'state-away' }, 'away (unplugged)'), r.unreachableSince ? [' since ', ago(now, r.unreachableSince)] : ''];
-  if (r.state === 'reachable') return h('span', { class: 'state-reachable' }, 'reachable');
+  if (r.state === 'reachable' || (r.state === undefined && r.lastSync !== undefined)) return h('span', { class: 'state-reachable' }, 'reachable');
   return h('span', { class: 'muted' }, 'not tried yet');
 }
 
@@ -111,8 +111,8 @@ function render(r) {
       const left = rate && x.total ? Math.round((x.total - x.done) / rate) : undefined;
       return h(
         'li',
-        { dataset: { key: x.key, remote: x.remote } },
-        h('span', {}, `${x.direction === 'upload' ? 'to' : 'from'} ${x.remote}: ${x.file}`, h('div', { class: 'muted' }, `${size(x.done)} of ${size(x.total)}${pct === undefined ? '' : ` (${pct} %)`}${rate ? ` · ${size(rate)}/s` : ''}${left !== undefined ? ` · ${left} s left` : ''}`)),
+        { dataset: { key: x.key, remote: x.remote, held: x.held ? 'yes' : 'no', done: x.done } },
+        h('span', {}, `${x.direction === 'upload' ? 'to' : 'from'} ${x.remote}: ${x.file}`, h('div', { class: 'muted' }, `${size(x.done)} of ${size(x.total)}${pct === undefined ? '' : ` (${pct} %)`}${rate ? ` · ${size(rate)}/s` : ''}${left !== undefined && !x.held ? ` · ${left} s left` : ''}${x.held ? ' · paused' : ''}`)),
         h('progress', { max: x.total ?? 1, value: x.total ? x.done : undefined }),
         h('button', { type: 'button', class: 'cancel', onclick: () => post('api/transfers/cancel', { key: x.key, remote: x.remote, direction: x.direction }) }, 'Cancel'),
       );

@@ -48,6 +48,8 @@ export interface TransferStatus {
   readonly direction: 'upload' | 'download';
   done: number;
   total: number | undefined;
+  /** Held between two chunks by a pause (absent while it moves). */
+  held?: boolean;
 }
 
 /** The whole snapshot (stable field names: `status --json`). */

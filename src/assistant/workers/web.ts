@@ -30,7 +30,7 @@ function webApi(ctx: AssistantContext): WebApi {
     report,
     subscribe: (fn) => ctx.status.onWrite(fn),
     metrics: async () => formatMetrics(await report()),
-    action: async (name) => {
+    action: async (name, body) => {
       switch (name) {
         case 'sync': {
           // Commit what waits, push, fetch and merge every remote, and look at all content again.
@@ -44,10 +44,21 @@ function webApi(ctx: AssistantContext): WebApi {
         }
         case 'pause':
         case 'resume': {
+          // The persisted state first (a restart keeps it, `git arbor transfers` shows it), then the running engine at once.
           const c = await setTransfersPaused({ file: controlFile, paused: name === 'pause', now: ctx.clock.now() });
+          ctx.transferCommands.push({ type: name });
           ctx.log.info({ worker: 'web' }, `transfers ${c.paused ? 'paused' : 'resumed'} from the status page`);
           touch();
           return { ok: true, ...c };
+        }
+        case 'cancel': {
+          const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+          if (typeof b.key !== 'string' || !b.key) throw new Error('cancel: the body names no key ({"key": …, "remote": …})');
+          const remote = typeof b.remote === 'string' ? b.remote : undefined;
+          const direction = b.direction === 'upload' || b.direction === 'download' ? b.direction : undefined;
+          ctx.transferCommands.push({ type: 'cancel', key: b.key, ...(remote === undefined ? {} : { remote }), ...(direction === undefined ? {} : { direction }) });
+          ctx.log.info({ worker: 'web' }, `cancel of ${b.key}${remote ? ` with ${remote}` : ''} requested from the status page`);
+          return { ok: true };
         }
         default:
           throw new Error(`${name}: not supported by this assistant`);
