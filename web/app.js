@@ -98,7 +98,7 @@ function render(r) {
   $('remotes').tBodies[0].replaceChildren(
     ...names.map((name) => {
       const s = r.remotes[name];
-      return h('tr', { dataset: { remote: name } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, remoteFailure(s, now)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
+      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0 } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, remoteFailure(s, now)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
     }),
   );
 
