@@ -112,7 +112,7 @@ function render(r) {
       return h(
         'li',
         { dataset: { key: x.key, remote: x.remote, held: x.held ? 'yes' : 'no', done: x.done } },
-        h('span', {}, `${x.direction === 'upload' ? 'to' : 'from'} ${x.remote}: ${x.file}`, h('div', { class: 'muted' }, `${size(x.done)} of ${size(x.total)}${pct === undefined ? '' : ` (${pct} %)`}${rate ? ` · ${size(rate)}/s` : ''}${left !== undefined && !x.held ? ` · ${left} s left` : ''}${x.held ? ' · paused' : ''}`)),
+        h('span', {}, `${x.direction === 'upload' ? 'to' : 'from'} ${x.remote}: ${x.file}`, h('div', { class: 'muted' }, `${size(x.done)} of ${size(x.total)}${pct === undefined ? '' : ` (${pct} %)`}${rate && !x.held ? ` · ${size(rate)}/s` : ''}${left !== undefined && !x.held ? ` · ${left} s left` : ''}${x.held ? ' · paused' : ''}`)),
         h('progress', { max: x.total ?? 1, value: x.total ? x.done : undefined }),
         h('button', { type: 'button', class: 'cancel', onclick: () => post('api/transfers/cancel', { key: x.key, remote: x.remote, direction: x.direction }) }, 'Cancel'),
       );
