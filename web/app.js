@@ -75,7 +75,16 @@ function notices(r) {
   return [n.state, n.via ? ` (${n.via})` : '', n.reason ? h('div', { class: 'muted' }, n.reason) : ''];
 }
 
+/** "in step", "2 to send", "3 to merge" for a remote's branch against ours. */
+function divergence(d) {
+  if (!d) return h('span', { class: 'muted' }, '—');
+  if (d.ahead === 0 && d.behind === 0) return 'in step';
+  return [d.ahead ? `${d.ahead} ahead` : '', d.ahead && d.behind ? ', ' : '', d.behind ? `${d.behind} behind` : ''].join('');
+}
+
 let paused = false;
+/** Whether the first report is on screen (marked for the benchmark: performance entry "arbor:first-render"). */
+let rendered = false;
 
 function render(r) {
   const now = r.time ?? Date.now();
@@ -98,7 +107,7 @@ function render(r) {
   $('remotes').tBodies[0].replaceChildren(
     ...names.map((name) => {
       const s = r.remotes[name];
-      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0 } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, remoteFailure(s, now)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
+      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0 } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
     }),
   );
 
@@ -126,6 +135,10 @@ function render(r) {
   $('updated').textContent = `updated ${clockFormat.format(now)}`;
   $('pending').textContent = `${r.pendingChanges} pending change${r.pendingChanges === 1 ? '' : 's'}${r.scanning ? ' (scanning)' : ''}`;
   $('watcher').textContent = r.watcher ? `watcher: ${r.watcher.backend}${r.watcher.degraded ? ' (degraded)' : ''}` : '';
+  if (!rendered) {
+    rendered = true;
+    performance.mark('arbor:first-render');
+  }
 }
 
 $('sync').addEventListener('click', () => post('api/sync'));

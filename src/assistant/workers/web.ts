@@ -7,6 +7,7 @@ import { setTransfersPaused, transferControlPath } from '../../transfers/control
 import { describeError, errnoCode } from '../../util/errors.js';
 import { defaultWebPort, newWebToken, parseWebPort, removeWebAddress, WEB_PORT_KEY, writeWebAddress } from '../web/address.js';
 import { formatMetrics } from '../web/metrics.js';
+import { DivergenceCounter, type Divergence } from '../web/divergence.js';
 import { startWebServer, type WebApi, type WebServer } from '../web/server.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
@@ -22,8 +23,14 @@ function webApi(ctx: AssistantContext): WebApi {
   const gitDir = ctx.annex.git.repo.gitDir;
   const controlFile = transferControlPath(gitDir);
   const logFile = assistantPaths(gitDir).log;
-  const report = (): Promise<StatusReport> =>
+  const divergence = new DivergenceCounter(ctx.annex.git, ctx.branch);
+  const statusNow = (): Promise<StatusReport> =>
     statusReport({ annex: ctx.annex, state: { running: true, pid: process.pid, status: ctx.status.snapshot, logFile }, now: ctx.clock.now(), activity: PAGE_ACTIVITY });
+  // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch.
+  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence> }> => {
+    const r = await statusNow();
+    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)) };
+  };
   /** Makes the status write (and so every open event stream hear) after a change outside the snapshot. */
   const touch = (): void => ctx.status.update(() => undefined);
   return {
