@@ -39,12 +39,11 @@ export interface WebServer {
 export const WEB_ACTIONS: readonly string[] = ['sync', 'pause', 'resume', 'cancel'];
 
 /** The page's files (shipped as they are: plain ES modules and CSS, no build step). */
-const ASSETS: Readonly<Record<string, string>> = {
-  '': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'style.css': 'text/css; charset=utf-8',
-};
-const ASSET_FILES: Readonly<Record<string, string>> = { '': 'index.html', 'app.js': 'app.js', 'style.css': 'style.css' };
+const ASSETS: ReadonlyMap<string, { readonly file: string; readonly type: string }> = new Map([
+  ['', { file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ['app.js', { file: 'app.js', type: 'text/javascript; charset=utf-8' }],
+  ['style.css', { file: 'style.css', type: 'text/css; charset=utf-8' }],
+]);
 
 /** Sent with every answer: no caching, no referrer (the URL holds the secret), no framing, only our own scripts. */
 const COMMON_HEADERS: Readonly<Record<string, string>> = {
@@ -101,7 +100,7 @@ export async function startWebServer(options: { port: number; token: string; api
   let port = options.port;
   const hosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
-  const stream = (req: IncomingMessage, res: ServerResponse): void => {
+  const stream = (res: ServerResponse): void => {
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write('retry: 2000\n\n');
     streams.add(res);
@@ -127,14 +126,15 @@ export async function startWebServer(options: { port: number; token: string; api
       }
     };
     const unsubscribe = api.subscribe(() => void push());
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const keepalive = setInterval(() => void (res.writableEnded || res.write(': keepalive\n\n')), KEEPALIVE_MS);
     keepalive.unref();
     const end = (): void => {
       unsubscribe();
       clearInterval(keepalive);
       streams.delete(res);
     };
-    req.on('close', end);
+    // The response's close, not the request's: a GET's request closes as soon as it is read.
+    res.on('close', end);
     void push();
   };
 
@@ -166,12 +166,10 @@ export async function startWebServer(options: { port: number; token: string; api
       }
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET' });
-    if (path in ASSETS) {
-      const body = await readFile(join(options.assetsDir, ASSET_FILES[path] ?? 'index.html'));
-      return send(res, 200, ASSETS[path] ?? 'text/plain', body);
-    }
+    const asset = ASSETS.get(path);
+    if (asset) return send(res, 200, asset.type, await readFile(join(options.assetsDir, asset.file)));
     if (path === 'api/status') return json(res, 200, await api.report());
-    if (path === 'events') return stream(req, res);
+    if (path === 'events') return stream(res);
     if (path === 'metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await api.metrics());
     return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   };
