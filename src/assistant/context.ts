@@ -22,6 +22,12 @@ export interface FailedPush {
   readonly nextTry: number;
 }
 
+/** An order for the transferrer from outside it (the status page): hold or release transfers, or cancel some. */
+export type TransferCommand =
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'cancel'; readonly key: string; readonly remote?: string; readonly direction?: 'upload' | 'download' };
+
 /**
  * Everything workers share. Workers never import each other: they meet only here.
  *
@@ -33,6 +39,7 @@ export interface FailedPush {
  * | failedPushes | pusher | retrier |
  * | remotesChanged | merger (refs watch, scheduled fetch), retrier | merger |
  * | transfers | committer, merger | transferrer |
+ * | transferCommands | the web worker (page buttons) | transferrer |
  * | settingsChanged | the daemon's settings store (git config changed validly) | committer, transferrer, supervisor |
  * | reachability | merger, pusher, retrier, drive-watcher | all of them; status |
  *
@@ -69,6 +76,8 @@ export interface AssistantContext {
   readonly remotesChanged: Pool<string>;
   /** Work-tree paths whose content may need to move (new local files, files merged from peers). */
   readonly transfers: Pool<string>;
+  /** Pause, resume and cancel orders from the status page, applied by the transferrer at once. */
+  readonly transferCommands: Pool<TransferCommand>;
   /** Per-remote lanes: fetch, push and retries of one remote never wait on another remote. */
   readonly lanes: Lanes;
   /** One reachability state per remote (reachable / unreachable with back-off / away), shown in status. */
@@ -88,8 +97,9 @@ export function remoteLanes(deps: Pick<AssistantContext, 'clock' | 'log' | 'stat
 }
 
 /** The channels of a context, fresh and empty (the daemon's, or a test's running one worker). */
-export function assistantChannels(): Pick<AssistantContext, 'changes' | 'rescan' | 'commits' | 'failedPushes' | 'remotesChanged' | 'transfers' | 'settingsChanged' | 'mergedRefs'> {
+export function assistantChannels(): Pick<AssistantContext, 'changes' | 'rescan' | 'commits' | 'failedPushes' | 'remotesChanged' | 'transfers' | 'transferCommands' | 'settingsChanged' | 'mergedRefs'> {
   return {
+    transferCommands: new Pool<TransferCommand>(),
     mergedRefs: new MergedRefs(),
     settingsChanged: new Signal(),
     changes: new Pool<FsChange>(),

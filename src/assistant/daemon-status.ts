@@ -48,6 +48,8 @@ export interface TransferStatus {
   readonly direction: 'upload' | 'download';
   done: number;
   total: number | undefined;
+  /** Held between two chunks by a pause (absent while it moves). */
+  held?: boolean;
 }
 
 /** The whole snapshot (stable field names: `status --json`). */
@@ -98,6 +100,8 @@ export class DaemonStatus {
   /** Invariant: a timer is pending exactly when a write is scheduled. */
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
+  /** Called after each write (the status page's event stream); a throwing listener is ignored. */
+  readonly #listeners = new Set<() => void>();
 
   constructor(options: { file: string; now: () => number; intervalMs?: number; pid: number }) {
     this.#file = options.file;
@@ -136,6 +140,12 @@ export class DaemonStatus {
     }, this.#intervalMs);
   }
 
+  /** Calls `fn` after each write of the snapshot (at most every `intervalMs`); returns the unsubscribe. */
+  onWrite(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => void this.#listeners.delete(fn);
+  }
+
   /** Writes now. */
   async flush(): Promise<void> {
     if (this.#timer) {
@@ -145,5 +155,12 @@ export class DaemonStatus {
     const data = JSON.stringify(this.snapshot, null, 2) + '\n';
     this.#writing = this.#writing.then(() => writeFileAtomic(this.#file, data)).catch(() => undefined);
     await this.#writing;
+    for (const fn of this.#listeners) {
+      try {
+        fn();
+      } catch {
+        // an observer's failure is not the status file's
+      }
+    }
   }
 }

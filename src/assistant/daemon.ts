@@ -33,6 +33,7 @@ import { transferrer } from './workers/transferrer.js';
 import { driveWatcher } from './workers/drive-watcher.js';
 import { watchdog } from './workers/watchdog.js';
 import { noticeListener } from './workers/notice-listener.js';
+import { web } from './workers/web.js';
 
 /**
  * Node options for the long-running daemon process (detached and systemd starts). The daemon is
@@ -44,7 +45,7 @@ import { noticeListener } from './workers/notice-listener.js';
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--optimize-for-size', '--max-semi-space-size=1'];
 
 /** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
-export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, driveWatcher, noticeListener, watchdog, watcher];
+export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, driveWatcher, noticeListener, watchdog, web, watcher];
 
 /**
  * Settings the running daemon does not follow yet: a change is logged as applying at the next

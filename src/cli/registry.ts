@@ -20,6 +20,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'drive', load: async () => (await import('./commands/drive.js')).driveCommand },
   { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
   { name: 'conflicts', load: async () => (await import('./commands/conflicts.js')).conflictsCommand },
+  { name: 'web', load: async () => (await import('./commands/web.js')).webCommand },
   { name: 'transfers', load: async () => (await import('./commands/transfers.js')).transfersCommand },
   { name: 'describe', load: async () => (await import('./commands/describe.js')).describeCommand },
   { name: 'add', load: async () => (await import('./commands/add.js')).addCommand },

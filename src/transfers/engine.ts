@@ -55,6 +55,7 @@ export type TransferEvent =
   | { readonly type: 'retry'; readonly job: TransferJob; readonly error: unknown }
   | { readonly type: 'finish'; readonly job: TransferJob; readonly outcome: TransferOutcome }
   | { readonly type: 'fail'; readonly job: TransferJob; readonly error: unknown }
+  | { readonly type: 'cancel'; readonly job: TransferJob }
   | { readonly type: 'held'; readonly job: TransferJob | undefined }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' };
@@ -78,6 +79,8 @@ export interface TransferEngineOptions {
 interface Slot {
   readonly job: TransferJob;
   readonly attempt: number;
+  /** Aborts this transfer alone (cancel); the engine's own stop aborts it too. */
+  readonly cancel: AbortController;
   done: number;
   total: number | undefined;
   paused: boolean;
@@ -153,6 +156,23 @@ export class TransferEngine {
   /** The transfers in slots now (copies). */
   running(): RunningTransfer[] {
     return [...this.#running].map((s) => ({ job: s.job, attempt: s.attempt, done: s.done, total: s.total, paused: s.paused }));
+  }
+
+  /**
+   * Cancels the transfers that `match` accepts: queued ones leave the queue, running ones stop at
+   * their next chunk (the partial file stays for a later attempt to resume) and end with a
+   * 'cancel' event. Returns how many were cancelled. The job comes back only when the caller
+   * queues it again (for the assistant: its next look at the file).
+   */
+  cancel(match: (job: TransferJob) => boolean): number {
+    let n = this.#o.queue.dequeueMatching(match).length;
+    for (const slot of this.#running) {
+      if (!match(slot.job) || slot.cancel.signal.aborted) continue;
+      slot.cancel.abort(new Error('cancelled'));
+      n++;
+    }
+    this.#checkIdle();
+    return n;
   }
 
   /** Resolves once the queue is empty and no job is active (rejects when `signal` aborts). */
@@ -232,7 +252,8 @@ export class TransferEngine {
   /** Runs a job, retrying once from scratch after a verification failure. Never throws. */
   async #runJob(job: TransferJob, signal: AbortSignal): Promise<TransferOutcome | undefined> {
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const slot: Slot = { job, attempt, done: 0, total: job.key.size, paused: false };
+      const slot: Slot = { job, attempt, cancel: new AbortController(), done: 0, total: job.key.size, paused: false };
+      const jobSignal = AbortSignal.any([signal, slot.cancel.signal]);
       this.#running.add(slot);
       this.#o.onEvent?.({ type: 'start', job, attempt });
       try {
@@ -242,14 +263,18 @@ export class TransferEngine {
             slot.total = total;
             this.#o.onEvent?.({ type: 'progress', job, done, total });
           },
-          throttle: (remote) => this.#throttle(slot, remote, signal),
-          signal,
+          throttle: (remote) => this.#throttle(slot, remote, jobSignal),
+          signal: jobSignal,
           attempt,
         });
         this.#o.onEvent?.({ type: 'finish', job, outcome });
         return outcome;
       } catch (error) {
         if (signal.aborted) return undefined;
+        if (slot.cancel.signal.aborted) {
+          this.#o.onEvent?.({ type: 'cancel', job });
+          return undefined;
+        }
         if (attempt === 1 && isVerificationFailure(error)) {
           this.#o.onEvent?.({ type: 'retry', job, error });
           continue;

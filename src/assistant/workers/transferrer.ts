@@ -154,12 +154,20 @@ export const transferrer: Worker = {
             queue.dequeueMatching((j) => j.remote === e.job.remote);
           }
           break;
+        case 'cancel':
+          untrack(e.job);
+          ctx.log.info({ worker: 'transferrer' }, `${where(e.job)}: cancelled`);
+          break;
         case 'pause':
         case 'resume':
           ctx.log.info({ worker: 'transferrer' }, e.type === 'pause' ? 'transfers paused' : 'transfers resumed');
+          if (e.type === 'resume') ctx.status.update(() => shown.forEach((t) => delete t.held));
           break;
-        case 'held':
+        case 'held': {
+          const t = e.job && shown.get(e.job);
+          if (t) ctx.status.update(() => void (t.held = true));
           break;
+        }
       }
     };
     const engine = new TransferEngine({
@@ -180,6 +188,17 @@ export const transferrer: Worker = {
     const onAbort = (): void => stop.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     const engineDone = engine.run(stop.signal);
+    // Orders from the status page act at once (the persisted pause is also polled by the engine).
+    const commandsDone = (async () => {
+      while (!stop.signal.aborted) {
+        const commands = await ctx.transferCommands.takeAll(stop.signal).catch(() => []);
+        for (const c of commands) {
+          if (c.type === 'pause') engine.pause();
+          else if (c.type === 'resume') engine.resume();
+          else engine.cancel((j) => formatKey(j.key) === c.key && (c.remote === undefined || (j.remote ?? 'any') === c.remote) && (c.direction === undefined || j.direction === c.direction));
+        }
+      }
+    })();
 
     /** The annexed-file listing of the whole tree, kept while git's index is unchanged. */
     let listing: { stamp: string; files: AnnexedFile[] } | undefined;
@@ -361,6 +380,7 @@ export const transferrer: Worker = {
       signal.removeEventListener('abort', onAbort);
       stop.abort();
       await engineDone;
+      await commandsDone;
     }
   },
 };

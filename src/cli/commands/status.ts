@@ -1,12 +1,10 @@
 // `git arbor status`: is the assistant running (and if not, why), its problems, pending changes, per-remote sync state, transfers, conflicts.
 
-import { readOpenConflicts } from '../../sync/conflict-log.js';
-import { readActivity } from '../../sync/activity-log.js';
-import { readOpenPeerDeletions } from '../../sync/peer-deletion-log.js';
 import { formatLocalShort } from '../../util/local-time.js';
-import { activityLine, CLEAR_HINT, conflictLine, deletionLine, withLocalTime } from '../notices-view.js';
+import { activityLine, CLEAR_HINT, conflictLine, deletionLine } from '../notices-view.js';
 import { assistantState, type AssistantState } from '../../assistant/control.js';
-import type { RemoteStatus, StatusSnapshot } from '../../assistant/daemon-status.js';
+import type { RemoteStatus } from '../../assistant/daemon-status.js';
+import { notRunningReason, statusReport } from '../../assistant/status-report.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
 
@@ -18,16 +16,6 @@ function ago(now: number, t: number | undefined): string {
 
 /** Entries of the activity history status shows (the history keeps more). */
 const RECENT_ACTIVITY = 5;
-
-/** Why the assistant is not running, from the status file its last run left (undefined: never started). */
-function notRunningReason(s: StatusSnapshot | undefined, now: number): { line: string; attention: boolean } {
-  const start = 'start it with: git arbor assistant';
-  if (!s) return { line: `not running (${start})`, attention: false };
-  if (s.startError) return { line: `not running: last start failed at ${formatLocalShort(now, s.updatedAt)}: ${s.startError}`, attention: true };
-  if (s.exit && !s.exit.clean) return { line: `not running: it stopped at ${formatLocalShort(now, s.exit.time)}: ${s.exit.reason}`, attention: true };
-  if (s.exit || s.stopping) return { line: `not running (stopped at ${formatLocalShort(now, s.exit?.time ?? s.updatedAt)}; ${start})`, attention: false };
-  return { line: `not running: it ended without a word after ${formatLocalShort(now, s.updatedAt)} (killed, or the machine stopped); ${start}`, attention: true };
-}
 
 /** The first line: running or not, and what needs the user. */
 function headline(state: AssistantState, now: number): { lines: string[]; attention: boolean } {
@@ -74,37 +62,16 @@ export const statusCommand: ArborCommand = {
   configure: (cmd) => void cmd.option('--json', 'machine-readable output'),
   run: (ctx, _args, opts) =>
     withAnnex(ctx, async (annex) => {
-      // Conflicts and peer deletions since the user last cleared them (git arbor conflicts --clear).
-      const conflicts = await readOpenConflicts(annex);
-      const peerDeletions = await readOpenPeerDeletions(annex);
-      const activity = await readActivity(annex, RECENT_ACTIVITY);
       const state = await assistantState(ctx.cwd);
-      const s = state.running ? state.status : undefined;
       const now = Date.now();
+      // Conflicts and peer deletions since the user last cleared them (git arbor conflicts --clear).
+      const report = await statusReport({ annex, state, now, activity: RECENT_ACTIVITY });
+      const { conflicts, peerDeletions, activity } = report;
+      const s = state.running ? state.status : undefined;
       const head = headline(state, now);
       if (opts.json === true) {
-        const last = state.running ? undefined : state.status;
-        ctx.out.json({
-          running: state.running,
-          ...(state.pid ? { pid: state.pid } : {}),
-          ok: !head.attention,
-          problems: s?.problems ?? [],
-          ...(state.running ? {} : { startError: last?.startError ?? null, exit: last?.exit ?? null }),
-          pendingChanges: s?.pendingChanges ?? 0,
-          scanning: s?.scanning ?? false,
-          couldNotAdd: s?.couldNotAdd ?? [],
-          ...(s?.scanError ? { scanError: s.scanError } : {}),
-          lastCommit: s?.lastCommit ?? null,
-          remotes: s?.remotes ?? {},
-          transfers: s?.transfers ?? { running: [], queued: 0 },
-          watcher: s?.watcher ?? null,
-          workers: s?.workers ?? {},
-          conflicts: conflicts.map(withLocalTime),
-          peerDeletions: peerDeletions.map(withLocalTime),
-          activity: activity.map(withLocalTime),
-          logFile: state.logFile,
-        });
-        return head.attention ? 1 : 0;
+        ctx.out.json(report);
+        return report.ok ? 0 : 1;
       }
       for (const line of head.lines) ctx.out.line(line);
       if (s) {

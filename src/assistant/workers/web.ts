@@ -1,0 +1,118 @@
+// The web worker: serves the status page, its JSON API, event stream and metrics on 127.0.0.1 while the assistant runs.
+
+import { assistantPaths } from '../paths.js';
+import { statusReport, type StatusReport } from '../status-report.js';
+import { selectRemotes } from '../../sync/sync.js';
+import { setTransfersPaused, transferControlPath } from '../../transfers/control.js';
+import { describeError, errnoCode } from '../../util/errors.js';
+import { defaultWebPort, newWebToken, parseWebPort, removeWebAddress, WEB_PORT_KEY, writeWebAddress } from '../web/address.js';
+import { formatMetrics } from '../web/metrics.js';
+import { DivergenceCounter, type Divergence } from '../web/divergence.js';
+import { startWebServer, type WebApi, type WebServer } from '../web/server.js';
+import type { AssistantContext } from '../context.js';
+import type { Worker } from '../worker.js';
+
+/** The page's files: plain ES modules and CSS beside the package's bin/ (web/ at the package root). */
+const ASSETS_DIR = new URL('../../../web/', import.meta.url).pathname;
+
+/** Entries of the activity history the page shows. */
+const PAGE_ACTIVITY = 30;
+
+/** The page's API over the assistant's context: the same report as `status --json`, and the actions. */
+function webApi(ctx: AssistantContext): WebApi {
+  const gitDir = ctx.annex.git.repo.gitDir;
+  const controlFile = transferControlPath(gitDir);
+  const logFile = assistantPaths(gitDir).log;
+  const divergence = new DivergenceCounter(ctx.annex.git, ctx.branch);
+  const statusNow = (): Promise<StatusReport> =>
+    statusReport({ annex: ctx.annex, state: { running: true, pid: process.pid, status: ctx.status.snapshot, logFile }, now: ctx.clock.now(), activity: PAGE_ACTIVITY });
+  // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch.
+  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence> }> => {
+    const r = await statusNow();
+    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)) };
+  };
+  /** Makes the status write (and so every open event stream hear) after a change outside the snapshot. */
+  const touch = (): void => ctx.status.update(() => undefined);
+  return {
+    report,
+    subscribe: (fn) => ctx.status.onWrite(fn),
+    metrics: async () => formatMetrics(await report()),
+    action: async (name, body) => {
+      switch (name) {
+        case 'sync': {
+          // Commit what waits, push, fetch and merge every remote, and look at all content again.
+          const remotes = (await selectRemotes(ctx.annex)).map((r) => r.name);
+          ctx.rescan.notify();
+          ctx.commits.notify();
+          ctx.remotesChanged.push('', ...remotes);
+          ctx.transfers.push('');
+          ctx.log.info({ worker: 'web' }, 'sync requested from the status page');
+          return { ok: true, remotes };
+        }
+        case 'pause':
+        case 'resume': {
+          // The persisted state first (a restart keeps it, `git arbor transfers` shows it), then the running engine at once.
+          const c = await setTransfersPaused({ file: controlFile, paused: name === 'pause', now: ctx.clock.now() });
+          ctx.transferCommands.push({ type: name });
+          ctx.log.info({ worker: 'web' }, `transfers ${c.paused ? 'paused' : 'resumed'} from the status page`);
+          touch();
+          return { ok: true, ...c };
+        }
+        case 'cancel': {
+          const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+          if (typeof b.key !== 'string' || !b.key) throw new Error('cancel: the body names no key ({"key": …, "remote": …})');
+          const remote = typeof b.remote === 'string' ? b.remote : undefined;
+          const direction = b.direction === 'upload' || b.direction === 'download' ? b.direction : undefined;
+          ctx.transferCommands.push({ type: 'cancel', key: b.key, ...(remote === undefined ? {} : { remote }), ...(direction === undefined ? {} : { direction }) });
+          ctx.log.info({ worker: 'web' }, `cancel of ${b.key}${remote ? ` with ${remote}` : ''} requested from the status page`);
+          return { ok: true };
+        }
+        default:
+          throw new Error(`${name}: not supported by this assistant`);
+      }
+    },
+  };
+}
+
+/**
+ * Listens on 127.0.0.1 at arbor.web.port, or at a port derived from the repository's path (any
+ * free port when that one is taken), with a fresh secret each start, and writes the address to
+ * web.json for `git arbor web`. A bad or taken configured port is a problem shown in status (the
+ * rest of the assistant runs on); the worker then waits for the stop.
+ */
+export const web: Worker = {
+  name: 'web',
+  run: async (ctx, signal) => {
+    const gitDir = ctx.annex.git.repo.gitDir;
+    const waitForStop = (): Promise<void> => new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    let configured: number | undefined;
+    try {
+      configured = parseWebPort(await ctx.annex.git.configGet(WEB_PORT_KEY));
+    } catch (err) {
+      ctx.problems.raise('web', `the status page is off: ${describeError(err)}`);
+      return waitForStop();
+    }
+    const token = newWebToken();
+    const api = webApi(ctx);
+    const onError = (err: unknown): void => ctx.log.warn({ worker: 'web' }, `status page: ${describeError(err)}`);
+    let server: WebServer;
+    try {
+      server = await startWebServer({ port: configured ?? defaultWebPort(ctx.annex.git.repo.commonDir), token, api, assetsDir: ASSETS_DIR, onError });
+    } catch (err) {
+      if (configured !== undefined || errnoCode(err) !== 'EADDRINUSE') {
+        ctx.problems.raise('web', `the status page is off: cannot listen on 127.0.0.1:${configured ?? 'default port'}: ${describeError(err)}`);
+        return waitForStop();
+      }
+      server = await startWebServer({ port: 0, token, api, assetsDir: ASSETS_DIR, onError });
+    }
+    ctx.problems.clear('web');
+    try {
+      await writeWebAddress(gitDir, { pid: process.pid, port: server.port, url: server.url });
+      ctx.log.info({ worker: 'web' }, `status page on 127.0.0.1:${server.port} (git arbor web opens it)`);
+      await waitForStop();
+    } finally {
+      await removeWebAddress(gitDir).catch(() => undefined);
+      await server.close();
+    }
+  },
+};

@@ -1,0 +1,164 @@
+// The status page in a real headless Chromium (Debian's, driven by puppeteer-core), against one real assistant with two remotes.
+import '../helpers/env.js';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { git, makeRepo, writeFiles } from '../helpers/repo.js';
+import { arbor } from '../helpers/arbor.js';
+import { runArbor } from '../helpers/run.js';
+import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { ARBOR_ROOT } from '../helpers/env.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** The page's globals as the functions run inside Chromium see them (the test project has no DOM types). */
+declare const document: {
+  querySelector(selector: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): ArrayLike<unknown>;
+  body: { dataset: Record<string, string | undefined> };
+};
+declare const window: Record<string, unknown>;
+
+const CHROMIUM = '/usr/bin/chromium';
+const needsChromium = { skip: existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install chromium)` };
+
+let a = '';
+let b = '';
+let url = '';
+let browser: Browser | undefined;
+let page: Page;
+
+/** A plain HTTP request (node:http, so the Host header can be anything); answers status and body. */
+function get(target: string, options: { method?: string; host?: string; origin?: string } = {}): Promise<{ status: number; body: string }> {
+  const u = new URL(target);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: u.port, path: u.pathname, method: options.method ?? 'GET', headers: { Host: options.host ?? u.host, ...(options.origin ? { Origin: options.origin } : {}) } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The assistant's report as the page's API gives it. */
+async function report(): Promise<{ transfers: { running: Array<{ key: string; held?: boolean; done: number }>; queued: number }; transfersPaused: { paused: boolean } }> {
+  return JSON.parse((await get(`${url}api/status`)).body);
+}
+
+/**
+ * A with two remotes: the hub (origin) and a second bare repository (backup). A plain git clone B
+ * pushed a version of conflict.txt to the hub that conflicts with A's own, and A's sync resolved
+ * it before the assistant started (the page lists what any sync resolved).
+ */
+async function setUpRepositories(): Promise<void> {
+  const hub = await makeRepo({ bare: true, name: 'hub.git' });
+  const parent = join(hub, '..');
+  await git(parent, 'clone', '-q', hub, 'b');
+  b = join(parent, 'b');
+  const commitInB = async (files: Record<string, string>): Promise<void> => {
+    writeFiles(b, files);
+    await git(b, 'add', '.');
+    await git(b, '-c', 'user.name=B', '-c', 'user.email=b@example.com', 'commit', '-q', '-m', 'B edits');
+    await git(b, 'push', '-q', 'origin', 'HEAD:main');
+  };
+  await commitInB({ 'seed.txt': 'seed\n' });
+  await git(parent, 'clone', '-q', hub, 'a');
+  a = join(parent, 'a');
+  await arbor(a, 'init', 'A');
+  await makeRepo({ bare: true, name: 'backup.git', parent });
+  await git(a, 'remote', 'add', 'backup', join(parent, 'backup.git'));
+  await commitInB({ 'conflict.txt': 'B\'s version\n' });
+  writeFiles(a, { 'conflict.txt': 'A\'s version\n' });
+  await arbor(a, 'sync');
+  await configureFastAssistant(a);
+  // Transfers to origin are slow enough that a 4 MiB file is still moving when the page pauses
+  // it (1 MiB chunks); backup is not limited.
+  await git(a, 'config', 'remote.origin.arbor-ratelimit', '1MiB/s');
+  await startAssistant(a);
+}
+
+before(async () => {
+  if (needsChromium.skip) return;
+  const launched = puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir: tempDir('arbor-chromium-'), args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  await setUpRepositories();
+  browser = await launched;
+  await eventually('the page address is written', () => existsSync(join(a, '.git/annex/arbor/web.json')), { logOf: a });
+  url = (await arbor(a, 'web', '--print')).trim();
+  page = await browser.newPage();
+  await page.setViewport({ width: 1000, height: 760 });
+  await page.goto(url);
+});
+
+after(async () => {
+  await browser?.close();
+  if (a) await stopAssistant(a);
+});
+
+test('the page shows the verdict, both remotes and the conflict the first merge resolved', needsChromium, async () => {
+  await page.waitForSelector('tr[data-remote="origin"]');
+  await page.waitForSelector('tr[data-remote="backup"]');
+  const verdict = await page.$eval('#verdict-title', (e) => e.textContent ?? '');
+  assert.match(verdict, /in sync|pending|scanning|blocked/);
+  await page.waitForFunction(() => document.querySelector('#conflicts')?.textContent?.includes('conflict.txt'), { timeout: 60_000 });
+  await page.waitForFunction(() => document.body.dataset.verdict === 'in-sync', { timeout: 60_000 });
+  assert.equal(await page.$eval('#verdict-title', (e) => e.textContent), 'in sync');
+});
+
+test('the page updates live, without a reload, when a file is written', needsChromium, async () => {
+  await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+  const commits = (): Promise<number> => page.$$eval('#activity li[data-type="commit"]', (l) => l.length);
+  const before = await commits();
+  writeFileSync(join(a, 'live.txt'), 'written while the page is open\n');
+  await page.waitForFunction((n: number) => document.querySelectorAll('#activity li[data-type="commit"]').length > n, { timeout: 60_000 }, before);
+  assert.equal(await page.evaluate(() => window.sameDocument), true, 'the same document, not a reload');
+  assert.equal(await page.$eval('#live', (e) => e.textContent), 'live');
+});
+
+test('pause holds a running transfer at its next chunk and resume lets it finish', needsChromium, async () => {
+  writeFileSync(join(a, 'big.bin'), randomBytes(4 << 20));
+  await page.waitForSelector('#transfers li[data-remote="origin"][data-done]:not([data-done="0"])', { timeout: 60_000 });
+  await page.click('#pause');
+  await page.waitForSelector('#transfers li[data-remote="origin"][data-held="yes"]', { timeout: 60_000 });
+  const held = await report();
+  assert.equal(held.transfersPaused.paused, true, 'the pause is persisted (git arbor transfers list shows it)');
+  assert.ok(held.transfers.running.some((t) => t.held), 'the API shows the transfer held');
+  assert.match(await arbor(a, 'transfers', 'list'), /transfers: paused/);
+  await page.waitForFunction(() => document.querySelector('#pause')?.textContent === 'Resume transfers');
+  // The screenshot for the docs: a transfer held by the pause.
+  const shot = process.env.ARBOR_SCREENSHOTS ? join(ARBOR_ROOT, 'docs', 'images') : tempDir('arbor-shot-');
+  mkdirSync(shot, { recursive: true });
+  await page.screenshot({ path: join(shot, 'status-page.png') });
+  await page.click('#pause');
+  await page.waitForFunction(() => document.querySelector('#pause')?.textContent === 'Pause transfers');
+  await page.waitForSelector('tr[data-remote="origin"][data-sent="1"]', { timeout: 60_000 });
+  assert.match(await arbor(a, 'whereis', 'big.bin'), /origin/, 'the transfer went on to the end');
+});
+
+test('without the secret, with a foreign Host, or an action by GET: refused, and nothing happens', needsChromium, async () => {
+  const { origin, pathname } = new URL(url);
+  const token = pathname.split('/')[1] ?? '';
+  for (const path of ['/', '/api/status', '/events', '/metrics', `/${'x'.repeat(token.length)}/api/status`, `/${token.slice(0, -1)}/events`]) {
+    assert.deepEqual(await get(origin + path), { status: 403, body: 'forbidden\n' }, `${path} without the secret`);
+  }
+  assert.equal((await get(`${url}api/status`, { host: `evil.example:${new URL(url).port}` })).status, 403, 'a rebinding host');
+  assert.equal((await get(`${url}events`, { host: 'evil.example' })).status, 403, 'the event stream checks the host too');
+  assert.equal((await get(`${url}api/transfers/pause`, { method: 'POST', origin: 'http://evil.example' })).status, 403, 'a foreign origin cannot act');
+  const byGet = await get(`${url}api/transfers/pause`);
+  assert.equal(byGet.status, 405, 'an action by GET');
+  assert.equal((await report()).transfersPaused.paused, false, 'the GET paused nothing');
+  assert.equal((await get(`${url}api/sync`)).status, 405);
+  assert.doesNotMatch(readFileSync(join(a, '.git/annex/arbor/daemon.log'), 'utf8'), /sync requested from the status page/);
+  const metrics = await get(`${url}metrics`);
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.body, /^arbor_remote_last_sync_timestamp_seconds\{remote="backup"\} \d/m);
+  // `git arbor web` where no assistant runs: one line, exit 1.
+  const r = await runArbor(['web', '--print'], { cwd: b });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^git-arbor: the assistant is not running for this repository \(start it with: git arbor assistant\)\n$/);
+});
