@@ -39,6 +39,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
   { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand },
   { name: 'filter-process', load: async () => (await import('./commands/filter-process.js')).filterProcessCommand },
+  { name: 'completion', load: async () => (await import('./commands/completion.js')).completionCommand },
   { name: 'version', load: async () => (await import('./commands/version.js')).versionCommand },
 ];
 
