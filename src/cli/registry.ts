@@ -27,6 +27,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'copy', load: async () => (await import('./commands/copy.js')).copyCommand },
   { name: 'move', load: async () => (await import('./commands/move.js')).moveCommand },
   { name: 'drop', load: async () => (await import('./commands/drop.js')).dropCommand },
+  { name: 'log', load: async () => (await import('./commands/log.js')).logCommand },
   { name: 'whereis', load: async () => (await import('./commands/whereis.js')).whereisCommand },
   { name: 'fsck', load: async () => (await import('./commands/fsck.js')).fsckCommand },
   { name: 'lock', load: async () => (await import('./commands/lock.js')).lockCommand },
