@@ -89,8 +89,13 @@ export interface LocationChange {
   time: number;
 }
 
-/** Groups the added lines of location logs in one commit's `-p --unified=0` diff by (copy, status). */
-export function parseLocationDiff(diff: string): LocationChange[] {
+/**
+ * Groups the added lines of location logs in one commit's `-p --unified=0` diff by (copy,
+ * status). `seen` holds the lines already counted from other commits (the same line reaches the
+ * branch from two sides, e.g. written here and by the remote that received the content) and
+ * gets this commit's lines added.
+ */
+export function parseLocationDiff(diff: string, seen: Set<string> = new Set()): LocationChange[] {
   const groups = new Map<string, LocationChange>();
   let key: Key | undefined;
   for (const line of diff.split('\n')) {
@@ -101,6 +106,9 @@ export function parseLocationDiff(diff: string): LocationChange[] {
     }
     if (key === undefined || !line.startsWith('+') || line.startsWith('+++')) continue;
     for (const p of parsePresenceLog(line.slice(1))) {
+      const lineId = `${formatKey(key)} ${line}`;
+      if (seen.has(lineId)) continue;
+      seen.add(lineId);
       const id = `${p.info}\0${p.status}`;
       let g = groups.get(id);
       if (!g) groups.set(id, (g = { uuid: p.info, status: p.status, keys: [], time: 0 }));
@@ -161,8 +169,9 @@ export async function readHistory(annex: Annex, options: HistoryOptions): Promis
   // Content moves, from the git-annex branch's location logs.
   const branch = await annex.git.tryRun(['log', '--no-merges', `--max-count=${limit}`, ...sinceArgs, FORMAT, '-p', '--unified=0', '--no-renames', '--no-color', '--no-ext-diff', 'git-annex', '--']);
   const moves: Array<{ change: LocationChange; commit: string }> = [];
+  const seen = new Set<string>();
   for (const c of branch.code === 0 ? parseCommitLog(branch.stdout.toString('utf8')) : []) {
-    for (const change of parseLocationDiff(c.body)) moves.push({ change, commit: c.sha });
+    for (const change of parseLocationDiff(c.body, seen)) moves.push({ change, commit: c.sha });
   }
   const wanted = new Set(moves.flatMap((m) => m.change.keys.slice(0, SUBJECTS)));
   const names = await namesForKeys(annex, wanted);
