@@ -54,7 +54,7 @@ test('plan: a git-annex peer that publishes no links is reached through the serv
   );
   const human = await arbor(net.laptop, 'plan', 'new.jpg');
   assert.match(human, /here \(laptop, [0-9a-f]{8}\) -> origin \(/, 'the server by its remote name');
-  assert.match(human, /origin \([^)]*\) -> desktop with git-annex \([0-9a-f]{8}\)  cost 200 \(assumed: it syncs through there\)/);
+  assert.match(human, /origin \([^)]*\) -> desktop with git-annex \([0-9a-f]{8}\) {2}cost 200 \(assumed: it syncs through there\)/);
   assert.doesNotMatch(human, /unreachable/);
 });
 
