@@ -1,6 +1,6 @@
 // `git arbor log [-n N] [--since DATE] [--json]`: what happened, when (local time) and by which copy.
 
-import { parseSince, readHistory, type HistoryEntry } from '../../content/history.js';
+import { parseSince, readHistory, type HistoryEntry } from '../../sync/history.js';
 import { UsageError } from '../../util/errors.js';
 import { formatLocalIso, formatLocalTime } from '../../util/local-time.js';
 import { withAnnex } from '../repo-context.js';

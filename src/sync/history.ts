@@ -16,8 +16,8 @@ import { logVariety } from '../annex/logs/paths.js';
 import { parsePresenceLog } from '../annex/logs/presence.js';
 import { repositoryDescriptions } from '../annex/logs/uuid.js';
 import { readRemoteConfigs } from '../remotes/index.js';
-import { readActivity } from '../sync/activity-log.js';
-import { annexedFileChunks } from './annexed-files.js';
+import { readActivity } from './activity-log.js';
+import { annexedFileChunks } from '../content/annexed-files.js';
 
 /** What an entry says happened. */
 export type HistoryAction = 'committed' | 'merged' | 'received' | 'dropped' | 'dead' | 'conflict' | 'deletion' | 'cleared';
