@@ -50,6 +50,16 @@ export interface TransferStatus {
   total: number | undefined;
   /** Held between two chunks by a pause (absent while it moves). */
   held?: boolean;
+  /** When it started (ms), and its mean rate since then (bytes per second, once known). */
+  startedAt?: number;
+  bytesPerSecond?: number;
+}
+
+/** A queued transfer as status shows it (the first few of the queue: what waits, also while paused). */
+export interface WaitingTransfer {
+  readonly file: string;
+  readonly remote: string;
+  readonly direction: 'upload' | 'download';
 }
 
 /** The whole snapshot (stable field names: `status --json`). */
@@ -66,7 +76,7 @@ export interface StatusSnapshot {
   scanError?: string;
   lastCommit?: { time: number; sha: string; files: number };
   remotes: Record<string, RemoteStatus>;
-  transfers: { running: TransferStatus[]; queued: number };
+  transfers: { running: TransferStatus[]; queued: number; waiting?: WaitingTransfer[] };
   watcher: { backend: string; degraded: boolean; reason?: string };
   workers: Record<string, WorkerStatus>;
   /** Conditions that need the user (problems.ts), oldest first. */

@@ -30,6 +30,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'drop', load: async () => (await import('./commands/drop.js')).dropCommand },
   { name: 'initremote', load: async () => (await import('./commands/initremote.js')).initremoteCommand },
   { name: 'enableremote', load: async () => (await import('./commands/enableremote.js')).enableremoteCommand },
+  { name: 'log', load: async () => (await import('./commands/log.js')).logCommand },
   { name: 'whereis', load: async () => (await import('./commands/whereis.js')).whereisCommand },
   { name: 'fsck', load: async () => (await import('./commands/fsck.js')).fsckCommand },
   { name: 'lock', load: async () => (await import('./commands/lock.js')).lockCommand },
@@ -42,6 +43,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
   { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand },
   { name: 'filter-process', load: async () => (await import('./commands/filter-process.js')).filterProcessCommand },
+  { name: 'completion', load: async () => (await import('./commands/completion.js')).completionCommand },
   { name: 'version', load: async () => (await import('./commands/version.js')).versionCommand },
 ];
 

@@ -9,6 +9,8 @@ export interface RepositoryAttributes {
   description: string;
   /** Whether this is the repository arbor runs in. */
   here: boolean;
+  /** The names this repository's remotes give it (empty for repositories it has no remote for). */
+  remotes?: string[];
 }
 
 /** One "from can send to `to`" link (an edge). Parallel links are allowed (two remotes, one repo). */
@@ -17,6 +19,11 @@ export interface LinkAttributes {
   cost: number;
   /** False when the link was unusable lately (drive not mounted, host down): routed around. */
   available: boolean;
+  /**
+   * True for a link nobody published but the map assumes: between a repository that publishes no
+   * links (git-annex) and a remote it shares with this one (see content/network-map.ts).
+   */
+  inferred?: boolean;
 }
 
 /**
@@ -38,6 +45,8 @@ export interface RepositoryJson {
   uuid: string;
   description: string;
   here: boolean;
+  /** Remote names this repository gives it; absent when none. */
+  remotes?: string[];
 }
 
 /** The JSON form of one link, as `git arbor map --format json` prints it. */
@@ -46,6 +55,8 @@ export interface LinkJson {
   to: string;
   cost: number;
   available: boolean;
+  /** Present (true) for a link the map assumes rather than one a repository published. */
+  inferred?: boolean;
 }
 
 /** `git arbor map --format json`: `{"nodes":[{uuid,description,here}],"edges":[{from,to,cost,available}]}`. */
@@ -78,7 +89,7 @@ export function createRepoGraph(): RepoGraph {
 /** Adds a repository, or replaces the attributes of one already in the map. */
 export function addRepository(g: RepoGraph, uuid: string, attrs: RepositoryAttributes): void {
   if (uuid === '') throw new InvalidRepoGraphError('a repository needs a non-empty UUID');
-  g.mergeNode(uuid, { description: attrs.description, here: attrs.here });
+  g.mergeNode(uuid, { description: attrs.description, here: attrs.here, ...(attrs.remotes?.length ? { remotes: [...attrs.remotes] } : {}) });
 }
 
 /**
@@ -87,7 +98,7 @@ export function addRepository(g: RepoGraph, uuid: string, attrs: RepositoryAttri
  * any order give the same keys, which keeps tie-breaking on keys order-independent.
  */
 function linkKey(g: RepoGraph, link: Link): string {
-  const base = `${link.from}->${link.to}:${link.cost}${link.available ? '' : ':down'}`;
+  const base = `${link.from}->${link.to}:${link.cost}${link.available ? '' : ':down'}${link.inferred === true ? ':inferred' : ''}`;
   if (!g.hasEdge(base)) return base;
   for (let n = 2; ; n++) {
     const key = `${base}#${n}`;
@@ -108,7 +119,7 @@ export function addLink(g: RepoGraph, link: Link): string {
   }
   const key = link.key ?? linkKey(g, link);
   if (g.hasEdge(key)) throw new InvalidRepoGraphError(`duplicate link key: ${key}`, { key });
-  g.addDirectedEdgeWithKey(key, link.from, link.to, { cost: link.cost, available: link.available });
+  g.addDirectedEdgeWithKey(key, link.from, link.to, { cost: link.cost, available: link.available, ...(link.inferred === true ? { inferred: true } : {}) });
   return key;
 }
 
@@ -119,9 +130,9 @@ function cmp(a: string, b: string): number {
 
 /** The map as JSON, nodes sorted by UUID and edges by (from, to, cost, unavailable first). */
 export function toJson(g: RepoGraph): RepoGraphJson {
-  const nodes: RepositoryJson[] = g.mapNodes((uuid, a) => ({ uuid, description: a.description, here: a.here }));
+  const nodes: RepositoryJson[] = g.mapNodes((uuid, a) => ({ uuid, description: a.description, here: a.here, ...(a.remotes?.length ? { remotes: [...a.remotes] } : {}) }));
   nodes.sort((x, y) => cmp(x.uuid, y.uuid));
-  const edges: LinkJson[] = g.mapEdges((_key, a, from, to) => ({ from, to, cost: a.cost, available: a.available }));
+  const edges: LinkJson[] = g.mapEdges((_key, a, from, to) => ({ from, to, cost: a.cost, available: a.available, ...(a.inferred === true ? { inferred: true } : {}) }));
   edges.sort((x, y) => cmp(x.from, y.from) || cmp(x.to, y.to) || x.cost - y.cost || Number(x.available) - Number(y.available));
   return { nodes, edges };
 }
@@ -163,7 +174,8 @@ export function fromJson(json: unknown): RepoGraph {
     if (!isRecord(n)) throw new InvalidRepoGraphError(`network map JSON: ${where} is not an object`);
     const uuid = stringField(n, 'uuid', where);
     if (g.hasNode(uuid)) throw new InvalidRepoGraphError(`network map JSON: repository ${uuid} appears twice`, { uuid });
-    addRepository(g, uuid, { description: stringField(n, 'description', where), here: booleanField(n, 'here', where) });
+    const remotes = Array.isArray(n.remotes) ? n.remotes.filter((r): r is string => typeof r === 'string') : [];
+    addRepository(g, uuid, { description: stringField(n, 'description', where), here: booleanField(n, 'here', where), remotes });
   });
   json.edges.forEach((e: unknown, i) => {
     const where = `edges[${i}]`;
@@ -173,6 +185,7 @@ export function fromJson(json: unknown): RepoGraph {
       to: stringField(e, 'to', where),
       cost: numberField(e, 'cost', where),
       available: booleanField(e, 'available', where),
+      ...(e.inferred === true ? { inferred: true } : {}),
     });
   });
   return g;

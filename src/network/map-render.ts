@@ -77,7 +77,7 @@ export function escapeXml(text: string): string {
 }
 
 const BOX_W = 200;
-const BOX_H = 46;
+const BOX_H = 58;
 const COL_GAP = 130;
 const ROW_GAP = 36;
 const MARGIN = 24;
@@ -98,8 +98,51 @@ function clipToBox(centre: Point, toward: Point): Point {
 
 const fmt = (n: number): string => String(Math.round(n * 10) / 10);
 
-function label(n: RepositoryJson): string {
-  return n.description === '' ? '(no description)' : n.description.length > 28 ? `${n.description.slice(0, 27)}…` : n.description;
+/** The longest description shown whole in a box. */
+const LABEL_MAX = 28;
+
+/**
+ * Shortens `text` to `max` characters keeping its start and, longer, its end: descriptions such as
+ * "me@host:/srv/annex/photos" and "me@host:/srv/annex/music" differ at the end, which a cut
+ * there would hide.
+ */
+export function shorten(text: string, max = LABEL_MAX): string {
+  if (text.length <= max) return text;
+  const tail = Math.ceil((max - 1) * 0.65);
+  return `${text.slice(0, max - 1 - tail)}…${text.slice(-tail)}`;
+}
+
+/**
+ * A label for every repository that tells different descriptions apart: shortened (see shorten);
+ * where two different descriptions still shorten alike, the part they share at the start is
+ * dropped and the rest shown from its end.
+ */
+export function repositoryLabels(nodes: readonly RepositoryJson[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  const groups = new Map<string, RepositoryJson[]>();
+  for (const n of nodes) {
+    const l = n.description === '' ? '(no description)' : shorten(n.description);
+    labels.set(n.uuid, l);
+    groups.set(l, [...(groups.get(l) ?? []), n]);
+  }
+  for (const group of groups.values()) {
+    const texts = [...new Set(group.map((n) => n.description))];
+    if (texts.length < 2) continue;
+    let common = 0;
+    while (texts.every((t) => t[common] !== undefined && t[common] === texts[0]?.[common])) common++;
+    for (const n of group) {
+      const rest = n.description.slice(common);
+      labels.set(n.uuid, rest.length + 1 <= LABEL_MAX ? `…${rest}` : `…${rest.slice(-(LABEL_MAX - 1))}`);
+    }
+  }
+  return labels;
+}
+
+/** The lines of a repository's box: its remote names (or its description), then the description, then the short UUID. */
+function boxLines(n: RepositoryJson, labels: ReadonlyMap<string, string>): { title: string; detail: string | undefined; id: string } {
+  const description = labels.get(n.uuid) ?? shorten(n.description);
+  const names = n.remotes?.length ? shorten(n.remotes.join(', ')) : undefined;
+  return { title: names ?? description, detail: names !== undefined ? description : undefined, id: `${n.uuid.slice(0, 8)}${n.here ? ' · here' : ''}` };
 }
 
 /**
@@ -148,28 +191,32 @@ export function renderSvg(map: RepoGraphJson, options: RenderOptions = {}): stri
     const end = clipToBox(b, ctrl);
     const tree = highlight.has(linkId(e.from, e.to, e.cost));
     const stroke = tree ? '#1a9a5a' : '#777';
-    const attrs = `fill="none" stroke="${stroke}" stroke-width="${tree ? 3 : 1.3}"${e.available ? '' : ' stroke-dasharray="6 4"'} marker-end="url(#${tree ? 'arrow-tree' : 'arrow'})"`;
-    const cls = `link${tree ? ' tree' : ''}${e.available ? '' : ' unavailable'}`;
+    const dash = !e.available ? ' stroke-dasharray="6 4"' : e.inferred === true ? ' stroke-dasharray="2 3"' : '';
+    const attrs = `fill="none" stroke="${stroke}" stroke-width="${tree ? 3 : 1.3}"${dash} marker-end="url(#${tree ? 'arrow-tree' : 'arrow'})"`;
+    const cls = `link${tree ? ' tree' : ''}${e.available ? '' : ' unavailable'}${e.inferred === true ? ' inferred' : ''}`;
     const lx = 0.25 * start.x + 0.5 * ctrl.x + 0.25 * end.x;
     const ly = 0.25 * start.y + 0.5 * ctrl.y + 0.25 * end.y;
     parts.push(
-      `<g class="${cls}" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}"><title>${escapeXml(`${e.from} -> ${e.to}: cost ${e.cost}${e.available ? '' : ' (unavailable)'}`)}</title>` +
+      `<g class="${cls}" data-from="${escapeXml(e.from)}" data-to="${escapeXml(e.to)}"><title>${escapeXml(`${e.from} -> ${e.to}: cost ${e.cost}${e.available ? '' : ' (unavailable)'}${e.inferred === true ? ' (assumed: a repository that publishes no links, through a remote it shares)' : ''}`)}</title>` +
         `<path d="M${fmt(start.x)},${fmt(start.y)} Q${fmt(ctrl.x)},${fmt(ctrl.y)} ${fmt(end.x)},${fmt(end.y)}" ${attrs}/>` +
         `<text x="${fmt(lx)}" y="${fmt(ly - 4)}" text-anchor="middle" fill="${stroke}">${escapeXml(String(e.cost))}</text></g>`,
     );
   }
+  const labels = repositoryLabels(map.nodes);
   for (const n of [...map.nodes].sort((a, b) => cmp(a.uuid, b.uuid))) {
+    const lines = boxLines(n, labels);
     const c = centre(n.uuid);
     const x = c.x - BOX_W / 2;
     const y = c.y - BOX_H / 2;
     parts.push(
       `<g class="repository${n.here ? ' here' : ''}" data-uuid="${escapeXml(n.uuid)}"><title>${escapeXml(`${n.description} ${n.uuid}${n.here ? ' (here)' : ''}`)}</title>` +
         `<rect x="${fmt(x)}" y="${fmt(y)}" width="${BOX_W}" height="${BOX_H}" rx="8" fill="${n.here ? '#eef7f1' : '#f6f6f6'}" stroke="${n.here ? '#1a9a5a' : '#555'}" stroke-width="${n.here ? 3 : 1}"/>` +
-        `<text x="${fmt(c.x)}" y="${fmt(c.y - 3)}" text-anchor="middle" font-weight="bold">${escapeXml(label(n))}</text>` +
-        `<text x="${fmt(c.x)}" y="${fmt(c.y + 13)}" text-anchor="middle" fill="#666" font-size="10">${escapeXml(n.uuid.slice(0, 8))}${n.here ? ' · here' : ''}</text></g>`,
+        `<text x="${fmt(c.x)}" y="${fmt(c.y - (lines.detail !== undefined ? 9 : 3))}" text-anchor="middle" font-weight="bold">${escapeXml(lines.title)}</text>` +
+        (lines.detail !== undefined ? `<text x="${fmt(c.x)}" y="${fmt(c.y + 6)}" text-anchor="middle" fill="#333" font-size="11">${escapeXml(lines.detail)}</text>` : '') +
+        `<text x="${fmt(c.x)}" y="${fmt(c.y + (lines.detail !== undefined ? 20 : 13))}" text-anchor="middle" fill="#666" font-size="10">${escapeXml(lines.id)}</text></g>`,
     );
   }
-  parts.push(`<text x="${MARGIN}" y="${height - 10}" fill="#888" font-size="10">green: the tree new content added here travels along · dashed: unavailable</text>`);
+  parts.push(`<text x="${MARGIN}" y="${height - 10}" fill="#888" font-size="10">green: the tree new content added here travels along · dashed: unavailable · dotted: assumed (a git-annex repository, through a remote it shares)</text>`);
   parts.push(`</svg>`);
   return parts.join('\n') + '\n';
 }
@@ -183,6 +230,7 @@ function dotEdge(e: LinkJson, tree: boolean): string {
   const attrs = [`label=${dotString(String(e.cost))}`];
   if (tree) attrs.push('color="#1a9a5a"', 'fontcolor="#1a9a5a"', 'penwidth=3');
   if (!e.available) attrs.push('style=dashed');
+  else if (e.inferred === true) attrs.push('style=dotted');
   return `  ${dotString(e.from)} -> ${dotString(e.to)} [${attrs.join(', ')}];`;
 }
 
@@ -190,8 +238,11 @@ function dotEdge(e: LinkJson, tree: boolean): string {
 export function renderDot(map: RepoGraphJson, options: RenderOptions = {}): string {
   const highlight = options.highlight ?? new Set<string>();
   const lines = ['digraph arbor {', '  rankdir=LR;', '  node [shape=box, style=rounded, fontname="sans-serif"];', '  edge [fontname="sans-serif"];'];
+  const labels = repositoryLabels(map.nodes);
   for (const n of [...map.nodes].sort((a, b) => cmp(a.uuid, b.uuid))) {
-    const attrs = [`label=${dotString(`${label(n)}\n${n.uuid.slice(0, 8)}${n.here ? ' (here)' : ''}`)}`, `tooltip=${dotString(n.uuid)}`];
+    const l = boxLines(n, labels);
+    const text = [l.title, ...(l.detail !== undefined ? [l.detail] : []), `${n.uuid.slice(0, 8)}${n.here ? ' (here)' : ''}`].join('\n');
+    const attrs = [`label=${dotString(text)}`, `tooltip=${dotString(n.uuid)}`];
     if (n.here) attrs.push('penwidth=3', 'color="#1a9a5a"');
     lines.push(`  ${dotString(n.uuid)} [${attrs.join(', ')}];`);
   }

@@ -25,6 +25,8 @@ export interface ListedTransfer {
   readonly direction: 'upload' | 'download';
   readonly done: number;
   readonly total: number | undefined;
+  /** Mean rate since it started, bytes per second (absent until measured). */
+  readonly bytesPerSecond?: number;
 }
 
 /** Running and queued transfers of the assistant, with the pause state. */
@@ -33,6 +35,8 @@ export interface TransferListing {
   readonly since?: number;
   readonly running: readonly ListedTransfer[];
   readonly queued: number;
+  /** The first queued transfers (what waits). */
+  readonly waiting: ReadonlyArray<{ readonly file: string; readonly remote: string; readonly direction: 'upload' | 'download' }>;
 }
 
 /** The control file cannot be read. */
@@ -104,16 +108,23 @@ function listed(v: unknown): ListedTransfer | undefined {
     direction: r.direction,
     done: typeof r.done === 'number' ? r.done : 0,
     total: typeof r.total === 'number' ? r.total : undefined,
+    ...(typeof r.bytesPerSecond === 'number' ? { bytesPerSecond: r.bytesPerSecond } : {}),
   };
 }
 
 /** The `transfers` part of an assistant status snapshot (anything malformed is left out). */
-export function transfersFromStatus(status: unknown): { running: ListedTransfer[]; queued: number } {
+export function transfersFromStatus(status: unknown): Pick<TransferListing, 'running' | 'queued' | 'waiting'> {
   const t = typeof status === 'object' && status !== null && 'transfers' in status ? status.transfers : undefined;
-  if (typeof t !== 'object' || t === null) return { running: [], queued: 0 };
+  if (typeof t !== 'object' || t === null) return { running: [], queued: 0, waiting: [] };
   const running = 'running' in t && Array.isArray(t.running) ? t.running.map(listed).filter((x): x is ListedTransfer => x !== undefined) : [];
   const queued = 'queued' in t && typeof t.queued === 'number' ? t.queued : 0;
-  return { running, queued };
+  const waiting = ('waiting' in t && Array.isArray(t.waiting) ? (t.waiting as unknown[]) : []).flatMap((w) => {
+    const r = w as Record<string, unknown> | null;
+    return r && typeof r.file === 'string' && typeof r.remote === 'string' && (r.direction === 'upload' || r.direction === 'download')
+      ? [{ file: r.file, remote: r.remote, direction: r.direction as 'upload' | 'download' }]
+      : [];
+  });
+  return { running, queued, waiting };
 }
 
 /**

@@ -153,6 +153,11 @@ export class TransferQueue {
     return [...this.#pending];
   }
 
+  /** The first `n` queued jobs, front first (for status: what waits, without copying a long queue). */
+  peek(n: number): TransferJob[] {
+    return this.#pending.slice(0, n);
+  }
+
   /** The deferred jobs (a copy). */
   deferred(): TransferJob[] {
     return [...this.#deferred.values()];

@@ -60,8 +60,8 @@ test('four repositories: the plan for A\'s file is A→B→C→D, the map shows 
   const byUuid = (x: { uuid: string }, y: { uuid: string }): number => (x.uuid < y.uuid ? -1 : 1);
   assert.deepEqual(map.nodes, [
     { uuid: r.A.uuid, description: 'repo A', here: true },
-    { uuid: r.B.uuid, description: 'repo B', here: false },
-    { uuid: r.C.uuid, description: 'repo C', here: false },
+    { uuid: r.B.uuid, description: 'repo B', here: false, remotes: ['b'] }, // the names A's remotes give them
+    { uuid: r.C.uuid, description: 'repo C', here: false, remotes: ['c'] },
     { uuid: r.D.uuid, description: 'repo D', here: false },
   ].sort(byUuid));
   const edge = (from: string, to: string, cost: number): { from: string; to: string; cost: number; available: boolean } => ({ from, to, cost, available: true });
@@ -88,9 +88,9 @@ test('four repositories: the plan for A\'s file is A→B→C→D, the map shows 
   for (const name of ['A', 'B', 'C', 'D'] as const) assert.ok(svg.includes(`data-uuid="${r[name].uuid}"`), name);
   assert.equal((svg.match(/class="link tree"/g) ?? []).length, 3);
   assert.match(await arbor(r.A.dir, 'map', '--format', 'dot'), /^digraph arbor \{/);
-  const bad = await runArbor(['map', '--format', 'png'], { cwd: r.A.dir });
+  const bad = await runArbor(['map', '--format', 'gif'], { cwd: r.A.dir });
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /unknown map format png/);
+  assert.match(bad.stderr, /unknown map format gif/);
 });
 
 test('two repositories publish their links, a third learns the whole network by syncing with the hub', async () => {

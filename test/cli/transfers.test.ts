@@ -13,7 +13,7 @@ import { configureFastAssistant, eventually, startAssistant, stopAssistant } fro
 test('pause and resume persist in .git/annex/arbor/transfers.json; list shows the state', async () => {
   const a = await makeRepo();
   await arbor(a, 'init', 'A');
-  assert.deepEqual(JSON.parse(await arbor(a, 'transfers', 'list', '--json')), { paused: false, running: [], queued: 0, assistant: false });
+  assert.deepEqual(JSON.parse(await arbor(a, 'transfers', 'list', '--json')), { paused: false, running: [], queued: 0, waiting: [], assistant: false });
   const paused = JSON.parse(await arbor(a, 'transfers', 'pause', '--json'));
   assert.equal(paused.paused, true);
   assert.equal(typeof paused.since, 'number');
@@ -47,6 +47,8 @@ test('pausing a running assistant holds its transfers; resuming lets them throug
     assert.equal(listing.paused, true);
     assert.equal(listing.assistant, true);
     assert.deepEqual(listing.running, [], 'nothing started while paused');
+    // What the pause holds back is named, not only counted.
+    assert.match(await arbor(a, 'transfers', 'list'), /\nqueued: 1 \(held by the pause; git arbor transfers resume\)\n {2}waiting: to r: big\.bin\n/);
     assert.deepEqual(JSON.parse(await arbor(a, 'whereis', '--json', 'big.bin')).whereis.map((w: { description: string }) => w.description), ['A'], 'the remote has no copy');
 
     await arbor(a, 'transfers', 'resume');
@@ -81,11 +83,10 @@ test('a running assistant reports the progress of a rate-limited upload in statu
     }, { logOf: a });
     assert.ok(seen);
     assert.match(seen.key, /^SHA256E-s4194304--[0-9a-f]{64}\.bin$/);
-    assert.deepEqual({ ...seen, key: '', done: 0 }, { file: 'slow.bin', key: '', remote: 'r', direction: 'upload', done: 0, total: size });
-    await eventually('transfers list shows it too', async () => {
-      const listed = JSON.parse(await arbor(a, 'transfers', 'list', '--json')) as { running: Listed[] };
-      return listed.running.some((t) => t.file === 'slow.bin');
-    }, { logOf: a });
+    assert.deepEqual({ file: seen.file, remote: seen.remote, direction: seen.direction, total: seen.total }, { file: 'slow.bin', remote: 'r', direction: 'upload', total: size });
+    // People read percent, rate and time left, in status and in transfers list.
+    const line = /to r: slow\.bin \d+% of 4\.0 MiB, [\d.]+ KiB\/s, \S+ left/;
+    await eventually('status and transfers list show percent, rate and time left', async () => line.test(await arbor(a, 'status')) && line.test(await arbor(a, 'transfers', 'list')), { logOf: a });
     await eventually('slow.bin reaches the remote', async () => JSON.parse(await arbor(a, 'whereis', '--json', 'slow.bin')).whereis.length === 2, { logOf: a });
   } finally {
     await stopAssistant(a);

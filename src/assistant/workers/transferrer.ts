@@ -64,6 +64,9 @@ async function perform(ctx: AssistantContext, batch: Batch, job: TransferJob, io
   return 'transferred';
 }
 
+/** Queued transfers named in status (the count covers the rest). */
+const WAITING_SHOWN = 10;
+
 /** A stamp of git's index (mtime, size, inode): unchanged means the annexed files are too. */
 async function indexStamp(gitDir: string): Promise<string> {
   return stat(join(gitDir, 'index')).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => '-');
@@ -123,20 +126,34 @@ export const transferrer: Worker = {
       shown.delete(job);
       if (t) ctx.status.update((s) => void (s.transfers.running = s.transfers.running.filter((x) => x !== t)));
     };
-    const queue = new TransferQueue({ onChange: () => ctx.status.update((s) => void (s.transfers.queued = queue.size)) });
+    // Status shows how many wait and the first few of them (what a pause holds back).
+    const queue = new TransferQueue({
+      onChange: () =>
+        ctx.status.update((s) => {
+          s.transfers.queued = queue.size;
+          s.transfers.waiting = queue.peek(WAITING_SHOWN).map((j) => ({ file: j.file, remote: j.remote ?? 'any', direction: j.direction }));
+        }),
+    });
     const onEvent = (e: TransferEvent): void => {
       const where = (job: TransferJob): string => `${job.file} ${job.direction === 'upload' ? 'to' : 'from'} ${job.remote ?? 'any remote'}`;
       switch (e.type) {
         case 'start': {
           untrack(e.job);
-          const t: TransferStatus = { file: e.job.file, key: formatKey(e.job.key), remote: e.job.remote ?? 'any', direction: e.job.direction, done: 0, total: e.job.key.size };
+          const t: TransferStatus = { file: e.job.file, key: formatKey(e.job.key), remote: e.job.remote ?? 'any', direction: e.job.direction, done: 0, total: e.job.key.size, startedAt: ctx.clock.now() };
           shown.set(e.job, t);
           ctx.status.update((s) => s.transfers.running.push(t));
           break;
         }
         case 'progress': {
           const t = shown.get(e.job);
-          if (t) ctx.status.update(() => void ((t.done = e.done), (t.total = e.total)));
+          if (t) {
+            const seconds = (ctx.clock.now() - (t.startedAt ?? ctx.clock.now())) / 1000;
+            ctx.status.update(() => {
+              t.done = e.done;
+              t.total = e.total;
+              if (seconds > 0) t.bytesPerSecond = Math.round(e.done / seconds);
+            });
+          }
           break;
         }
         case 'retry':

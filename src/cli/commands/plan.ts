@@ -35,12 +35,18 @@ export const planCommand: ArborCommand = {
         ctx.out.json(planToJson(plan));
         return 0;
       }
+      // A repository by the remote name(s) this one gives it, its description and short UUID.
       const name = (uuid: string): string => {
-        const d = graph.hasNode(uuid) ? graph.getNodeAttribute(uuid, 'description') : '';
-        return d === '' ? uuid : `${d} (${uuid.slice(0, 8)})`;
+        const a = graph.hasNode(uuid) ? graph.getNodeAttributes(uuid) : undefined;
+        const d = a?.description ?? '';
+        const names = a?.here === true ? ['here'] : (a?.remotes ?? []);
+        const detail = [d, uuid.slice(0, 8)].filter(Boolean).join(', ');
+        return names.length > 0 ? `${names.join(', ')} (${detail})` : d === '' ? uuid : `${d} (${uuid.slice(0, 8)})`;
       };
+      // A link nobody published (a git-annex peer through a remote it shares): the peer fetches.
+      const inferred = (from: string, to: string): boolean => graph.someDirectedEdge(from, to, (_k, attrs) => attrs.inferred === true);
       ctx.out.line(`${title}${plan.root === null ? ': no repository in the map has the content' : `, from ${name(plan.root)}`}`);
-      for (const e of plan.edges) ctx.out.line(`  ${name(e.from)} -> ${name(e.to)}  cost ${e.cost}`);
+      for (const e of plan.edges) ctx.out.line(`  ${name(e.from)} -> ${name(e.to)}  cost ${e.cost}${inferred(e.from, e.to) ? ' (assumed: it syncs through there)' : ''}`);
       if (plan.edges.length === 0 && plan.root !== null) ctx.out.line('  nothing to send');
       ctx.out.line(`total cost ${plan.cost}`);
       for (const u of plan.unreachable) ctx.out.line(`unreachable: ${name(u)}`);

@@ -7,6 +7,7 @@ import type { RemoteStatus } from '../../assistant/daemon-status.js';
 import { notRunningReason, statusReport } from '../../assistant/status-report.js';
 import { withAnnex } from '../repo-context.js';
 import type { ArborCommand } from '../command.js';
+import { transferLine, waitingLines } from '../transfer-line.js';
 
 function ago(now: number, t: number | undefined): string {
   if (t === undefined) return 'never';
@@ -87,8 +88,8 @@ export const statusCommand: ArborCommand = {
           const heard = noticesLine(name, r);
           if (heard) ctx.out.line(heard);
         }
-        for (const t of s.transfers.running) ctx.out.line(`transfer ${t.direction} ${t.file} ${t.remote}: ${t.done}/${t.total ?? '?'} bytes`);
-        if (s.transfers.queued) ctx.out.line(`transfers queued: ${s.transfers.queued}`);
+        for (const t of s.transfers.running) ctx.out.line(`transfer ${transferLine(t)}`);
+        for (const l of waitingLines(s.transfers.queued, s.transfers.waiting ?? [], false)) ctx.out.line(`transfers ${l}`);
       }
       if (head.attention) ctx.out.line(`log: ${state.logFile}`);
       for (const d of peerDeletions) ctx.out.line(deletionLine(d));

@@ -8,13 +8,9 @@ import { systemClock } from '../../util/clock.js';
 import { UsageError } from '../../util/errors.js';
 import { formatLocalTime } from '../../util/local-time.js';
 import type { ArborCommand } from '../command.js';
+import { transferLine, waitingLines } from '../transfer-line.js';
 
 const ACTIONS = ['pause', 'resume', 'list'] as const;
-
-function size(n: number | undefined): string {
-  if (n === undefined) return '?';
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / (1 << 10)).toFixed(1)} KiB` : `${n} B`;
-}
 
 /** Pauses, resumes or lists the assistant's transfers (the pause persists across restarts). */
 export const transfersCommand: ArborCommand = {
@@ -43,11 +39,9 @@ export const transfersCommand: ArborCommand = {
       return 0;
     }
     ctx.out.line(`transfers: ${listing.paused ? `paused${listing.since !== undefined ? ` since ${formatLocalTime(listing.since)}` : ''}` : 'active'}${state.running ? '' : ' (the assistant is not running)'}`);
-    for (const t of listing.running) {
-      const pct = t.total ? ` ${Math.floor((t.done / t.total) * 100)}%` : '';
-      ctx.out.line(`${t.direction === 'upload' ? 'to' : 'from'} ${t.remote}: ${t.file} ${size(t.done)}/${size(t.total)}${pct}`);
-    }
-    ctx.out.line(`queued: ${listing.queued}`);
+    for (const t of listing.running) ctx.out.line(transferLine(t));
+    const waiting = waitingLines(listing.queued, listing.waiting, listing.paused);
+    for (const l of waiting.length > 0 ? waiting : ['queued: 0']) ctx.out.line(l);
     return 0;
   },
 };
