@@ -23,9 +23,12 @@ export interface Reach {
   readonly failedAt?: number;
 }
 
-/** The back-off before try `attempts + 1`: base, 2×, 4× … capped at 8 h (also used for failed pushes). */
+/** The longest wait between two tries of an unreachable remote: a host that comes back is used again within the hour. */
+export const MAX_BACKOFF_MS = 3600_000;
+
+/** The back-off before try `attempts + 1`: base, 2×, 4× … capped at 1 h (also used for failed pushes). */
 export function nextTryAfter(now: number, attempts: number, baseMs = 60_000): number {
-  return now + Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 8 * 3600_000);
+  return now + Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
 }
 
 /** "30 s", "2 min", "1 h": a wait in words for log lines. */

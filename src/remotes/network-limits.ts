@@ -10,7 +10,7 @@ export interface NetworkLimits {
   readonly stallMs: number;
   /** Any one fetch or push is ended after this long (ms; 0: never). arbor.network.timeoutseconds, default 3600. */
   readonly timeoutMs: number;
-  /** The assistant's first wait before retrying an unreachable remote (ms); it doubles with each failure, up to 8 h. arbor.network.retryseconds, default 60. */
+  /** The assistant's first wait before retrying an unreachable remote (ms); it doubles with each failure, up to 1 h. arbor.network.retryseconds, default 60. */
   readonly retryMs: number;
 }
 

@@ -85,7 +85,7 @@ function what(target: NoticeTarget): string {
 /**
  * Listens to one target until `signal` aborts: connect; on a drop, one warning (changes now wait
  * for the fetch schedule, which runs all along), then reconnect with back-off (the reachability
- * back-off: arbor.network.retryseconds, doubling to 8 h); on return, one info line and a fetch for
+ * back-off: arbor.network.retryseconds, doubling to 1 h); on return, one info line and a fetch for
  * whatever changed meanwhile. A permanent failure (no git-annex-shell there) turns notices off
  * for the remote until the plan changes.
  */

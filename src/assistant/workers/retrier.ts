@@ -14,7 +14,7 @@ const PROBE_MS = 10_000;
 /**
  * Three kinds of retry, each in the remote's own lane (a retry of one remote never waits on another):
  * - an unreachable remote (reachability state) is fetched and pushed again when its back-off
- *   (arbor.network.retryseconds, doubling with each failure, up to 8 h) has passed;
+ *   (arbor.network.retryseconds, doubling with each failure, up to 1 h) has passed;
  * - failed pushes and unreachable remotes are retried on the ticks of arbor.assistant.retry
  *   (default every 30 minutes), skipping ticks that double with each failure, up to 16;
  * - a light probe every 10 s notices a local remote (a mount, a directory) coming back and retries it at once.
