@@ -23,7 +23,8 @@ test('--foreground logs readable lines to stderr, commits, and SIGTERM stops it 
     await eventually('the assistant says it started', () => /assistant started/.test(stderr));
     writeFileSync(join(repo, 'a.txt'), 'a\n');
     await eventually('a.txt committed', async () => (await git(repo, 'ls-tree', '--name-only', 'HEAD', 'a.txt').catch(() => '')) === 'a.txt');
-    assert.match(stderr, /^\d\d:\d\d:\d\d info \[committer\] committed \d+ file/m);
+    // The commit lands before its log line reaches the pipe: wait for the line itself.
+    await eventually('the commit is logged as a readable line', () => /^\d\d:\d\d:\d\d info \[committer\] committed \d+ file/m.test(stderr));
   } finally {
     child.kill('SIGTERM');
   }

@@ -35,11 +35,11 @@ test('transfers are listed from a running assistant\'s status file, malformed en
   mkdirSync(join(dir, 'annex', 'arbor'), { recursive: true });
   const statusFile = join(dir, 'annex', 'arbor', 'daemon.status.json');
   const good = { file: 'a.bin', key: 'SHA256E-s10--x.bin', remote: 'usb', direction: 'upload', done: 4, total: 10 };
-  writeFileSync(statusFile, JSON.stringify({ pid: 1, transfers: { running: [good, { file: 3 }, { ...good, direction: 'sideways' }], queued: 7 } }));
+  writeFileSync(statusFile, JSON.stringify({ pid: 1, transfers: { running: [good, { file: 3 }, { ...good, direction: 'sideways' }], queued: 7, waiting: [{ file: 'b.bin', remote: 'usb', direction: 'download' }, { file: 'c.bin' }] } }));
   const controlFile = transferControlPath(dir);
   await setTransfersPaused({ file: controlFile, paused: true, now: 42 });
-  assert.deepEqual(await listTransfers({ controlFile, statusFile, assistantRunning: true }), { paused: true, since: 42, running: [good], queued: 7 });
-  assert.deepEqual(await listTransfers({ controlFile, statusFile, assistantRunning: false }), { paused: true, since: 42, running: [], queued: 0 }, 'a stopped assistant\'s stale status lists nothing');
-  assert.deepEqual(transfersFromStatus(undefined), { running: [], queued: 0 });
+  assert.deepEqual(await listTransfers({ controlFile, statusFile, assistantRunning: true }), { paused: true, since: 42, running: [good], queued: 7, waiting: [{ file: 'b.bin', remote: 'usb', direction: 'download' }] });
+  assert.deepEqual(await listTransfers({ controlFile, statusFile, assistantRunning: false }), { paused: true, since: 42, running: [], queued: 0, waiting: [] }, 'a stopped assistant\'s stale status lists nothing');
+  assert.deepEqual(transfersFromStatus(undefined), { running: [], queued: 0, waiting: [] });
   assert.deepEqual(transfersFromStatus({ transfers: { running: [{ ...good, total: null }] } }).running[0]?.total, undefined);
 });
