@@ -33,6 +33,7 @@ export async function addThroughFilter(
   const staged = paths.filter((p) => !skip.has(p));
   const keys = new Map((await annexedFilesAt(annex, staged)).map((f) => [f.path, formatKey(f.key)]));
   const unstage: string[] = [];
+  const gone: string[] = [];
   for (const path of staged) {
     const key = keys.get(path);
     if (key !== undefined) {
@@ -51,8 +52,13 @@ export async function addThroughFilter(
       out.onFile?.(r);
       continue;
     }
+    if (!st) {
+      // Deleted while it was added: its removal is what gets staged, never HEAD's version again.
+      gone.push(path);
+      continue;
+    }
     unstage.push(path);
-    if (st) out.failures.push({ path, reason: reason ?? 'it changed while it was being added' });
+    out.failures.push({ path, reason: reason ?? 'it changed while it was being added' });
   }
   if (unstage.length) {
     const specs = unstage.map((p) => `:(literal)${p}`);
@@ -60,4 +66,5 @@ export async function addThroughFilter(
     if (await annex.git.revParse('HEAD')) await annex.git.run(['reset', '-q', '--', ...specs]);
     else await annex.git.run(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...specs]);
   }
+  if (gone.length) await annex.git.run(['rm', '-q', '--cached', '--ignore-unmatch', '--', ...gone.map((p) => `:(literal)${p}`)]);
 }

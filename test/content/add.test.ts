@@ -3,12 +3,14 @@ import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAnnex } from '../../src/annex/annex.js';
 import { parseKey } from '../../src/annex/key.js';
 import { keysLocations } from '../../src/annex/logs/location.js';
 import { addFiles, linkIfUnchanged, type AddedFile } from '../../src/content/add.js';
+import { addThroughFilter } from '../../src/content/add-through-filter.js';
+import type { FailedFile } from '../../src/content/git-add.js';
 import { runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 
@@ -91,4 +93,30 @@ test('a file written to while it is being added keeps the new bytes (and its mod
   } finally {
     await annex.close();
   }
+});
+
+test('an unlocked file deleted between the look at it and git add: its removal is staged, never the committed version again', async () => {
+  const dir = await annexedRepo();
+  await git(dir, 'config', 'annex.addunlocked', 'true');
+  writeFiles(dir, { 'keep.bin': randomBytes(100_000), 'gone.bin': randomBytes(100_000) });
+  const annex = await openAnnex(dir);
+  try {
+    await addFiles(annex);
+    await git(dir, 'commit', '-q', '-m', 'two unlocked files');
+    // The race, made certain: git add is handed a committed file that was deleted after it was looked at.
+    rmSync(join(dir, 'gone.bin'));
+    appendFileSync(join(dir, 'keep.bin'), 'more');
+    const out = { rules: await annex.largeFilesRules(), dotfiles: false, results: [] as AddedFile[], failures: [] as FailedFile[], onFile: undefined };
+    try {
+      await addThroughFilter(annex, ['keep.bin', 'gone.bin'], out);
+    } finally {
+      await out.rules.close();
+    }
+    assert.deepEqual(out.failures, [], 'a deleted file is not a failure');
+    assert.deepEqual(out.results.map((r) => [r.path, r.kind]), [['keep.bin', 'unlocked']]);
+  } finally {
+    await annex.close();
+  }
+  assert.equal(await git(dir, 'ls-files', '--', 'gone.bin'), '', 'the deletion is staged');
+  assert.equal(await git(dir, 'diff', '--cached', '--name-status', '--', 'gone.bin'), 'D\tgone.bin');
 });
