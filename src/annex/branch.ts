@@ -183,11 +183,13 @@ export class AnnexBranch {
     for (const [, sha] of pending) await this.#unionIntoIndex(sha);
     const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
     const names = pending.map(([ref]) => ref);
-    const commit = await this.#git.commitTree({
-      tree,
-      parents: [local, ...pending.map(([, sha]) => sha)],
-      message: `merging ${names.join(' ')} into git-annex`,
-    });
+    const commit = tree === (await this.#git.revParse(`${local}^{tree}`))
+      ? await this.#joinHistories(tree, [local, ...pending.map(([, sha]) => sha)])
+      : await this.#git.commitTree({
+        tree,
+        parents: [local, ...pending.map(([, sha]) => sha)],
+        message: `merging ${names.join(' ')} into git-annex`,
+      });
     try {
       await this.#git.updateRef(ANNEX_BRANCH_REF, commit, local);
     } catch (err) {
@@ -196,6 +198,24 @@ export class AnnexBranch {
     }
     await this.#writeIndexStatus(commit);
     return names;
+  }
+
+  /**
+   * A merge that brings nothing new, only joins histories (two repositories that merged each
+   * other's branch at the same moment): the commit is made the same way everywhere (parents in
+   * sha order, identity and date of the greatest parent, a fixed message), so both repositories
+   * make the very same commit and the next fetch finds nothing to merge. A merge commit of its
+   * own on each side would be new to the other, which would merge it, and so on forever.
+   */
+  async #joinHistories(tree: string, parents: readonly string[]): Promise<string> {
+    const sorted = [...new Set(parents)].sort();
+    const last = sorted[sorted.length - 1] as string;
+    const raw = await this.#git.run(['cat-file', 'commit', last]);
+    const m = /^committer (.*) <(.*)> (\d+ [+-]\d{4})$/m.exec(raw);
+    const env = m
+      ? { GIT_AUTHOR_NAME: m[1] ?? '', GIT_AUTHOR_EMAIL: m[2] ?? '', GIT_AUTHOR_DATE: `@${m[3] ?? ''}`, GIT_COMMITTER_NAME: m[1] ?? '', GIT_COMMITTER_EMAIL: m[2] ?? '', GIT_COMMITTER_DATE: `@${m[3] ?? ''}` }
+      : undefined;
+    return this.#git.commitTree({ tree, parents: sorted, message: 'merging git-annex branches (no change)', ...(env ? { env } : {}) });
   }
 
   /**

@@ -136,3 +136,65 @@ test('a change journalled before a merge is combined with the merged lines, not 
   await cb();
   assert.equal(await git(b, 'show', 'git-annex:x.log'), 'base\nfrom A\nfrom B');
 });
+
+test('two repositories that merged each other\'s branch at the same moment converge on one commit, not a merge of merges forever', async () => {
+  const a = await makeRepo({ name: 'a' });
+  const parent = join(a, '..');
+  {
+    const { branch, close } = await branchOf(a);
+    await branch.change('uuid.log', () => 'u1 one timestamp=1s\n');
+    await branch.commit();
+    await close();
+  }
+  await git(parent, 'clone', '-q', a, 'b');
+  const b = join(parent, 'b');
+  await git(b, 'remote', 'add', 'a', a);
+  await git(a, 'remote', 'add', 'b', b);
+  await git(b, 'fetch', '-q', 'origin', 'git-annex:refs/remotes/origin/git-annex');
+  // Each side records something, then each merges the other's branch as it was: a criss-cross.
+  const record = async (dir: string, path: string): Promise<void> => {
+    const { branch, close } = await branchOf(dir);
+    await branch.update();
+    await branch.change(path, () => `${path}\n`);
+    await branch.commit();
+    await close();
+  };
+  await record(a, 'a.log');
+  await record(b, 'b.log');
+  const fetchAndMerge = async (dir: string, from: string): Promise<string[]> => {
+    await git(dir, 'fetch', '-q', from, `+git-annex:refs/remotes/${from}/git-annex`);
+    const { branch, close } = await branchOf(dir);
+    try {
+      return await branch.update();
+    } finally {
+      await close();
+    }
+  };
+  await git(a, 'fetch', '-q', 'b', '+git-annex:refs/remotes/b/git-annex');
+  await git(b, 'fetch', '-q', 'a', '+git-annex:refs/remotes/a/git-annex');
+  for (const dir of [a, b]) {
+    const { branch, close } = await branchOf(dir);
+    await branch.update();
+    await close();
+  }
+  const [ma, mb] = [await git(a, 'rev-parse', 'git-annex'), await git(b, 'rev-parse', 'git-annex')];
+  assert.notEqual(ma, mb, 'two merges made apart');
+  assert.equal(await git(a, 'rev-parse', 'git-annex^{tree}'), await git(b, 'rev-parse', 'git-annex^{tree}'));
+  // Each fetches the other's merge before either merges it (the assistants react to the same
+  // change notice at once): both make the same joining commit.
+  await git(a, 'fetch', '-q', 'b', '+git-annex:refs/remotes/b/git-annex');
+  await git(b, 'fetch', '-q', 'a', '+git-annex:refs/remotes/a/git-annex');
+  for (const dir of [a, b]) {
+    const { branch, close } = await branchOf(dir);
+    assert.equal((await branch.update()).length, 1);
+    await close();
+  }
+  const joined = await git(a, 'rev-parse', 'git-annex');
+  assert.equal(await git(b, 'rev-parse', 'git-annex'), joined, 'the same commit on both sides');
+  assert.equal((await git(a, 'rev-list', '--parents', '-n1', 'git-annex')).split(' ').length, 3, 'it joins both merges');
+  // And the next round finds nothing to merge on either side.
+  assert.deepEqual(await fetchAndMerge(a, 'b'), []);
+  assert.deepEqual(await fetchAndMerge(b, 'a'), []);
+  assert.equal(await git(a, 'show', 'git-annex:b.log'), 'b.log');
+  assert.equal(await git(b, 'show', 'git-annex:a.log'), 'a.log');
+});
