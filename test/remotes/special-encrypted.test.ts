@@ -102,7 +102,8 @@ test('remotes arbor made with encryption=shared (with and without chunk=): git-a
   const [object] = filesUnder(join(parent, 'a-awhole')).filter((p) => /GPGHMACSHA1--[0-9a-f]{40}$/.test(p));
   assert.ok(object);
   const bytes = readFileSync(object);
-  bytes[bytes.length >> 1] ^= 0xff;
+  const at = bytes.length >> 1;
+  bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
   writeFileSync(object, bytes);
   const clone = await cloneWithArbor({ origin: origin.dir, description: 'clone2', parent, name: 'arbor-clone2' });
   await git(clone.dir, 'remote', 'remove', 'origin');
