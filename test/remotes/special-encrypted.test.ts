@@ -117,4 +117,8 @@ test('remotes arbor made with encryption=shared (with and without chunk=): git-a
   assert.equal(filesUnder(join(clone.dir, '.git', 'annex', 'objects')).length, 0);
   // Nothing about the cipher is ever printed.
   assert.doesNotMatch(r.stderr, /cipher=|passphrase/i);
+  // fsck --from finds the damaged copy bad (not merely unverifiable).
+  const fsck = await runArbor(['fsck', '--from', 'awhole', 'big.bin'], { cwd: clone.dir });
+  assert.equal(fsck.code, 1);
+  assert.match(fsck.stdout + fsck.stderr, /big\.bin.*(bad|corrupt)/i);
 });
