@@ -30,6 +30,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'drop', load: async () => (await import('./commands/drop.js')).dropCommand },
   { name: 'initremote', load: async () => (await import('./commands/initremote.js')).initremoteCommand },
   { name: 'enableremote', load: async () => (await import('./commands/enableremote.js')).enableremoteCommand },
+  { name: 'testremote', load: async () => (await import('./commands/testremote.js')).testremoteCommand },
   { name: 'log', load: async () => (await import('./commands/log.js')).logCommand },
   { name: 'whereis', load: async () => (await import('./commands/whereis.js')).whereisCommand },
   { name: 'fsck', load: async () => (await import('./commands/fsck.js')).fsckCommand },

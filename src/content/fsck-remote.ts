@@ -68,7 +68,8 @@ async function downloadAndVerify(remote: Remote, key: Key, tmpDir: string): Prom
     await remote.retrieve(key, tmp);
     return (await verifyKeyContent(key, tmp)) ? { state: 'good' } : { state: 'bad' };
   } catch (err) {
-    if (err instanceof ArborError && err.code === 'EVERIFY') return { state: 'bad' };
+    // An encrypted object that does not decrypt (gpg's integrity check) is as bad as one that does not hash.
+    if (err instanceof ArborError && (err.code === 'EVERIFY' || err.code === 'EDECRYPT')) return { state: 'bad' };
     if (err instanceof ArborError && err.code === 'ENOTPRESENT') return { state: 'absent' };
     throw err;
   } finally {

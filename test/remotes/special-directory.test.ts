@@ -123,7 +123,9 @@ test('initremote refuses bad input in one line, before writing anything', needsG
   const cases: Array<[string[], RegExp]> = [
     [['x', 'type=nosuch', 'encryption=none'], /unknown type=nosuch/],
     [['x', 'type=directory', 'encryption=none'], /type=directory needs directory=/],
-    [['x', 'type=directory', `directory=${store}`, 'encryption=shared'], /encryption=shared is not supported by arbor yet/],
+    [['x', 'type=directory', `directory=${store}`, 'encryption=hybrid', 'keyid=ABCD'], /encryption=hybrid is not supported by arbor yet/],
+    [['x', 'type=directory', `directory=${store}`, 'encryption=shared', 'cipher=AAAA'], /cipher= is made by initremote, not given/],
+    [['x', 'type=directory', `directory=${store}`, 'encryption=shared', 'mac=MD5'], /unknown mac=MD5/],
     [['x', 'type=directory', `directory=${store}`, 'encryption=none', 'chunk=lots'], /chunk=lots is not a size/],
     [['x', 'type=directory', `directory=${store}`, 'encryption=none', 'password=hunter2'], /does not take password=/],
     [['ga', 'type=directory', `directory=${store}`, 'encryption=none'], /already a remote named ga/],

@@ -13,6 +13,7 @@ import { prng } from '../helpers/prng.js';
 import { git } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
+import { needsGpg, useTempGnupgHome } from '../helpers/gnupg.js';
 
 const hasRclone = spawnSync('git-annex-remote-rclone', ['--version'], { input: '' }).error === undefined && spawnSync('rclone', ['version']).status === 0;
 const needs = { skip: needsGitAnnex.skip || (hasRclone ? false : 'needs rclone and git-annex-remote-rclone (apt-get install rclone git-annex-remote-rclone)') };
@@ -115,6 +116,21 @@ test('an rclone remote arbor made (git-annex-remote-rclone, chunked): arbor copi
   const clone = await cloneWithGitAnnex({ origin: origin.dir, description: 'clone', parent });
   await annex(clone.dir, 'enableremote', 'cloud');
   await annex(clone.dir, 'get', '-q', '--from', 'cloud', 'big.bin');
+  assert.ok(readFileSync(join(clone.dir, 'big.bin')).equals(big));
+});
+
+test('an encrypted rclone remote arbor made (encryption=shared, chunked): only ciphertext under GPGHMAC names reaches rclone, and git-annex gets the content', { skip: needs.skip || needsGpg.skip }, async () => {
+  useTempGnupgHome();
+  const store = join(parent, 'rclone', 'sealed');
+  await arbor(origin.dir, 'initremote', 'sealed', 'type=external', 'externaltype=rclone', 'target=loc', `prefix=${store}`, 'encryption=shared', 'chunk=64KiB');
+  await arbor(origin.dir, 'copy', '--to', 'sealed', 'big.bin');
+  const stored = filesUnder(store);
+  assert.equal(stored.length, 3, stored.join(' '));
+  for (const f of stored) assert.match(f, /^[0-9a-f]{3}\/[0-9a-f]{3}\/GPGHMACSHA1--[0-9a-f]{40}$/);
+
+  const clone = await cloneWithGitAnnex({ origin: origin.dir, description: 'sealed-clone', parent, name: 'sealed-clone' });
+  await annex(clone.dir, 'enableremote', 'sealed');
+  await annex(clone.dir, 'get', '-q', '--from', 'sealed', 'big.bin');
   assert.ok(readFileSync(join(clone.dir, 'big.bin')).equals(big));
 });
 

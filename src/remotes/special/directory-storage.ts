@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { hashDirLower, hashDirMixed } from '../../annex/dir-hashes.js';
 import type { Key } from '../../annex/key.js';
 import { formatKey, keyToFileName } from '../../annex/key.js';
-import { ArborError, errnoCode } from '../../util/errors.js';
+import { ArborError, errnoCode, readOnlyErrno, ReadOnlyError } from '../../util/errors.js';
+import { writeDenied } from '../../util/writable.js';
 import type { Progress } from '../remote.js';
 import { RemoteUnavailableError } from '../remote.js';
 import type { KeyStorage, SourceRange } from './key-storage.js';
@@ -65,6 +66,17 @@ export class DirectoryStorage implements KeyStorage {
   }
 
   async store(key: Key, source: SourceRange, progress?: Progress): Promise<void> {
+    try {
+      await this.#store(key, source, progress);
+    } catch (err) {
+      // A read-only folder shows up as odd errnos (recursive mkdir reports ENOENT on a read-only mount): say what it is.
+      const denied = readOnlyErrno(err, { anyDenial: true }) ?? (await writeDenied(this.#dir));
+      if (denied) throw new ReadOnlyError(this.#dir, denied, { action: `store on remote ${this.#name}`, cause: err });
+      throw err;
+    }
+  }
+
+  async #store(key: Key, source: SourceRange, progress?: Progress): Promise<void> {
     await this.prepare();
     const file = keyToFileName(formatKey(key));
     const tmpDir = join(this.#dir, 'tmp', file);

@@ -63,10 +63,11 @@ export class ExternalStorage implements KeyStorage {
         return k;
       };
       switch (m.command) {
+        // The cipher of an encrypted remote is not the program's business: it only sees ciphertext.
         case 'GETCONFIG':
-          return value(settings.get(m.params[0] ?? '') ?? '');
+          return value(m.params[0] === 'cipher' ? '' : (settings.get(m.params[0] ?? '') ?? ''));
         case 'SETCONFIG':
-          settings.set(m.params[0] ?? '', m.params[1] ?? '');
+          if (m.params[0] !== 'cipher') settings.set(m.params[0] ?? '', m.params[1] ?? '');
           return '';
         case 'GETUUID':
           return value(uuid);

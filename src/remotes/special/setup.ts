@@ -4,7 +4,9 @@
 // uuid.log in the git-annex branch, and marks it in local git config (`remote.<name>.annex-uuid`,
 // the kind's key such as `annex-directory`, `skipFetchAll`). Settings that differ per copy
 // (`directory=`) stay in git config only, so every other copy runs `enableremote NAME directory=…`.
-// Every parameter is checked before anything is written.
+// Every parameter is checked before anything is written. With encryption=shared, initremote makes
+// the cipher (gpg random bytes) and records it as `cipher=` (doc/design/encryption.mdwn): anyone
+// who can read the git-annex branch can decrypt the remote's content, as with git-annex.
 
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -14,6 +16,8 @@ import { recordSpecialRemoteConfig, specialRemoteConfigs } from '../../annex/log
 import { describeRepository } from '../../annex/logs/uuid.js';
 import { COMMON_PARAMETERS, specialKinds, type SpecialKind } from './special-kinds.js';
 import { parseChunkSetting, SpecialRemoteParameterError } from './special-config.js';
+import { CIPHER_RANDOM_BYTES, parseMac, SharedCipher } from './cipher.js';
+import { gpgRandom } from './gpg.js';
 
 /** Parses `key=value` words; a word without `=` or a repeated key is refused. */
 export function parseParameters(words: readonly string[]): Map<string, string> {
@@ -37,12 +41,21 @@ function kindOf(type: string | undefined): SpecialKind {
   return kind;
 }
 
-/** Checks encryption= (required, as git-annex requires it): only `none` is supported so far. */
+/** Checks encryption= (required, as git-annex requires it): `none` and `shared` are supported so far. */
 function checkEncryption(value: string | undefined): void {
-  if (value === undefined) throw new SpecialRemoteParameterError('missing encryption= (arbor supports encryption=none)');
-  if (value !== 'none') {
-    const known = ['shared', 'hybrid', 'pubkey', 'sharedpubkey'];
-    throw new SpecialRemoteParameterError(known.includes(value) ? `encryption=${value} is not supported by arbor yet (use encryption=none)` : `unknown encryption=${value} (arbor supports encryption=none)`);
+  if (value === undefined) throw new SpecialRemoteParameterError('missing encryption= (arbor supports encryption=none and encryption=shared)');
+  if (value !== 'none' && value !== 'shared') {
+    const known = ['hybrid', 'pubkey', 'sharedpubkey'];
+    throw new SpecialRemoteParameterError(known.includes(value) ? `encryption=${value} is not supported by arbor yet (use encryption=shared or encryption=none)` : `unknown encryption=${value} (arbor supports encryption=none and encryption=shared)`);
+  }
+}
+
+/** Checks the encryption settings the user gave: the cipher is never given, only made; `mac=` only with encryption. */
+function checkEncryptionParameters(params: ReadonlyMap<string, string>, encryption: string): void {
+  if (params.has('cipher')) throw new SpecialRemoteParameterError('cipher= is made by initremote, not given');
+  if (params.has('mac')) {
+    if (encryption === 'none') throw new SpecialRemoteParameterError('mac= needs encryption (it names encrypted objects)');
+    parseMac(params.get('mac'));
   }
 }
 
@@ -87,6 +100,7 @@ export async function initRemote(annex: Annex, options: { name: string; params: 
   checkName(name);
   const kind = kindOf(params.get('type'));
   checkEncryption(params.get('encryption'));
+  checkEncryptionParameters(params, params.get('encryption') ?? 'none');
   parseChunkSetting(params.get('chunk'));
   if (params.has('name') && params.get('name') !== name) throw new SpecialRemoteParameterError(`name=${params.get('name') ?? ''} differs from the remote name ${name}`);
   if ((await annex.git.configGetRegexp(`^remote\\.${escapeRegex(name)}\\.`)).length > 0) throw new SpecialRemoteParameterError(`there is already a remote named ${name}`);
@@ -96,6 +110,10 @@ export async function initRemote(annex: Annex, options: { name: string; params: 
   const uuid = randomUUID();
   const settings = new Map([...params].filter(([k]) => !kind.localOnly.includes(k)));
   settings.set('name', name);
+  if (params.get('encryption') === 'shared') {
+    const random = await gpgRandom({ clock: annex.deps.clock }, CIPHER_RANDOM_BYTES);
+    settings.set('cipher', new SharedCipher(random, parseMac(params.get('mac'))).toSetting());
+  }
   await kind.setup?.({ name, uuid, settings, annex });
   // Everything checked (the kind's own setup too): now write.
   await recordSpecialRemoteConfig(annex.branch, { uuid, config: settings, now: annex.now() });
@@ -114,6 +132,8 @@ export async function enableRemote(annex: Annex, options: { name: string; params
   const [uuid, logged] = found[found.length - 1] as [string, Map<string, string>];
   const kind = kindOf(logged.get('type'));
   checkEncryption(logged.get('encryption') ?? 'none');
+  if (params.has('cipher') || params.has('mac')) throw new SpecialRemoteParameterError(`${name}'s ${params.has('cipher') ? 'cipher' : 'mac'} cannot change`);
+  if (logged.get('encryption') === 'shared') SharedCipher.fromSettings(logged);
   if (params.has('type') && params.get('type') !== logged.get('type')) throw new SpecialRemoteParameterError(`${name} is of type=${logged.get('type') ?? '?'}; type cannot change`);
   if (params.has('encryption') && params.get('encryption') !== logged.get('encryption')) throw new SpecialRemoteParameterError(`${name} uses encryption=${logged.get('encryption') ?? '?'}; encryption cannot change`);
   parseChunkSetting(params.get('chunk'));

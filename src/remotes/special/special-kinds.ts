@@ -8,6 +8,8 @@ import { ExternalStorage } from './external-storage.js';
 /** git-annex's default costs (Config/Cost.hs). */
 export const CHEAP_REMOTE_COST = 100;
 export const EXPENSIVE_REMOTE_COST = 200;
+/** Added to the default cost of an encrypted remote (git-annex's encryptedRemoteCostAdj). */
+export const ENCRYPTED_REMOTE_COST_ADJUSTMENT = 50;
 
 /** What building a kind's storage gets. */
 export interface StorageContext {
@@ -70,4 +72,4 @@ export const externalKind: SpecialKind = {
 export const specialKinds: readonly SpecialKind[] = [directoryKind, externalKind];
 
 /** Parameters every kind takes (git-annex's common ones arbor honours). */
-export const COMMON_PARAMETERS = ['type', 'encryption', 'chunk', 'name', 'autoenable', 'cost', 'preferreddir', 'embedcreds'] as const;
+export const COMMON_PARAMETERS = ['type', 'encryption', 'chunk', 'name', 'autoenable', 'cost', 'preferreddir', 'embedcreds', 'mac', 'cipher'] as const;

@@ -4,8 +4,11 @@ import { ArborError, describeError } from '../../util/errors.js';
 import type { RemoteType } from '../remote.js';
 import { RemoteUnavailableError } from '../remote.js';
 import type { KeyStorage } from './key-storage.js';
+import { join } from 'node:path';
+import { SharedCipher } from './cipher.js';
+import { EncryptedStorage } from './encrypted-storage.js';
 import { parseChunkSetting } from './special-config.js';
-import { EXPENSIVE_REMOTE_COST, specialKinds } from './special-kinds.js';
+import { ENCRYPTED_REMOTE_COST_ADJUSTMENT, EXPENSIVE_REMOTE_COST, specialKinds } from './special-kinds.js';
 import { SpecialRemote } from './special-remote.js';
 
 /** Special remotes (config.special set by special-config.ts). */
@@ -20,22 +23,32 @@ export const specialRemoteType: RemoteType = {
     const encryption = special.settings.get('encryption') ?? 'none';
     let problem: string | undefined;
     if (!kind) problem = `it is a special remote of type ${special.type}, which arbor does not support yet`;
-    else if (encryption !== 'none') problem = `it uses encryption=${encryption}, which arbor does not support yet`;
+    else if (encryption !== 'none' && encryption !== 'shared') problem = `it uses encryption=${encryption}, which arbor does not support yet`;
     let chunkSize: number | undefined;
+    let cipher: SharedCipher | undefined;
     try {
       chunkSize = parseChunkSetting(special.settings.get('chunk'));
+      if (encryption === 'shared') cipher = SharedCipher.fromSettings(special.settings);
     } catch (err) {
       problem ??= describeError(err);
     }
     const logCost = Number(special.settings.get('cost'));
+    const defaultCost = (kind?.defaultCost ?? EXPENSIVE_REMOTE_COST) + (encryption === 'none' ? 0 : ENCRYPTED_REMOTE_COST_ADJUSTMENT);
+    const annex = deps.annex;
+    const storage = (): KeyStorage => {
+      if (!kind || problem !== undefined) return new UnusableStorage(new RemoteUnavailableError(config.name, problem ?? ''));
+      const plain = kind.storage({ name: config.name, uuid, settings: special.settings, annex });
+      if (!cipher) return plain;
+      return new EncryptedStorage({ inner: plain, cipher, gpg: { clock: deps.clock }, tmpDir: join(annex.annexDir, 'othertmp'), remoteName: config.name });
+    };
     return new SpecialRemote({
       config,
       uuid,
       typeName: special.type,
-      cost: config.cost ?? (special.settings.has('cost') && Number.isFinite(logCost) ? logCost : (kind?.defaultCost ?? EXPENSIVE_REMOTE_COST)),
+      cost: config.cost ?? (special.settings.has('cost') && Number.isFinite(logCost) ? logCost : defaultCost),
       ...(chunkSize !== undefined ? { chunkSize } : {}),
       // A remote arbor cannot use still appears (whereis, info); using it fails in one line.
-      storage: kind && problem === undefined ? kind.storage({ name: config.name, uuid, settings: special.settings, annex: deps.annex }) : new UnusableStorage(new RemoteUnavailableError(config.name, problem ?? '')),
+      storage: storage(),
       annex: deps.annex,
     });
   },

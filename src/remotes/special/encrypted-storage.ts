@@ -1,0 +1,115 @@
+// encryption=shared around any kind's storage: objects are stored gpg-encrypted under HMAC key names (git-annex Remote/Helper/Encryptable.hs, Remote/Helper/Special.hs).
+//
+// It sits where git-annex puts encryption: below chunking, so each chunk is encrypted on its own
+// and named by the HMAC of its chunk key, and above the kind, which only ever sees `GPGHMAC…`
+// keys and ciphertext. The chunk log keeps the plain key, as git-annex's does. Encrypted and
+// decrypted bytes pass through files in the annex's othertmp directory, removed afterwards.
+
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Key } from '../../annex/key.js';
+import { ArborError, describeError } from '../../util/errors.js';
+import type { Progress } from '../remote.js';
+import type { SharedCipher } from './cipher.js';
+import { gpgDecryptFile, gpgEncryptFile, type GpgOptions } from './gpg.js';
+import type { KeyStorage, SourceRange } from './key-storage.js';
+
+/** Content from an encrypted remote did not decrypt (wrong cipher, or the object was damaged there). */
+export class DecryptionError extends ArborError {
+  constructor(remote: string, cause: unknown) {
+    super('EDECRYPT', `remote ${remote}: the encrypted object does not decrypt (${describeError(cause)}); it is damaged or was not made with this remote's cipher`, { cause });
+    this.name = 'DecryptionError';
+  }
+}
+
+/** A KeyStorage whose objects are encrypted with a shared cipher. */
+export class EncryptedStorage implements KeyStorage {
+  readonly #inner: KeyStorage;
+  readonly #cipher: SharedCipher;
+  readonly #gpg: GpgOptions;
+  readonly #tmpDir: string;
+  readonly #name: string;
+
+  constructor(options: { inner: KeyStorage; cipher: SharedCipher; gpg: GpgOptions; tmpDir: string; remoteName: string }) {
+    this.#inner = options.inner;
+    this.#cipher = options.cipher;
+    this.#gpg = options.gpg;
+    this.#tmpDir = options.tmpDir;
+    this.#name = options.remoteName;
+  }
+
+  async #tmpFile(what: string): Promise<string> {
+    await mkdir(this.#tmpDir, { recursive: true });
+    return join(this.#tmpDir, `arbor-${what}-${randomBytes(6).toString('hex')}`);
+  }
+
+  prepare(): Promise<void> {
+    return this.#inner.prepare();
+  }
+
+  async store(key: Key, source: SourceRange, progress?: Progress): Promise<void> {
+    const whole = source.offset === 0 && source.length === (await stat(source.path)).size;
+    const plain = whole ? source.path : await this.#tmpFile('chunk');
+    const sealed = await this.#tmpFile('enc');
+    try {
+      if (!whole) await copyOut(source, plain);
+      await gpgEncryptFile(this.#gpg, { input: plain, output: sealed, passphrase: this.#cipher.passphrase() });
+      const size = (await stat(sealed)).size;
+      // Progress counts plaintext bytes (what the caller knows the size of).
+      await this.#inner.store(this.#cipher.encryptKey(key), { path: sealed, offset: 0, length: size }, progress ? (done) => progress(Math.min(source.length, Math.floor((done / Math.max(size, 1)) * source.length)), source.length) : undefined);
+    } finally {
+      await rm(sealed, { force: true });
+      if (!whole) await rm(plain, { force: true });
+    }
+  }
+
+  async retrieve(key: Key, dest: string, progress?: Progress): Promise<void> {
+    const sealed = await this.#tmpFile('enc');
+    try {
+      await this.#inner.retrieve(this.#cipher.encryptKey(key), sealed, progress ? (done) => progress(done, key.size) : undefined);
+      try {
+        await gpgDecryptFile(this.#gpg, { input: sealed, output: dest, passphrase: this.#cipher.passphrase() });
+      } catch (err) {
+        await rm(dest, { force: true });
+        throw new DecryptionError(this.#name, err);
+      }
+    } finally {
+      await rm(sealed, { force: true });
+    }
+  }
+
+  checkPresent(key: Key): Promise<boolean> {
+    return this.#inner.checkPresent(this.#cipher.encryptKey(key));
+  }
+
+  remove(key: Key): Promise<void> {
+    return this.#inner.remove(this.#cipher.encryptKey(key));
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+/** Copies a byte range of a file to a new file (one chunk to encrypt). */
+async function copyOut(source: SourceRange, dest: string): Promise<void> {
+  const from = await open(source.path, 'r');
+  const to = await open(dest, 'wx', 0o600);
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(source.length, 1)));
+    for (let done = 0; done < source.length; ) {
+      const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, source.length - done), source.offset + done);
+      if (bytesRead === 0) throw new ArborError('ESHORTREAD', `${source.path} ended before ${source.offset + source.length} bytes`);
+      for (let at = 0; at < bytesRead; ) {
+        const { bytesWritten } = await to.write(buf, at, bytesRead - at);
+        if (bytesWritten === 0) throw new ArborError('EWRITE', `could not write to ${dest}`);
+        at += bytesWritten;
+      }
+      done += bytesRead;
+    }
+  } finally {
+    await from.close();
+    await to.close();
+  }
+}
