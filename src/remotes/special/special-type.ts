@@ -1,12 +1,26 @@
 // The RemoteType that opens every special remote: picks the kind's storage and wraps it in SpecialRemote.
 
 import { ArborError, describeError } from '../../util/errors.js';
-import type { RemoteType } from '../remote.js';
+import type { RemoteConfig, RemoteType } from '../remote.js';
 import { RemoteUnavailableError } from '../remote.js';
 import type { KeyStorage } from './key-storage.js';
 import { parseChunkSetting } from './special-config.js';
 import { EXPENSIVE_REMOTE_COST, specialKinds } from './special-kinds.js';
 import { SpecialRemote } from './special-remote.js';
+
+/**
+ * A special remote's cost, as git-annex picks it: remote.<name>.annex-cost, else `cost=` in
+ * remote.log, else the kind's default (Config/Cost.hs: a directory is cheap, 100, like a local
+ * repository; an external program is expensive, 200, unless it answers GETCOST, which arbor does
+ * not ask yet). A kind arbor does not know counts as expensive.
+ */
+export function specialRemoteCost(config: RemoteConfig): number {
+  if (config.cost !== undefined) return config.cost;
+  const settings = config.special?.settings;
+  const logCost = Number(settings?.get('cost'));
+  if (settings?.has('cost') && Number.isFinite(logCost)) return logCost;
+  return specialKinds.find((k) => k.typeName === config.special?.type)?.defaultCost ?? EXPENSIVE_REMOTE_COST;
+}
 
 /** Special remotes (config.special set by special-config.ts). */
 export const specialRemoteType: RemoteType = {
@@ -27,12 +41,11 @@ export const specialRemoteType: RemoteType = {
     } catch (err) {
       problem ??= describeError(err);
     }
-    const logCost = Number(special.settings.get('cost'));
     return new SpecialRemote({
       config,
       uuid,
       typeName: special.type,
-      cost: config.cost ?? (special.settings.has('cost') && Number.isFinite(logCost) ? logCost : (kind?.defaultCost ?? EXPENSIVE_REMOTE_COST)),
+      cost: specialRemoteCost(config),
       ...(chunkSize !== undefined ? { chunkSize } : {}),
       // A remote arbor cannot use still appears (whereis, info); using it fails in one line.
       storage: kind && problem === undefined ? kind.storage({ name: config.name, uuid, settings: special.settings, annex: deps.annex }) : new UnusableStorage(new RemoteUnavailableError(config.name, problem ?? '')),
