@@ -3,7 +3,7 @@ import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runArbor } from '../helpers/run.js';
 import { git, writeFiles } from '../helpers/repo.js';
@@ -85,4 +85,46 @@ test('laptop and desktop exchange content through a shared directory remote; its
   const warnings = logged(laptop).filter((m) => m.includes('nas') && m.includes('will retry'));
   assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.deepEqual(logged(laptop).filter((m) => m.includes('nas') && /failed|retrying from scratch/.test(m)), []);
+});
+
+/** Every file under `dir` (recursively), outside its tmp/ folder. */
+function objectsIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((p) => !p.startsWith(join(dir, 'tmp')));
+}
+
+test('a directory remote in the transfer group holds content only until every client has it', { timeout: 300_000 }, async () => {
+  const { clones, parent } = await hubAndClones(['laptop', 'desktop']);
+  const [laptop, desktop] = clones as [string, string];
+  for (const dir of clones) await git(dir, 'config', 'remote.origin.annex-ignore', 'true');
+  writeFiles(laptop, { 'seed.txt': 'seed\n' });
+  await arbor(laptop, 'sync');
+  const store = join(parent, 'nas');
+  mkdirSync(store);
+  await arbor(laptop, 'initremote', 'nas', 'type=directory', `directory=${store}`, 'encryption=none');
+  // git-annex's standard groups: both copies are clients, the folder only carries content between them.
+  await arbor(laptop, 'group', 'here', 'client');
+  await arbor(laptop, 'wanted', 'here', 'standard');
+  await arbor(laptop, 'group', 'nas', 'transfer');
+  await arbor(laptop, 'wanted', 'nas', 'standard');
+  await arbor(laptop, 'sync');
+  await arbor(desktop, 'sync');
+  await arbor(desktop, 'enableremote', 'nas', `directory=${store}`);
+  await arbor(desktop, 'group', 'here', 'client');
+  await arbor(desktop, 'wanted', 'here', 'standard');
+  for (const dir of clones) await configureFastAssistant(dir);
+  for (const dir of clones) await startAssistant(dir);
+  try {
+    const one = randomBytes(100_000);
+    writeFileSync(join(laptop, 'one.bin'), one);
+    await eventually('one.bin arrives with its content on desktop', () => holds(desktop, 'one.bin', one), { logOf: [laptop, desktop] });
+    await eventually('nas went through: laptop sent it there, desktop got it from there', async () => (await remotesOf(laptop)).nas?.sent === 1 && (await remotesOf(desktop)).nas?.received === 1, { logOf: [laptop, desktop] });
+    await eventually('the folder no longer holds it once both clients do', () => objectsIn(store).length === 0, { logOf: [laptop, desktop] });
+    await eventually('the location log says so', async () => JSON.parse(await arbor(desktop, 'whereis', '--json', 'one.bin')).whereis.length === 2, { logOf: desktop });
+    assert.equal(holds(laptop, 'one.bin', one), true, 'the clients keep theirs');
+  } finally {
+    for (const dir of clones) await stopAssistant(dir);
+  }
 });
