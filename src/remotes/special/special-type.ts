@@ -10,8 +10,8 @@ import { SpecialRemote } from './special-remote.js';
 
 /**
  * A special remote's cost, as git-annex picks it: remote.<name>.annex-cost, else `cost=` in
- * remote.log, else the kind's default (Config/Cost.hs: a directory is cheap, 100, like a local
- * repository; an external program is expensive, 200, unless it answers GETCOST, which arbor does
+ * remote.log, else the kind's default (git-annex's cheapRemoteCost for a directory, 100, like a
+ * local repository; an external program is expensive, 200, unless it answers GETCOST, which arbor does
  * not ask yet). A kind arbor does not know counts as expensive.
  */
 export function specialRemoteCost(config: RemoteConfig): number {
