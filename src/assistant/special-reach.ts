@@ -19,6 +19,17 @@ export function unreachableReason(remote: string, err: unknown): string {
   return text.includes(`remote ${remote}`) ? text : `remote ${remote}: ${text}`;
 }
 
+/**
+ * Records that a special remote answered. After an outage the status also gets the time as its
+ * last sync, so the publisher (which judges links by the last sync against the last failure)
+ * publishes the link as available again.
+ */
+function reachedNow(ctx: Pick<AssistantContext, 'reachability' | 'status' | 'clock'>, name: string): void {
+  const was = ctx.reachability.get(name).state;
+  ctx.reachability.reached(name);
+  if (was !== 'reachable') ctx.status.update(() => void (ctx.status.remote(name).lastSync = ctx.clock.now()));
+}
+
 /** Whether an error says the remote cannot be reached (rather than that one transfer failed). */
 export function isUnreachableError(err: unknown): boolean {
   return err instanceof ArborError && err.code === 'EREMOTEUNAVAILABLE';
@@ -30,10 +41,10 @@ export function isUnreachableError(err: unknown): boolean {
  * session's own reporting (their reachability follows fetches and pushes). `startedAt` makes every
  * failure of one batch one try.
  */
-export function watchSpecialConnections(ctx: Pick<AssistantContext, 'reachability'>, startedAt: number): ConnectionWatch {
+export function watchSpecialConnections(ctx: Pick<AssistantContext, 'reachability' | 'status' | 'clock'>, startedAt: number): ConnectionWatch {
   return (remote: Remote, error?: unknown): boolean => {
     if (!remote.config.special) return false;
-    if (error === undefined) ctx.reachability.reached(remote.name);
+    if (error === undefined) reachedNow(ctx, remote.name);
     else ctx.reachability.failed(remote.name, unreachableReason(remote.name, error), startedAt);
     return true;
   };
@@ -55,7 +66,7 @@ export async function specialRemotes(ctx: Pick<AssistantContext, 'annex'>): Prom
  * and the transferrer looks at the whole tree. Not reached: it backs off further, quietly.
  * Returns the names that are not special remotes (for the caller's git retries).
  */
-export async function probeSpecialRemotes(ctx: Pick<AssistantContext, 'annex' | 'reachability' | 'transfers' | 'clock'>, names: readonly string[]): Promise<string[]> {
+export async function probeSpecialRemotes(ctx: Pick<AssistantContext, 'annex' | 'reachability' | 'status' | 'transfers' | 'clock'>, names: readonly string[]): Promise<string[]> {
   if (names.length === 0) return [];
   const special = await specialRemotes(ctx);
   let back = false;
@@ -65,7 +76,7 @@ export async function probeSpecialRemotes(ctx: Pick<AssistantContext, 'annex' | 
     try {
       remote = await openRemote(ctx.annex, name);
       await remote.connect();
-      ctx.reachability.reached(name);
+      reachedNow(ctx, name);
       back = true;
     } catch (err) {
       ctx.reachability.failed(name, unreachableReason(name, err), started);
