@@ -11,7 +11,10 @@ import { parseUuidLog } from '../annex/logs/uuid-based.js';
 import { repositoryDescriptions } from '../annex/logs/uuid.js';
 import { addLink, addRepository, createRepoGraph, type RepoGraph } from '../network/graph.js';
 import { localPathOf } from '../remotes/git-local.js';
-import { readRemoteConfigs } from '../remotes/index.js';
+import { readRemoteConfigs, readSpecialRemoteConfigs } from '../remotes/index.js';
+import type { RemoteConfig } from '../remotes/remote.js';
+import { specialRemoteCost } from '../remotes/special/special-type.js';
+import { specialRemoteConfigs } from '../annex/logs/remote.js';
 
 /** git-annex's default cost of a remote on a local path (Config/Cost.hs cheapRemoteCost). */
 export const LOCAL_LINK_COST = 100;
@@ -52,6 +55,8 @@ export interface OwnLink extends LinkToPublish {
   readonly url: string;
   /** `config`: remote.<name>.annex-cost (used as is); `remote-log`: remote.log cost=; `default`: 100 local / 200 other. */
   readonly costSource: 'config' | 'remote-log' | 'default';
+  /** Present (true) when the remote is a special remote (a folder, a cloud): storage that never sends. */
+  readonly special?: boolean;
 }
 
 /** How to judge this repository's links. */
@@ -97,13 +102,28 @@ async function localRepositoryUuid(annex: Annex, path: string): Promise<string |
 }
 
 /**
+ * The link to a special remote: its cost as the remote itself uses it (special-type.ts:
+ * annex-cost, remote.log cost=, the kind's default; never adjusted by measurements, so the map
+ * and the transfers agree). Available: what the assistant found when it last tried it, else for
+ * a directory whether the folder is there, else what was published last, else yes.
+ */
+async function specialLink(config: RemoteConfig, options: OwnLinkOptions, previous: ReadonlyMap<string, PublishedLink>): Promise<OwnLink | undefined> {
+  const uuid = config.uuid;
+  if (config.ignore || uuid === undefined || uuid === '') return undefined;
+  const costSource: OwnLink['costSource'] = config.cost !== undefined ? 'config' : config.special?.settings.has('cost') ? 'remote-log' : 'default';
+  const dir = config.special?.type === 'directory' ? config.special.settings.get('directory') : undefined;
+  const available = options.reachable?.get(config.name) ?? (dir !== undefined ? await pathExists(dir) : previous.get(uuid)?.available ?? true);
+  return { to: uuid, name: config.name, url: config.url, cost: specialRemoteCost(config), available, costSource, special: true };
+}
+
+/**
  * This repository's links: one per remote with a known annex UUID (remote.<name>.annex-uuid, or for
  * a local path the annex.uuid in its git config) that is not annex-ignore'd (the cheapest,
  * preferring available ones, when several remotes reach one repository).
  * Cost: remote.<name>.annex-cost, else remote.log `cost=`, else git-annex's defaults (100 for a
  * local path, 200 otherwise) adjusted by `measure`. Available: the sync's answer when it tried
  * the remote, else whether a local path exists (drive mounted), else what this repository
- * published last time, else yes.
+ * published last time, else yes. Special remotes are links too (specialLink).
  */
 export async function ownLinks(annex: Annex, options: OwnLinkOptions = {}): Promise<OwnLink[]> {
   const remoteLog = parseUuidLog((await annex.branch.read(REMOTE_LOG)) ?? '');
@@ -133,6 +153,10 @@ export async function ownLinks(annex: Annex, options: OwnLinkOptions = {}): Prom
     const tried = options.reachable?.get(config.name);
     const available = tried ?? (localPath !== undefined ? await pathExists(localPath) : previous.get(uuid)?.available ?? true);
     links.push({ to: uuid, name: config.name, url: config.url, cost, available, costSource });
+  }
+  for (const config of await readSpecialRemoteConfigs(annex)) {
+    const link = await specialLink(config, options, previous);
+    if (link) links.push(link);
   }
   const best = new Map<string, OwnLink>();
   for (const l of links) {
@@ -180,6 +204,7 @@ async function inferredLinks(annex: Annex, silent: readonly string[], own: reado
   if (wanted.length === 0) return [];
   const links: Array<{ from: string; to: string; cost: number; available: boolean; inferred: true }> = [];
   for (const l of own) {
+    if (l.special === true) continue; // storage keeps no git-annex branch
     for (const peer of await knownAt(annex, `refs/remotes/${l.name}/git-annex`, wanted)) {
       links.push({ from: l.to, to: peer, cost: REMOTE_LINK_COST, available: l.available, inferred: true });
       links.push({ from: peer, to: l.to, cost: REMOTE_LINK_COST, available: l.available, inferred: true });
@@ -189,11 +214,25 @@ async function inferredLinks(annex: Annex, silent: readonly string[], own: reado
 }
 
 /**
+ * The UUIDs of special remotes: every remote.log entry (initremote writes one per special remote,
+ * git repositories have none) and this repository's special remotes, whatever remote.log says yet.
+ */
+async function specialUuids(annex: Annex, own: readonly OwnLink[]): Promise<Set<string>> {
+  const logged = [...(await specialRemoteConfigs(annex.branch))].filter(([, settings]) => (settings.get('type') ?? '') !== 'git').map(([uuid]) => uuid);
+  return new Set([...logged, ...own.filter((l) => l.special === true).map((l) => l.to)]);
+}
+
+/**
  * Builds the network map: a node for every repository in uuid.log (and any a link names), dead
  * ones left out, each with the names this repository's remotes give it; links published by other
  * repositories from arbor/network.log; this repository's links from its own remotes as they are
  * now (its published ones may be stale); and for repositories that publish no links (git-annex
  * peers), links to the remotes they share with this one (see inferredLinks).
+ *
+ * Special remotes are nodes marked `special`. They run nothing, so they publish no links and are
+ * not taken for silent git-annex peers; instead every link X→S into one (X has S enabled) gets
+ * its reverse S→X at the same cost: "X can fetch from S". So two copies that share only a special
+ * remote are connected through it, and a plan A→S→B reads: A sends to S, B fetches from S.
  */
 export async function buildNetworkMap(annex: Annex, options: OwnLinkOptions = {}): Promise<RepoGraph> {
   const descriptions = await repositoryDescriptions(annex.branch);
@@ -202,13 +241,15 @@ export async function buildNetworkMap(annex: Annex, options: OwnLinkOptions = {}
   const allPublished = await readPublishedLinks(annex.branch);
   const published: PublishedLink[] = allPublished.filter((l) => l.from !== annex.uuid);
   const own = await ownLinks(annex, options);
+  const special = await specialUuids(annex, own);
   const publishers = new Set([annex.uuid, ...allPublished.map((l) => l.from)]);
-  const silent = [...descriptions.keys()].filter((u) => !publishers.has(u) && !dead(u));
-  const links = [
-    ...published.map((l) => ({ from: l.from, to: l.to, cost: l.cost, available: l.available })),
+  const silent = [...descriptions.keys()].filter((u) => !publishers.has(u) && !dead(u) && !special.has(u));
+  const forward = [
+    ...published.filter((l) => !special.has(l.from)).map((l) => ({ from: l.from, to: l.to, cost: l.cost, available: l.available })),
     ...own.map((l) => ({ from: annex.uuid, to: l.to, cost: l.cost, available: l.available })),
-    ...(await inferredLinks(annex, silent, own)),
-  ].filter((l) => !dead(l.from) && !dead(l.to));
+  ];
+  const fetches = forward.filter((l) => special.has(l.to)).map((l) => ({ from: l.to, to: l.from, cost: l.cost, available: l.available }));
+  const links = [...forward, ...fetches, ...(await inferredLinks(annex, silent, own))].filter((l) => !dead(l.from) && !dead(l.to));
 
   const names = new Map<string, Set<string>>();
   const nameIt = (uuid: string, name: string): void => void (names.get(uuid) ?? names.set(uuid, new Set()).get(uuid))?.add(name);
@@ -219,7 +260,12 @@ export async function buildNetworkMap(annex: Annex, options: OwnLinkOptions = {}
   const uuids = new Set([...descriptions.keys(), annex.uuid, ...links.flatMap((l) => [l.from, l.to])]);
   for (const uuid of [...uuids].sort()) {
     if (dead(uuid) && uuid !== annex.uuid) continue;
-    addRepository(g, uuid, { description: descriptions.get(uuid) ?? '', here: uuid === annex.uuid, remotes: [...(names.get(uuid) ?? [])].sort() });
+    addRepository(g, uuid, {
+      description: descriptions.get(uuid) ?? '',
+      here: uuid === annex.uuid,
+      remotes: [...(names.get(uuid) ?? [])].sort(),
+      ...(special.has(uuid) && uuid !== annex.uuid ? { special: true } : {}),
+    });
   }
   for (const link of links) addLink(g, link);
   return g;

@@ -8,7 +8,9 @@
 //
 // Edges of the map mean "can send to" (the sender has a remote for the receiver). A repository
 // that no sender reaches (say a clone of a bare hub: the hub runs nothing and publishes no links)
-// still has its own remotes to pull from; for it alone, fetching is the way in.
+// still has its own remotes to pull from; for it alone, fetching is the way in. A special remote
+// (a folder, a cloud) is a node that runs nothing: a link out of it means the repository at the
+// other end fetches from it, so a child of a special remote in the plan fetches its content there.
 import type { Key } from '../annex/key.js';
 import type { PreferredContent } from '../annex/preferred-content.js';
 import type { RepoGraph } from '../network/graph.js';
@@ -40,7 +42,8 @@ export interface PlanTargetsInput {
 /**
  * How the content reaches this repository: `none` (it has it, or neither wants nor relays it),
  * `sent` (a repository of the plan sends it here: wait for it), `fetch` (it wants the content and
- * no available path from a holder reaches it: get it from one of its remotes that has it).
+ * no available path from a holder reaches it: get it from one of its remotes that has it; or its
+ * parent in the plan is a special remote that has it: get it from there).
  */
 export type Receive = 'none' | 'sent' | 'fetch';
 
@@ -59,8 +62,10 @@ export interface PlanTargets {
   /** Whether this repository wants the content and lacks it. */
   readonly wantedHere: boolean;
   readonly receive: Receive;
-  /** The remotes that have the content, cheapest first: where to fetch from. */
+  /** Where to fetch from: the remotes that have the content, cheapest first; or the special remote that is this repository's parent in the plan. */
   readonly fetchFrom: readonly PlanRemote[];
+  /** The special remote this repository fetches from as its parent in the plan (absent otherwise). */
+  readonly fetchParent?: PlanRemote;
   /** Repositories that want the content and that no available path from a holder reaches. */
   readonly unreachable: readonly string[];
   /** Repositories the plan delivers to. */
@@ -95,9 +100,16 @@ export async function planTargets(input: PlanTargetsInput): Promise<PlanTargets>
   }
 
   const wantedHere = wanted.has(here);
-  const inPlan = plan.edges.some((e) => e.to === here);
-  const receive: Receive = input.present ? 'none' : inPlan ? 'sent' : wantedHere ? 'fetch' : 'none';
+  const parent = plan.edges.find((e) => e.to === here)?.from;
+  const fromSpecial = parent !== undefined && graph.hasNode(parent) && graph.getNodeAttribute(parent, 'special') === true;
   const fetchFrom = input.remotes.filter((r) => have.has(r.uuid));
+  if (fromSpecial && !input.present) {
+    // A special remote sends nothing: its link to here means here fetches, once it has the content
+    // (until then the repository sending to it is at work, and here waits like any receiver).
+    const source = parent !== undefined && have.has(parent) ? byUuid.get(parent) : undefined;
+    return { plan, have: [...have].sort(), send, unroutable, wantedHere, receive: source ? 'fetch' : 'sent', fetchFrom: source ? [source] : [], ...(source ? { fetchParent: source } : {}), unreachable: plan.unreachable, reached: plan.edges.map((e) => e.to) };
+  }
+  const receive: Receive = input.present ? 'none' : parent !== undefined ? 'sent' : wantedHere ? 'fetch' : 'none';
   return {
     plan,
     have: [...have].sort(),

@@ -13,6 +13,12 @@ import { ArborError, describeError, readOnlyErrno } from '../util/errors.js';
 /** One line per event a command may want to show (the CLI prints them; tests collect them). */
 export type Reporter = (event: { level: 'info' | 'warn'; message: string }) => void;
 
+/**
+ * Told the outcome of each connection a session makes (`error` undefined: it worked). Returns
+ * true when it took care of telling the user about a failure (the session then says nothing).
+ */
+export type ConnectionWatch = (remote: Remote, error?: unknown) => boolean;
+
 /** What content operations work with. */
 export interface ContentSession {
   readonly annex: Annex;
@@ -25,11 +31,13 @@ export interface ContentSession {
   readonly restage: Set<string>;
   /** Connections made in this session, by remote name (transfers running side by side share one). */
   readonly connections: Map<string, Promise<string | undefined>>;
+  /** Told every connection's outcome (the assistant keeps its reachability state with it). */
+  readonly watch?: ConnectionWatch;
 }
 
 /** Opens the repository's remotes for a content command. */
-export async function openSession(annex: Annex, report: Reporter = () => undefined): Promise<ContentSession> {
-  return { annex, remotes: await openRemotes(annex), report, unavailable: new Set(), restage: new Set(), connections: new Map() };
+export async function openSession(annex: Annex, report: Reporter = () => undefined, watch?: ConnectionWatch): Promise<ContentSession> {
+  return { annex, remotes: await openRemotes(annex), report, unavailable: new Set(), restage: new Set(), connections: new Map(), ...(watch ? { watch } : {}) };
 }
 
 /**
@@ -68,7 +76,8 @@ export function remoteNamed(session: ContentSession, name: string): Remote {
 
 /**
  * Connects a remote and returns its UUID, recording it as remote.<name>.annex-uuid (as git-annex
- * does when it probes a remote). Unreachable remotes give undefined and one warning.
+ * does when it probes a remote). Unreachable remotes give undefined and one warning (unless the
+ * session's watch tells the user itself).
  */
 export async function connectRemote(session: ContentSession, remote: Remote): Promise<string | undefined> {
   if (session.unavailable.has(remote.name)) return undefined;
@@ -85,9 +94,11 @@ export async function connectRemote(session: ContentSession, remote: Remote): Pr
             if (!readOnlyErrno(err, { anyDenial: true })) throw err;
           });
         }
+        session.watch?.(remote);
         return uuid;
       } catch (err) {
         session.unavailable.add(remote.name);
+        if (session.watch?.(remote, err) === true) return undefined;
         let message = describeError(err);
         if (err instanceof ArborError && err.code === 'ENOANNEXSERVICE') {
           // As git-annex does: a git-only host is left out of content work from now on (git sync goes on).

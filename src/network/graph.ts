@@ -11,6 +11,11 @@ export interface RepositoryAttributes {
   here: boolean;
   /** The names this repository's remotes give it (empty for repositories it has no remote for). */
   remotes?: string[];
+  /**
+   * A special remote (a folder, a cloud): it stores content but runs nothing, so it never sends.
+   * A link out of it means "the repository at the other end fetches from it".
+   */
+  special?: boolean;
 }
 
 /** One "from can send to `to`" link (an edge). Parallel links are allowed (two remotes, one repo). */
@@ -47,6 +52,8 @@ export interface RepositoryJson {
   here: boolean;
   /** Remote names this repository gives it; absent when none. */
   remotes?: string[];
+  /** Present (true) for a special remote: links out of it are fetches by the receiver. */
+  special?: boolean;
 }
 
 /** The JSON form of one link, as `git arbor map --format json` prints it. */
@@ -89,7 +96,12 @@ export function createRepoGraph(): RepoGraph {
 /** Adds a repository, or replaces the attributes of one already in the map. */
 export function addRepository(g: RepoGraph, uuid: string, attrs: RepositoryAttributes): void {
   if (uuid === '') throw new InvalidRepoGraphError('a repository needs a non-empty UUID');
-  g.mergeNode(uuid, { description: attrs.description, here: attrs.here, ...(attrs.remotes?.length ? { remotes: [...attrs.remotes] } : {}) });
+  g.mergeNode(uuid, {
+    description: attrs.description,
+    here: attrs.here,
+    ...(attrs.remotes?.length ? { remotes: [...attrs.remotes] } : {}),
+    ...(attrs.special === true ? { special: true } : {}),
+  });
 }
 
 /**
@@ -130,7 +142,13 @@ function cmp(a: string, b: string): number {
 
 /** The map as JSON, nodes sorted by UUID and edges by (from, to, cost, unavailable first). */
 export function toJson(g: RepoGraph): RepoGraphJson {
-  const nodes: RepositoryJson[] = g.mapNodes((uuid, a) => ({ uuid, description: a.description, here: a.here, ...(a.remotes?.length ? { remotes: [...a.remotes] } : {}) }));
+  const nodes: RepositoryJson[] = g.mapNodes((uuid, a) => ({
+    uuid,
+    description: a.description,
+    here: a.here,
+    ...(a.remotes?.length ? { remotes: [...a.remotes] } : {}),
+    ...(a.special === true ? { special: true } : {}),
+  }));
   nodes.sort((x, y) => cmp(x.uuid, y.uuid));
   const edges: LinkJson[] = g.mapEdges((_key, a, from, to) => ({ from, to, cost: a.cost, available: a.available, ...(a.inferred === true ? { inferred: true } : {}) }));
   edges.sort((x, y) => cmp(x.from, y.from) || cmp(x.to, y.to) || x.cost - y.cost || Number(x.available) - Number(y.available));
@@ -175,7 +193,7 @@ export function fromJson(json: unknown): RepoGraph {
     const uuid = stringField(n, 'uuid', where);
     if (g.hasNode(uuid)) throw new InvalidRepoGraphError(`network map JSON: repository ${uuid} appears twice`, { uuid });
     const remotes = Array.isArray(n.remotes) ? n.remotes.filter((r): r is string => typeof r === 'string') : [];
-    addRepository(g, uuid, { description: stringField(n, 'description', where), here: booleanField(n, 'here', where), remotes });
+    addRepository(g, uuid, { description: stringField(n, 'description', where), here: booleanField(n, 'here', where), remotes, ...(n.special === true ? { special: true } : {}) });
   });
   json.edges.forEach((e: unknown, i) => {
     const where = `edges[${i}]`;

@@ -94,6 +94,11 @@ function remoteConfigsFrom(entries: ReadonlyArray<readonly [string, string]>): R
   return out;
 }
 
+/** Reads the special remotes' configs (git config marks them; settings merged with remote.log). */
+export async function readSpecialRemoteConfigs(annex: Annex): Promise<RemoteConfig[]> {
+  return specialConfigs(annex, await annex.git.configGetRegexp('^remote\\.'));
+}
+
 /** Opens every remote of a known type, cheapest first (ties by name). */
 export async function openRemotes(annex: Annex): Promise<Remote[]> {
   const remotes: Remote[] = [];

@@ -2,7 +2,7 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAnnex, type Annex } from '../../src/annex/annex.js';
 import { initAnnex } from '../../src/annex/init.js';
@@ -13,6 +13,7 @@ import { describeRepository } from '../../src/annex/logs/uuid.js';
 import { adjustCost, buildNetworkMap, ownLinks, publishNetworkEdges } from '../../src/content/network-map.js';
 import { toJson } from '../../src/network/graph.js';
 import { git, makeRepo } from '../helpers/repo.js';
+import { arbor } from '../helpers/arbor.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const F = 'ffffffff-0000-0000-0000-000000000000'; // a server over ssh
@@ -138,6 +139,41 @@ test('measured throughput and latency raise default costs only; an explicit anne
     assert.equal(cost('far'), 300);
     assert.equal(cost('cheap'), 5);
     assert.equal(links.find((l) => l.name === 'cheap')?.costSource, 'config');
+  } finally {
+    await annex.close();
+  }
+});
+
+test('a directory special remote is a node: links into it from every copy that has it, and back (fetches); missing folder: down', async () => {
+  const parent = tempDir('arbor-netmap-special-');
+  const dir = await makeRepo({ parent, name: 'H' });
+  await initAnnex(dir, { description: 'home' });
+  const store = join(parent, 'nas');
+  mkdirSync(store);
+  await arbor(dir, 'initremote', 'nas', 'type=directory', `directory=${store}`, 'encryption=none');
+  const S = await git(dir, 'config', 'remote.nas.annex-uuid');
+  const P = '22222222-0000-0000-0000-000000000000'; // another copy that enabled nas and published it
+  let annex = await openAnnex(dir);
+  try {
+    await describeRepository(annex.branch, { uuid: P, description: 'desktop', now: annex.now() });
+    await writePublishedLinks(annex.branch, { from: P, links: [{ to: S, cost: 100, available: true }], now: annex.now() });
+    await annex.branch.commit();
+    const H = annex.uuid;
+    const short = (u: string): string => (u === H ? 'H' : u === S ? 'S' : u === P ? 'P' : u);
+    const map = toJson(await buildNetworkMap(annex));
+    assert.deepEqual(map.nodes.find((n) => n.uuid === S)?.special, true);
+    assert.deepEqual(map.nodes.find((n) => n.uuid === S)?.remotes, ['nas']);
+    assert.deepEqual(map.edges.map((e) => `${short(e.from)}>${short(e.to)} ${e.cost}${e.available ? '' : ' down'}${e.inferred ? ' inferred' : ''}`).sort(), ['H>S 100', 'P>S 100', 'S>H 100', 'S>P 100']);
+    const own = await ownLinks(annex);
+    assert.deepEqual(own.map((l) => [l.name, l.cost, l.costSource, l.available, l.special]), [['nas', 100, 'default', true, true]]);
+  } finally {
+    await annex.close();
+  }
+  renameSync(store, `${store}-away`);
+  annex = await openAnnex(dir);
+  try {
+    const map = toJson(await buildNetworkMap(annex));
+    assert.deepEqual(map.edges.filter((e) => e.from === annex.uuid).map((e) => e.available), [false], 'the folder is not there: the link is down');
   } finally {
     await annex.close();
   }

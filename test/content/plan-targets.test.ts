@@ -124,3 +124,27 @@ test('the remote used for a child is the first (cheapest) one reaching it', asyn
   const a = await planTargets(input('A', { present: true, remotes }));
   assert.deepEqual(names(a.send), ['b-fast']);
 });
+
+test('a special remote shared by two copies: the holder sends to it, the other fetches from it once it has the content', async () => {
+  // L and D never link to each other; both have the folder S (links into S, and S's reverse "fetch" links).
+  const bridged = (here: string): RepoGraph => {
+    const g = createRepoGraph();
+    for (const n of ['L', 'D']) addRepository(g, n, { description: n, here: n === here });
+    addRepository(g, 'S', { description: 'nas', here: false, special: true });
+    for (const l of [link('L', 'S', 100), link('S', 'L', 100), link('D', 'S', 100), link('S', 'D', 100)]) addLink(g, l);
+    return g;
+  };
+  const nas: PlanRemote[] = [{ name: 'nas', uuid: 'S' }];
+  const l = await planTargets(input('L', { graph: bridged('L'), present: true, remotes: nas }));
+  assert.deepEqual(names(l.send), ['nas'], 'the holder sends to the folder');
+  assert.deepEqual(l.unreachable, []);
+
+  const waiting = await planTargets(input('D', { graph: bridged('D'), locations: ['L'], remotes: nas }));
+  assert.equal(waiting.receive, 'sent', 'D waits while the folder lacks the content');
+  assert.equal(waiting.fetchParent, undefined);
+
+  const d = await planTargets(input('D', { graph: bridged('D'), locations: ['L', 'S'], remotes: nas }));
+  assert.equal(d.receive, 'fetch', 'a special remote sends nothing: D fetches from it');
+  assert.deepEqual(d.fetchParent, { name: 'nas', uuid: 'S' });
+  assert.deepEqual(names(d.send), []);
+});

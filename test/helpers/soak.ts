@@ -109,6 +109,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const live: Record<string, string[]> = { A: [], B: [], C: [] };
   let serial = 0;
   let flaps = 0;
+  let flapAway = false;
+  let strays = 0;
+  /**
+   * The flapping remote comes back. A push cut off by its rename (git's receive-pack works with
+   * the absolute path) can leave an empty quarantine directory where it was, as on a drive
+   * unmounted mid-push: that stray is cleared first, as the returning host replaces it.
+   */
+  const comeBack = (): void => {
+    if (existsSync(flap)) {
+      strays++;
+      rmSync(flap, { recursive: true, force: true });
+    }
+    renameSync(`${flap}.away`, flap);
+  };
   const started: string[] = [];
   try {
     for (const name of NODES) {
@@ -153,17 +167,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         mine.splice(mine.indexOf(path), 1);
       }
       if ((done + 1) % options.flapEvery === 0) {
-        const away = `${flap}.away`;
-        if (existsSync(flap)) renameSync(flap, away);
-        else renameSync(away, flap);
+        flapAway = !flapAway;
+        if (flapAway) renameSync(flap, `${flap}.away`);
+        else comeBack();
         flaps++;
       }
       if ((done + 1) % 50 === 0) say(`soak: ${done + 1} edits, ${expected.size} paths, ${flaps} flaps, ${Math.round((Date.now() - t0) / 1000)} s`);
       await new Promise((resolve) => setTimeout(resolve, Math.floor(rnd() * options.maxPauseMs)));
     }
-    if (!existsSync(flap)) renameSync(`${flap}.away`, flap);
+    if (flapAway) comeBack();
     const lastEdit = Date.now();
-    say(`soak: ${done} edits done; waiting for every node to hold every change`);
+    say(`soak: ${done} edits done; waiting for every node to hold every change (${strays} stray push directories cleared when the flapping remote came back)`);
     const missing = (): string[] => {
       const out: string[] = [];
       for (const name of NODES) {

@@ -7,6 +7,7 @@ import type { AssistantContext } from '../context.js';
 import { runFollowedSchedule } from '../followed-schedule.js';
 import type { Worker } from '../worker.js';
 import { pushRemotes } from '../remote-work.js';
+import { probeSpecialRemotes, specialRemotes } from '../special-reach.js';
 
 /** How often local remotes that are gone are checked for their return (a stat each, no spawn). */
 const PROBE_MS = 10_000;
@@ -17,7 +18,9 @@ const PROBE_MS = 10_000;
  *   (arbor.network.retryseconds, doubling with each failure, up to 1 h) has passed;
  * - failed pushes and unreachable remotes are retried on the ticks of arbor.assistant.retry
  *   (default every 30 minutes), skipping ticks that double with each failure, up to 16;
- * - a light probe every 10 s notices a local remote (a mount, a directory) coming back and retries it at once.
+ * - a light probe every 10 s notices a local remote (a mount, a directory, a directory special
+ *   remote's folder) coming back and retries it at once.
+ * A special remote is retried by trying to connect to it (special-reach.ts): it has no git side.
  */
 export const retrier: Worker = {
   name: 'retrier',
@@ -30,8 +33,13 @@ export const retrier: Worker = {
       if (fresh.length === 0) return;
       ctx.log.debug({ worker: 'retrier' }, `retrying ${fresh.join(', ')}`);
       for (const name of fresh) trying.add(name);
-      ctx.remotesChanged.push(...fresh); // fetch and merge, in the remote's lane
-      void pushRemotes(ctx, fresh, signal)
+      // Special remotes are probed (they have no git side); the others fetched, merged and pushed.
+      void probeSpecialRemotes(ctx, fresh)
+        .then((git) => {
+          if (git.length === 0) return false;
+          ctx.remotesChanged.push(...git); // fetch and merge, in the remote's lane
+          return pushRemotes(ctx, git, signal);
+        })
         .catch(() => false)
         .finally(() => {
           for (const name of fresh) {
@@ -100,18 +108,18 @@ export const retrier: Worker = {
   },
 };
 
-/** Local remotes, failing or unreachable, whose path was missing at the last probe and is there now. */
+/** Local remotes and directory special remotes, failing or unreachable, whose path was missing at the last probe and is there now. */
 async function cameBack(ctx: AssistantContext, missing: Set<string>): Promise<string[]> {
   const failing = new Set([...ctx.failedPushes.entries().map(([n]) => n), ...ctx.reachability.inState('unreachable')]);
   if (failing.size === 0) return [];
   const back: string[] = [];
-  for (const config of await readRemoteConfigs(ctx.annex)) {
-    if (!failing.has(config.name)) continue;
-    const path = localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir);
-    if (!path) continue;
+  const paths: Array<[string, string | undefined]> = (await readRemoteConfigs(ctx.annex)).map((c) => [c.name, localPathOf(c.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir)]);
+  for (const [name, s] of await specialRemotes(ctx)) paths.push([name, s.directory]);
+  for (const [name, path] of paths) {
+    if (!failing.has(name) || !path) continue;
     const present = await stat(path).then(() => true, () => false);
-    if (!present) missing.add(config.name);
-    else if (missing.delete(config.name)) back.push(config.name);
+    if (!present) missing.add(name);
+    else if (missing.delete(name)) back.push(name);
   }
   // Back: try at once rather than after the back-off.
   for (const name of back) ctx.reachability.returned(name);

@@ -22,6 +22,7 @@ import { ArborError, describeError } from '../../util/errors.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 import type { TransferStatus } from '../daemon-status.js';
+import { isUnreachableError, unreachableReason, watchSpecialConnections } from '../special-reach.js';
 
 /** How often the git-annex branch ref is checked for location logs changed by peers (a stat; git only when it moved). */
 const BRANCH_POLL_MS = 1000;
@@ -50,6 +51,10 @@ async function perform(ctx: AssistantContext, batch: Batch, job: TransferJob, io
     });
   if (job.direction === 'download') {
     const from = job.remote ? remoteNamed(batch.session, job.remote) : undefined;
+    // A special remote is connected when first used (a program starts only when a transfer needs it).
+    if (from?.config.special && (await connectRemote(batch.session, from)) === undefined) {
+      throw new ArborError('EREMOTEUNAVAILABLE', `remote ${from.name} is not available`);
+    }
     const r = await getFile(batch.session, file, { ...(from ? { from } : {}), progress: io.progress, throttle: io.throttle });
     if (r.status !== 'got') return 'already-there';
     ctx.log.info({ worker: 'transferrer' }, `got ${job.file} from ${r.from}`);
@@ -97,7 +102,8 @@ function reportUnreachable(ctx: AssistantContext, plans: readonly PlanTargets[],
  * that is here goes only to this repository's children in the plan, cheapest first, and only to
  * repositories that want it or relay it; content that arrives here is forwarded the same way
  * (and unlocked files get it in the work tree). Content missing here is fetched only when this
- * repository wants it and no sender in the plan reaches it. Remotes that cannot be connected
+ * repository wants it and no sender in the plan reaches it, or when its parent in the plan is a
+ * special remote (storage sends nothing: here gets it from there). Remotes that cannot be connected
  * are marked unavailable in the map, so the plan routes around them; wanting repositories left
  * unreached are logged once. The engine runs `arbor.transfers.slots` jobs at once under the
  * configured rate limits and honours `git arbor transfers pause`; progress and per-remote
@@ -119,6 +125,8 @@ export const transferrer: Worker = {
     const gitDir = ctx.annex.git.repo.gitDir;
     const controlFile = transferControlPath(gitDir);
     let batch: Batch | undefined;
+    /** When the current batch began: every failure of one remote in it counts as one try. */
+    let batchStarted = ctx.clock.now();
     let moved = 0;
     const shown = new Map<TransferJob, TransferStatus>();
     const untrack = (job: TransferJob): void => {
@@ -163,14 +171,23 @@ export const transferrer: Worker = {
           untrack(e.job);
           if (e.outcome === 'transferred') moved++;
           break;
-        case 'fail':
+        case 'fail': {
           untrack(e.job);
-          ctx.log.warn({ worker: 'transferrer' }, `${where(e.job)}: ${describeError(e.error)}`);
+          const name = e.job.remote;
+          const special = name !== undefined && batch?.session.remotes.find((r) => r.name === name)?.config.special !== undefined;
+          if (special && isUnreachableError(e.error)) {
+            // The reachability state says it once (a folder that went away mid-batch, a program that failed).
+            ctx.reachability.failed(name, unreachableReason(name, e.error), batchStarted);
+            ctx.log.debug({ worker: 'transferrer' }, `${where(e.job)}: ${describeError(e.error)}`);
+          } else {
+            ctx.log.warn({ worker: 'transferrer' }, `${where(e.job)}: ${describeError(e.error)}`);
+          }
           // An unreachable remote fails every job for it alike: drop them instead of trying each.
-          if (e.error instanceof ArborError && e.error.code === 'EREMOTEUNAVAILABLE' && e.job.remote !== undefined) {
-            queue.dequeueMatching((j) => j.remote === e.job.remote);
+          if (isUnreachableError(e.error) && name !== undefined) {
+            queue.dequeueMatching((j) => j.remote === name);
           }
           break;
+        }
         case 'cancel':
           untrack(e.job);
           ctx.log.info({ worker: 'transferrer' }, `${where(e.job)}: cancelled`);
@@ -251,9 +268,22 @@ export const transferrer: Worker = {
       const reachable = new Map<string, boolean>();
       for (const remote of session.remotes) {
         if (remote.config.ignore || !remote.config.sync) continue;
-        // Special remotes are not nodes of the network map yet (docs/design/special-remotes.md): the
-        // planner leaves them alone rather than start their programs every batch.
-        if (remote.config.special) continue;
+        if (remote.config.special) {
+          // Storage that runs nothing, a node of the map (docs/design/special-remotes.md). While
+          // it waits out a back-off it is not tried (the retrier probes it when due) and the plan
+          // routes around it. A folder is looked at now (one stat); a program is started only
+          // when a transfer needs it, not at every batch.
+          if (!remote.uuid) continue;
+          if (ctx.reachability.waiting(remote.name)) {
+            session.unavailable.add(remote.name);
+            reachable.set(remote.name, false);
+            continue;
+          }
+          const uuid = remote.typeName === 'directory' ? await connectRemote(session, remote) : remote.uuid;
+          reachable.set(remote.name, uuid !== undefined);
+          if (uuid) remotes.push({ name: remote.name, uuid });
+          continue;
+        }
         const uuid = await connectRemote(session, remote);
         reachable.set(remote.name, uuid !== undefined);
         if (uuid) remotes.push({ name: remote.name, uuid });
@@ -268,7 +298,12 @@ export const transferrer: Worker = {
 
     /** One batch: plan every file, fetch what only fetching brings, then send to this repository's children. */
     const runBatch = async (work: Work): Promise<void> => {
-      const session = await openSession(ctx.annex, (e) => (e.level === 'warn' ? warn(e.message) : ctx.log.info({ worker: 'transferrer' }, e.message)));
+      batchStarted = ctx.clock.now();
+      const session = await openSession(
+        ctx.annex,
+        (e) => (e.level === 'warn' ? warn(e.message) : ctx.log.info({ worker: 'transferrer' }, e.message)),
+        watchSpecialConnections(ctx, batchStarted),
+      );
       moved = 0;
       try {
         let prepared: Awaited<ReturnType<typeof prepare>> | undefined;
@@ -292,7 +327,8 @@ export const transferrer: Worker = {
           for (const file of files) {
             if (await ctx.annex.store.has(file.key)) continue;
             const t = await plan(file, false);
-            if (t.receive === 'fetch' && t.fetchFrom.length > 0) queue.add({ direction: 'download', key: file.key, file: file.path });
+            // From a special remote that is this repository's parent in the plan: from it alone.
+            if (t.receive === 'fetch' && t.fetchFrom.length > 0) queue.add({ direction: 'download', key: file.key, file: file.path, ...(t.fetchParent ? { remote: t.fetchParent.name } : {}) });
           }
           await engine.whenIdle(stop.signal);
           logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));

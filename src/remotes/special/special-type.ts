@@ -1,7 +1,7 @@
 // The RemoteType that opens every special remote: picks the kind's storage and wraps it in SpecialRemote.
 
 import { ArborError, describeError } from '../../util/errors.js';
-import type { RemoteType } from '../remote.js';
+import type { RemoteConfig, RemoteType } from '../remote.js';
 import { RemoteUnavailableError } from '../remote.js';
 import type { KeyStorage } from './key-storage.js';
 import { join } from 'node:path';
@@ -10,6 +10,21 @@ import { EncryptedStorage } from './encrypted-storage.js';
 import { parseChunkSetting } from './special-config.js';
 import { ENCRYPTED_REMOTE_COST_ADJUSTMENT, EXPENSIVE_REMOTE_COST, specialKinds } from './special-kinds.js';
 import { SpecialRemote } from './special-remote.js';
+
+/**
+ * A special remote's cost, as git-annex picks it: remote.<name>.annex-cost, else `cost=` in
+ * remote.log, else the kind's default (git-annex's cheapRemoteCost for a directory, 100, like a
+ * local repository; an external program is expensive, 200, unless it answers GETCOST, which arbor does
+ * not ask yet), plus 50 when it is encrypted. A kind arbor does not know counts as expensive.
+ */
+export function specialRemoteCost(config: RemoteConfig): number {
+  if (config.cost !== undefined) return config.cost;
+  const settings = config.special?.settings;
+  const logCost = Number(settings?.get('cost'));
+  if (settings?.has('cost') && Number.isFinite(logCost)) return logCost;
+  const encrypted = (settings?.get('encryption') ?? 'none') !== 'none';
+  return (specialKinds.find((k) => k.typeName === config.special?.type)?.defaultCost ?? EXPENSIVE_REMOTE_COST) + (encrypted ? ENCRYPTED_REMOTE_COST_ADJUSTMENT : 0);
+}
 
 /** Special remotes (config.special set by special-config.ts). */
 export const specialRemoteType: RemoteType = {
@@ -32,8 +47,6 @@ export const specialRemoteType: RemoteType = {
     } catch (err) {
       problem ??= describeError(err);
     }
-    const logCost = Number(special.settings.get('cost'));
-    const defaultCost = (kind?.defaultCost ?? EXPENSIVE_REMOTE_COST) + (encryption === 'none' ? 0 : ENCRYPTED_REMOTE_COST_ADJUSTMENT);
     const annex = deps.annex;
     const storage = (): KeyStorage => {
       if (!kind || problem !== undefined) return new UnusableStorage(new RemoteUnavailableError(config.name, problem ?? ''));
@@ -45,7 +58,7 @@ export const specialRemoteType: RemoteType = {
       config,
       uuid,
       typeName: special.type,
-      cost: config.cost ?? (special.settings.has('cost') && Number.isFinite(logCost) ? logCost : defaultCost),
+      cost: specialRemoteCost(config),
       ...(chunkSize !== undefined ? { chunkSize } : {}),
       // A remote arbor cannot use still appears (whereis, info); using it fails in one line.
       storage: storage(),
