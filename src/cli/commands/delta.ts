@@ -1,7 +1,7 @@
 // `git arbor delta write|apply`: patch files carrying the difference between two versions of an annexed file.
 
 import { resolve } from 'node:path';
-import { formatKey } from '../../annex/key.js';
+import { formatKey, parseKey } from '../../annex/key.js';
 import { toTopRelative } from '../../content/annexed-files.js';
 import { applyDeltaPatch, writeDeltaPatch } from '../../content/delta-patch.js';
 import { UsageError } from '../../util/errors.js';
@@ -29,7 +29,8 @@ export const deltaCommand: ArborCommand = {
       const [action, patchArg] = args as [string, string];
       const patchPath = resolve(ctx.cwd, patchArg);
       const workTree = session.annex.workTree ?? ctx.cwd;
-      const version = (v: unknown): string | undefined => (typeof v !== 'string' ? undefined : /^[A-Z0-9]+-/.test(v) && v.includes('--') ? v : toTopRelative(workTree, ctx.cwd, [v])[0]);
+      // A key is passed on as it is; a file name is made relative to the work tree's top.
+      const version = (v: unknown): string | undefined => (typeof v !== 'string' ? undefined : parseKey(v) ? v : toTopRelative(workTree, ctx.cwd, [v])[0]);
       if (action === 'write') {
         const to = version(opts.to);
         if (to === undefined) throw new UsageError('delta write needs --to <file-or-key>');
