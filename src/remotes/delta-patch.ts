@@ -13,6 +13,20 @@ import { formatPatchHeader, formatPatchTrailer, parsePatchHeader, parsePatchTrai
 /** Bytes read to find the header (two keys and the magic line fit easily). */
 const HEAD_BYTES = 4096;
 
+/** Writes to an in-memory pipe, waiting while it is full (the reader pauses it), so a large rewrite is not held in memory. */
+async function pipeWrite(s: PassThrough, d: Buffer): Promise<void> {
+  if (s.write(d) || s.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
+}
+
 /** What writing a patch needs. */
 export interface WritePatchOptions {
   readonly oldKey: Key;
@@ -56,12 +70,10 @@ export async function writePatch(o: WritePatchOptions): Promise<WritePatchResult
   try {
     await append(formatPatchHeader(o.oldKey, o.newKey));
     const senderLink = new FrameLink(new ByteReader(toSender), async (d) => {
-      toReceiver.write(d);
+      await pipeWrite(toReceiver, d);
       await append(d);
     });
-    const receiverLink = new FrameLink(new ByteReader(toReceiver), async (d) => {
-      toSender.write(d);
-    });
+    const receiverLink = new FrameLink(new ByteReader(toReceiver), (d) => pipeWrite(toSender, d));
     // Either side failing ends the other's input, so neither waits forever.
     const fail = (err: unknown): never => {
       toReceiver.destroy();
