@@ -42,6 +42,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { name: 'group', load: async () => (await import('./commands/group.js')).groupCommand },
   { name: 'map', load: async () => (await import('./commands/map.js')).mapCommand },
   { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
+  { name: 'delta', load: async () => (await import('./commands/delta.js')).deltaCommand },
   { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand },
   { name: 'filter-process', load: async () => (await import('./commands/filter-process.js')).filterProcessCommand },
   { name: 'completion', load: async () => (await import('./commands/completion.js')).completionCommand },
