@@ -30,7 +30,7 @@ const LS_TREE_PATHS_PER_RUN = 1000;
 const TEMP_WRITES_AT_ONCE = 32;
 
 /**
- * The git-annex branch of one repository (doc/internals.mdwn, reference §2.3–2.5).
+ * The git-annex branch of one repository (doc/internals.mdwn in git-annex).
  *
  * Writes never touch the user's index or work tree: changes go to the journal
  * (.git/annex/journal/), are staged into the separate index .git/annex/index and committed with

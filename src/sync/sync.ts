@@ -74,7 +74,7 @@ export async function selectRemotes(annex: Annex, names?: readonly string[]): Pr
 }
 
 /**
- * One sync, in git-annex's order (Command/Sync.hs, reference §4.1): commit; merge this
+ * One sync, in git-annex's order (Command/Sync.hs): commit; merge this
  * repository's own synced/<branch> (pushed in by peers); fetch every remote in parallel; merge
  * their <branch> and synced/<branch>; union-merge every git-annex branch; move content when asked;
  * point synced/<branch> at <branch>; push to every remote in parallel, and after a rejection fetch,

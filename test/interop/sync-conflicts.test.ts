@@ -250,7 +250,7 @@ test('a small git file changed on both sides, arbor first: arbor stays settled w
   put(g, { 'notes.txt': 'line one\nfrom G\n' });
   await arborSync(a, '--content');
   await assertSettled(a);
-  // git-annex 10.20230126 does not resolve conflicts between files kept in git (reference §4.5).
+  // git-annex 10.20230126 does not resolve conflicts between files kept in git (measured: it leaves the markers).
   // Recorded, not asserted: it is git-annex's behaviour.
   const annexSide = await annexRun(g, 'sync', '--content');
   const midMerge = existsSync(join(g, '.git', 'MERGE_HEAD'));

@@ -2,7 +2,7 @@
 //
 // Like Syncthing's lib/watchaggregator (a notify delay, and a timeout that forces items out under
 // constant change) and git-annex's Committer thread (commit when changes stop arriving, but not
-// later than a bound; reference §5.2). Pure: no timers, no IO. The caller feeds changes, then
+// later than a bound). Pure: no timers, no IO. The caller feeds changes, then
 // calls poll(now) and sleeps until `nextCheckAt`.
 //
 // Rules, for a pending path p with first change at first(p) and latest at last(p):
