@@ -10,7 +10,7 @@ import { annex, objectPath } from '../helpers/annex-fixtures.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
 import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
-test('assistants relay content through a transfer repository, which drops it once both clients hold it', { ...needsGitAnnex, timeout: 240_000 }, async () => {
+test('assistants relay content through a transfer repository, which drops it once both clients hold it', { ...needsGitAnnex, timeout: 480_000 }, async () => {
   const { hub: T, clones: [A, B] } = await hubAndClones(['A', 'B']);
   assert.ok(A && B);
   await annex(T, 'init', '-q', 'transfer');
@@ -34,8 +34,8 @@ test('assistants relay content through a transfer repository, which drops it onc
   await startAssistant(B);
   try {
     writeFiles(A, { 'photo.jpg': data });
-    await eventually('B holds photo.jpg with its bytes', async () => (await has(B)) && readFileSync(join(B, 'photo.jpg')).equals(data), { logOf: [A, B], timeoutMs: 60_000 });
-    await eventually('the transfer repository no longer holds it', async () => !(await has(T, true)), { logOf: [A, B], timeoutMs: 60_000 });
+    await eventually('B holds photo.jpg with its bytes', async () => (await has(B)) && readFileSync(join(B, 'photo.jpg')).equals(data), { logOf: [A, B], timeoutMs: 120_000 });
+    await eventually('the transfer repository no longer holds it', async () => !(await has(T, true)), { logOf: [A, B], timeoutMs: 120_000 });
     assert.ok(await has(A), 'A keeps its copy');
     // git-annex reads the same location log: the content is in A and B, not in the transfer repository.
     await eventually('the location log reaches A', async () => {

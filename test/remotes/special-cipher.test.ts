@@ -1,14 +1,16 @@
 // The shared cipher names objects exactly as git-annex does (golden names from a git-annex
 // remote), keeps chunks apart, rejects a bad cipher= in one line, and never prints itself.
+import { ARBOR_ROOT } from '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { formatKey, requireKey } from '../../src/annex/key.js';
 import { SharedCipher } from '../../src/remotes/special/cipher.js';
 
 /** cipher= of a remote git-annex made, and the names it gave the three 1 KiB chunks of one 2500-byte object. */
-const fixture = readFileSync(new URL('../fixtures/encryption/git-annex-shared-cipher.txt', import.meta.url), 'utf8').split('\n')[1] ?? '';
+const fixture = readFileSync(join(ARBOR_ROOT, 'test/fixtures/encryption/git-annex-shared-cipher.txt'), 'utf8').split('\n')[1] ?? '';
 const key = requireKey('SHA256E-s2500--17a23b5b274e7911c6db119fe8c7b30228515af4a0303ff30c51b2a616086b54.bin');
 const gitAnnexChunkNames = ['GPGHMACSHA1--7fdaabb2fb818b046597c9bd832d72024921a869', 'GPGHMACSHA1--d059a0b7312f4406b8343cb5903896701dd59533', 'GPGHMACSHA1--a290183eea6664bd76158e74ad06b684c3b6fe81'];
 
