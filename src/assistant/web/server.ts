@@ -20,6 +20,8 @@ export interface WebApi {
   report(): Promise<unknown>;
   /** Calls `fn` whenever the report may have changed; returns the unsubscribe. */
   subscribe(fn: () => void): () => void;
+  /** The network map as an SVG document (drawn once per change of what it shows). */
+  map(): Promise<string>;
   /** Prometheus text exposition. */
   metrics(): Promise<string>;
   /** Runs an action (`sync`, `pause`, `resume`, `cancel`) with the request's JSON body; returns the answer. */
@@ -170,6 +172,7 @@ export async function startWebServer(options: { port: number; token: string; api
     if (asset) return send(res, 200, asset.type, await readFile(join(options.assetsDir, asset.file)));
     if (path === 'api/status') return json(res, 200, await api.report());
     if (path === 'events') return stream(res);
+    if (path === 'api/map.svg') return send(res, 200, 'image/svg+xml; charset=utf-8', await api.map());
     if (path === 'metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await api.metrics());
     return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   };
