@@ -117,11 +117,11 @@ test('the page shows the verdict, both remotes and the conflict the first merge 
 });
 
 test('the network map shows the remotes by name, with the way new content travels drawn on it', needsChromium, async () => {
-  await page.waitForFunction(() => ['origin', 'stick'].every((n) => document.querySelector('#map svg')?.textContent?.includes(n)), { timeout: 60_000 });
-  const map = await page.$eval('#map svg', (e) => e.textContent ?? '');
-  assert.match(map, /A/, 'this repository is on it too');
+  // The annex repositories: A (here) and the drive; origin and backup are plain git repositories
+  // without an annex UUID, which `git arbor map` leaves out too.
+  await page.waitForFunction(() => document.querySelector('#map svg g.repository:not(.here)')?.textContent?.includes('stick'), { timeout: 60_000 });
   assert.ok((await page.$$('#map svg g.repository.here')).length === 1, 'this repository is marked');
-  assert.ok((await page.$$('#map svg g.link.tree')).length >= 2, 'the plan for new content (to origin and to the drive) is drawn');
+  assert.ok((await page.$$('#map svg g.link.tree')).length >= 1, 'the plan for new content (to the drive) is drawn');
   // The drawing is served by the API as SVG (what `git arbor map` prints), from the secret URL only.
   const svg = await get(`${url}api/map.svg`);
   assert.equal(svg.status, 200);
@@ -175,13 +175,14 @@ function filesNamed(dir: string, text: string): string[] {
 }
 
 test('cancel from the page stops a running transfer to the drive, places no object, and Sync now sends it again', needsChromium, async () => {
+  // What the earlier tests sent has reached the drive: the only transfer to it is the new file's.
+  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
   writeFileSync(join(a, 'cancel.bin'), randomBytes(4 << 20));
   const moving = '#transfers li[data-remote="stick"][data-done]:not([data-done="0"])';
   await page.waitForSelector(moving, { timeout: 60_000 });
   const key = await page.$eval(moving, (e) => (e as unknown as { dataset: Record<string, string> }).dataset.key ?? '');
   // While it is written, the drive is not safe to unplug, and the panel says why.
-  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="no"]');
-  assert.match(await page.$eval('#drives tr[data-drive="stick"]', (e) => e.textContent ?? ''), /writing cancel\.bin to it/);
+  await page.waitForFunction(() => document.querySelector('#drives tr[data-drive="stick"][data-safe="no"]')?.textContent?.includes('writing cancel.bin to it'), { timeout: 60_000 });
   // The list is drawn again at every report: the button is found and clicked in one step.
   await page.$eval(`${moving} button.cancel`, (e) => (e as unknown as { click(): void }).click());
   await page.waitForFunction((k: string) => !document.querySelector(`#transfers li[data-remote="stick"][data-key="${k}"]`), { timeout: 60_000 }, key);

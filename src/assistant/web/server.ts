@@ -102,6 +102,18 @@ export async function startWebServer(options: { port: number; token: string; api
   let port = options.port;
   const hosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
+  /** The page's files, read once: they ship with the package and do not change while the assistant runs. */
+  const assets = new Map<string, Promise<Buffer>>();
+  const assetBody = (file: string): Promise<Buffer> => {
+    let body = assets.get(file);
+    if (!body) {
+      body = readFile(join(options.assetsDir, file));
+      assets.set(file, body);
+      body.catch(() => assets.delete(file));
+    }
+    return body;
+  };
+
   const stream = (res: ServerResponse): void => {
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write('retry: 2000\n\n');
@@ -169,7 +181,7 @@ export async function startWebServer(options: { port: number; token: string; api
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET' });
     const asset = ASSETS.get(path);
-    if (asset) return send(res, 200, asset.type, await readFile(join(options.assetsDir, asset.file)));
+    if (asset) return send(res, 200, asset.type, await assetBody(asset.file));
     if (path === 'api/status') return json(res, 200, await api.report());
     if (path === 'events') return stream(res);
     if (path === 'api/map.svg') return send(res, 200, 'image/svg+xml; charset=utf-8', await api.map());
