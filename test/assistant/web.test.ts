@@ -85,7 +85,6 @@ async function setUpRepositories(): Promise<void> {
   // Transfers to origin are slow enough that a 4 MiB file is still moving when the page pauses
   // it (1 MiB chunks); backup is not limited.
   await git(a, 'config', 'remote.origin.arbor-ratelimit', '1MiB/s');
-  await git(a, 'config', 'remote.stick.arbor-ratelimit', '1MiB/s');
   await startAssistant(a);
 }
 
@@ -177,6 +176,8 @@ function filesNamed(dir: string, text: string): string[] {
 test('cancel from the page stops a running transfer to the drive, places no object, and Sync now sends it again', needsChromium, async () => {
   // What the earlier tests sent has reached the drive: the only transfer to it is the new file's.
   await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+  // Slow the drive down (the assistant follows the setting live), so the copy is still moving when cancelled.
+  await git(a, 'config', 'remote.stick.arbor-ratelimit', '1MiB/s');
   writeFileSync(join(a, 'cancel.bin'), randomBytes(4 << 20));
   const moving = '#transfers li[data-remote="stick"][data-done]:not([data-done="0"])';
   await page.waitForSelector(moving, { timeout: 60_000 });
