@@ -116,8 +116,8 @@ test('the page shows the verdict, both remotes and the conflict the first merge 
 });
 
 test('the network map shows the remotes by name, with the way new content travels drawn on it', needsChromium, async () => {
-  // The annex repositories: A (here) and the drive; origin and backup are plain git repositories
-  // without an annex UUID, which `git arbor map` leaves out too.
+  // The drive is an annex repository from the start; origin and backup join the map (as in
+  // `git arbor map`) only once their annex UUIDs are known, which depends on the first transfers.
   await page.waitForFunction(() => document.querySelector('#map svg g.repository:not(.here)')?.textContent?.includes('stick'), { timeout: 60_000 });
   assert.ok((await page.$$('#map svg g.repository.here')).length === 1, 'this repository is marked');
   assert.ok((await page.$$('#map svg g.link.tree')).length >= 1, 'the plan for new content (to the drive) is drawn');
