@@ -82,6 +82,35 @@ function divergence(d) {
   return [d.ahead ? `${d.ahead} ahead` : '', d.ahead && d.behind ? ', ' : '', d.behind ? `${d.behind} behind` : ''].join('');
 }
 
+/** A drive's "safe to unplug" answer, with the reasons when it is not. */
+function unplug(d) {
+  const u = d.unplug;
+  if (u.safe === 'yes') return h('span', { class: 'safe-yes' }, 'yes');
+  if (u.safe === 'unplugged') return h('span', { class: 'muted' }, 'not plugged in');
+  return [h('span', { class: 'safe-no' }, 'not yet'), ...u.reasons.map((r) => h('div', { class: 'muted' }, r))];
+}
+
+function driveRow(d, now) {
+  const space = d.free === undefined ? h('span', { class: 'muted' }, '—') : [`${size(d.free)} free`, d.size ? h('div', { class: 'muted' }, `of ${size(d.size)}${d.fsType ? ` (${d.fsType})` : ''}`) : ''];
+  return h('tr', { dataset: { drive: d.name, safe: d.unplug.safe } }, h('th', {}, d.name, h('div', { class: 'muted' }, d.path)), h('td', {}, ago(now, d.lastSync)), h('td', {}, space), h('td', {}, unplug(d)));
+}
+
+/** The map drawing on screen, by version; a newer one is fetched (api/map.svg) only when the report names another. */
+let mapShown;
+let mapWanted;
+async function showMap(version) {
+  if (version === mapShown || version === mapWanted) return;
+  mapWanted = version;
+  const res = await fetch(base + 'api/map.svg').catch(() => undefined);
+  if (mapWanted === version && !res?.ok) mapWanted = undefined; // the next report tries again
+  if (!res?.ok || mapWanted !== version) return;
+  // Parsed as XML, not HTML: an SVG document the daemon drew with every text escaped; the CSP runs no script in it.
+  const svg = new DOMParser().parseFromString(await res.text(), 'image/svg+xml').documentElement;
+  if (svg.nodeName !== 'svg') return;
+  $('map').replaceChildren(document.importNode(svg, true));
+  $('map').dataset.version = mapShown = version;
+}
+
 let paused = false;
 /** Whether the first report is on screen (marked for the benchmark: performance entry "arbor:first-render"). */
 let rendered = false;
@@ -110,6 +139,11 @@ function render(r) {
       return h('tr', { dataset: { remote: name, sent: s.sent ?? 0 } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
     }),
   );
+
+  const drives = r.drives ?? [];
+  $('no-drives').hidden = drives.length > 0;
+  $('drives').tBodies[0].replaceChildren(...drives.map((d) => driveRow(d, now)));
+  if (r.map) void showMap(r.map.version);
 
   const t = r.transfers;
   $('transfers-summary').textContent = `${t.running.length} running, ${t.queued} queued${paused ? ' · paused' : ''}`;

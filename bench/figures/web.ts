@@ -26,6 +26,22 @@ async function httpLoad(url: string): Promise<number> {
   return performance.now() - t0;
 }
 
+/** The paths a first visit asks for, one row each in the breakdown. */
+const PATHS = ['', 'style.css', 'app.js', 'api/status', 'api/map.svg'] as const;
+
+/** ms per request of each path (where a first load's time goes). */
+async function perPath(url: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const path of PATHS) {
+    const t0 = performance.now();
+    const res = await fetch(url + path);
+    if (!res.ok) throw new Error(`GET ${path || '/'}: ${res.status}`);
+    await res.arrayBuffer();
+    out.set(path, performance.now() - t0);
+  }
+  return out;
+}
+
 /** Daemon CPU (percent of one core) over `ms`. */
 async function cpuShare(pid: number, ms: number): Promise<number> {
   const c0 = await treeCpuSeconds(pid);
@@ -53,6 +69,9 @@ export const webFigure: Figure = {
       const http: number[] = [];
       for (let i = 0; i < LOADS; i++) http.push(await httpLoad(url));
       ctx.rows.push(makeRow({ measure: 'first load over HTTP: page, CSS, script, report (ms)', unit: 'ms', arbor: http.slice(1), note: 'the four requests a first visit makes, one after another; the first load (cold caches) left out' }));
+      const parts = new Map<string, number[]>(PATHS.map((p) => [p, []]));
+      for (let i = 0; i < LOADS; i++) for (const [p, ms] of await perPath(url)) parts.get(p)?.push(ms);
+      for (const [p, ms] of parts) ctx.rows.push(makeRow({ measure: `  of which GET ${p || '(page)'} (ms)`, unit: 'ms', arbor: ms.slice(1), note: p === 'api/map.svg' ? 'fetched by the page after its first report, and again only when the map changes' : 'where the first load\'s time goes' }));
       const idle = await cpuShare(h.pid, IDLE_WINDOW_MS);
       if (!existsSync(CHROMIUM)) {
         ctx.rows.push(makeRow({ measure: 'daemon idle CPU (% of a core)', unit: '%', arbor: [idle], note: `no ${CHROMIUM}: the page-open column is missing` }));

@@ -21,6 +21,8 @@ export interface RemoteStatus {
   reason?: string;
   /** When an unreachable remote is tried next (ms). */
   nextTry?: number;
+  /** A drive: when the sync that began as it was plugged in started (ms), until it ends (drive-watcher.ts). */
+  driveSyncSince?: number;
   /** Change notices from the remote (notice-listener.ts); absent until the listener has started. */
   notices?: NoticeStatus;
 }
@@ -62,6 +64,12 @@ export interface WaitingTransfer {
   readonly direction: 'upload' | 'download';
 }
 
+/** Queued transfers by remote: uploads by remote name, and downloads (which name no remote: the cheapest holder is picked when one starts). */
+export interface QueuedWith {
+  uploads: Record<string, number>;
+  downloads: number;
+}
+
 /** The whole snapshot (stable field names: `status --json`). */
 export interface StatusSnapshot {
   pid: number;
@@ -76,7 +84,7 @@ export interface StatusSnapshot {
   scanError?: string;
   lastCommit?: { time: number; sha: string; files: number };
   remotes: Record<string, RemoteStatus>;
-  transfers: { running: TransferStatus[]; queued: number; waiting?: WaitingTransfer[] };
+  transfers: { running: TransferStatus[]; queued: number; waiting?: WaitingTransfer[]; queuedWith?: QueuedWith };
   watcher: { backend: string; degraded: boolean; reason?: string };
   workers: Record<string, WorkerStatus>;
   /** Conditions that need the user (problems.ts), oldest first. */

@@ -31,6 +31,15 @@ import { containingMount, type Mount, type MountSource } from './mount-source.js
  */
 export const DRIVE_REMOTE_COST = 110;
 
+/**
+ * The git config key marking remote `name` as a removable drive (`remote.<name>.arbor-drive`),
+ * so the status page lists it among the drives also when it lives on a filesystem that does not
+ * look removable (a directory on the system disk) or is unplugged.
+ */
+export function driveMarkerKey(name: string): string {
+  return `remote.${name}.arbor-drive`;
+}
+
 /** The drive path cannot hold a repository. */
 export class DrivePathError extends ArborError {
   constructor(path: string, reason: string) {

@@ -76,6 +76,7 @@ function commonSettings(s: ReadonlyMap<string, string>): Omit<RemoteConfig, 'nam
     ...optional('sshOptions', s.get('annex-ssh-options')),
     ...optional('annexShell', s.get('annex-shell')),
     ...(s.has('arbor-serve') ? { arborServe: truthy(s.get('arbor-serve'), false) } : {}),
+    ...(truthy(s.get('arbor-drive'), false) ? { drive: true } : {}),
   };
 }
 

@@ -43,6 +43,8 @@ export interface RemoteConfig {
   readonly annexShell?: string;
   /** remote.<name>.arbor-serve: whether the ssh host has `git arbor serve` (probed once, then remembered). */
   readonly arborServe?: boolean;
+  /** remote.<name>.arbor-drive: a repository on a removable drive (`git arbor drive add`, or found on a plugged-in drive). */
+  readonly drive?: boolean;
   /** For a special remote (no git url): its type and settings, remote.log's merged with the local annex-* ones. */
   readonly special?: { readonly type: string; readonly settings: ReadonlyMap<string, string> };
 }

@@ -1,4 +1,4 @@
-// A small, bounded activity history (.git/annex/arbor/activity.jsonl): commits, merges, peer deletions, conflicts.
+// A small, bounded activity history (.git/annex/arbor/activity.jsonl): commits, merges, peer deletions, conflicts, cancelled transfers.
 //
 // One JSON object per line: { time (ms since the epoch), type, message, ref? }. People see it
 // through `git arbor status` (last entries, local time). It is capped: once the file passes
@@ -14,7 +14,7 @@ import { errnoCode } from '../util/errors.js';
 import { appendJsonLines, formatJsonLines, parseJsonLines, readJsonLines } from '../util/jsonl-file.js';
 
 /** What happened. */
-export type ActivityType = 'commit' | 'merge' | 'peer-deletion' | 'conflict' | 'conflict-markers' | 'cleared';
+export type ActivityType = 'commit' | 'merge' | 'peer-deletion' | 'conflict' | 'conflict-markers' | 'cleared' | 'cancelled';
 
 /** One entry of the history. */
 export interface ActivityEntry {

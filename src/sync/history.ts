@@ -20,7 +20,7 @@ import { readActivity } from './activity-log.js';
 import { annexedFileChunks } from '../content/annexed-files.js';
 
 /** What an entry says happened. */
-export type HistoryAction = 'committed' | 'merged' | 'received' | 'dropped' | 'dead' | 'conflict' | 'deletion' | 'cleared';
+export type HistoryAction = 'committed' | 'merged' | 'received' | 'dropped' | 'dead' | 'conflict' | 'deletion' | 'cleared' | 'cancelled';
 
 /** One line of the history. */
 export interface HistoryEntry {
@@ -185,7 +185,7 @@ export async function readHistory(annex: Annex, options: HistoryOptions): Promis
   // This copy's own record: merges (fast-forwards included), conflicts, peer deletions.
   for (const a of await readActivity(annex)) {
     if (a.type === 'commit' || (since !== undefined && a.time < since)) continue;
-    const action: HistoryAction = a.type === 'merge' ? 'merged' : a.type === 'peer-deletion' ? 'deletion' : a.type === 'cleared' ? 'cleared' : 'conflict';
+    const action: HistoryAction = a.type === 'merge' ? 'merged' : a.type === 'peer-deletion' ? 'deletion' : a.type === 'cleared' ? 'cleared' : a.type === 'cancelled' ? 'cancelled' : 'conflict';
     const from = a.ref !== undefined ? /^refs\/remotes\/([^/]+)\//.exec(a.ref)?.[1] : undefined;
     entries.push({ time: a.time, copy: 'here', action, subjects: [a.type === 'merge' && from !== undefined ? `from ${from}` : a.message], count: 1 });
   }

@@ -158,6 +158,17 @@ export class TransferQueue {
     return this.#pending.slice(0, n);
   }
 
+  /** Queued uploads by remote name, and queued downloads (which may name no remote), without copying the queue. */
+  countByRemote(): { uploads: Record<string, number>; downloads: number } {
+    const uploads: Record<string, number> = {};
+    let downloads = 0;
+    for (const j of this.#pending) {
+      if (j.direction === 'download') downloads++;
+      else if (j.remote !== undefined) uploads[j.remote] = (uploads[j.remote] ?? 0) + 1;
+    }
+    return { uploads, downloads };
+  }
+
   /** The deferred jobs (a copy). */
   deferred(): TransferJob[] {
     return [...this.#deferred.values()];

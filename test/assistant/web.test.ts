@@ -2,7 +2,7 @@
 import '../helpers/env.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +27,7 @@ const needsChromium = { skip: existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} 
 
 let a = '';
 let b = '';
+let stick = '';
 let url = '';
 let browser: Browser | undefined;
 let page: Page;
@@ -52,7 +53,8 @@ async function report(): Promise<{ transfers: { running: Array<{ key: string; he
 }
 
 /**
- * A with two remotes: the hub (origin) and a second bare repository (backup). A plain git clone B
+ * A with two remotes and a drive: the hub (origin), a second bare repository (backup) and a
+ * directory set up with `git arbor drive add` (stick). A plain git clone B
  * pushed a version of conflict.txt to the hub that conflicts with A's own, and A's sync resolved
  * it before the assistant started (the page lists what any sync resolved).
  */
@@ -76,6 +78,9 @@ async function setUpRepositories(): Promise<void> {
   await commitInB({ 'conflict.txt': 'B\'s version\n' });
   writeFiles(a, { 'conflict.txt': 'A\'s version\n' });
   await arbor(a, 'sync');
+  // A drive: a plain directory set up with `git arbor drive add`, as the drive tests do.
+  stick = join(parent, 'STICK', 'annex');
+  await arbor(a, 'drive', 'add', stick, '--name', 'stick');
   await configureFastAssistant(a);
   // Transfers to origin are slow enough that a 4 MiB file is still moving when the page pauses
   // it (1 MiB chunks); backup is not limited.
@@ -110,6 +115,28 @@ test('the page shows the verdict, both remotes and the conflict the first merge 
   assert.equal(await page.$eval('#verdict-title', (e) => e.textContent), 'in sync');
 });
 
+test('the network map shows the remotes by name, with the way new content travels drawn on it', needsChromium, async () => {
+  // The drive is an annex repository from the start; origin and backup join the map (as in
+  // `git arbor map`) only once their annex UUIDs are known, which depends on the first transfers.
+  await page.waitForFunction(() => document.querySelector('#map svg g.repository:not(.here)')?.textContent?.includes('stick'), { timeout: 60_000 });
+  assert.ok((await page.$$('#map svg g.repository.here')).length === 1, 'this repository is marked');
+  assert.ok((await page.$$('#map svg g.link.tree')).length >= 1, 'the plan for new content (to the drive) is drawn');
+  // The drawing is served by the API as SVG (what `git arbor map` prints), from the secret URL only.
+  const svg = await get(`${url}api/map.svg`);
+  assert.equal(svg.status, 200);
+  assert.match(svg.body, /<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal((await get(`${new URL(url).origin}/api/map.svg`)).status, 403);
+});
+
+test('the drives panel shows the drive, its last sync and free space, and that it is safe to unplug once synced', needsChromium, async () => {
+  await page.waitForSelector('#drives tr[data-drive="stick"]');
+  const row = await page.$eval('#drives tr[data-drive="stick"]', (e) => e.textContent ?? '');
+  assert.ok(row.includes(stick), 'the drive\'s path');
+  assert.match(row, /free/, 'its free space');
+  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+  assert.doesNotMatch(await page.$eval('#drives tr[data-drive="stick"] td:nth-child(2)', (e) => e.textContent ?? ''), /never/, 'synced (by drive add, then the assistant)');
+});
+
 test('the page updates live, without a reload, when a file is written', needsChromium, async () => {
   await page.evaluate(() => Object.assign(window, { sameDocument: true }));
   const commits = (): Promise<number> => page.$$eval('#activity li[data-type="commit"]', (l) => l.length);
@@ -140,9 +167,42 @@ test('pause holds a running transfer at its next chunk and resume lets it finish
   assert.match(await arbor(a, 'whereis', 'big.bin'), /origin/, 'the transfer went on to the end');
 });
 
+/** Files under `dir` whose name contains `text` (recursively). */
+function filesNamed(dir: string, text: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes(text));
+}
+
+test('cancel from the page stops a running transfer to the drive, places no object, and Sync now sends it again', needsChromium, async () => {
+  // What the earlier tests sent has reached the drive: the only transfer to it is the new file's.
+  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+  // Slow the drive down (the assistant follows the setting live), so the copy is still moving when cancelled.
+  await git(a, 'config', 'remote.stick.arbor-ratelimit', '1MiB/s');
+  writeFileSync(join(a, 'cancel.bin'), randomBytes(4 << 20));
+  const moving = '#transfers li[data-remote="stick"][data-done]:not([data-done="0"])';
+  await page.waitForSelector(moving, { timeout: 60_000 });
+  const key = await page.$eval(moving, (e) => (e as unknown as { dataset: Record<string, string> }).dataset.key ?? '');
+  // While it is written, the drive is not safe to unplug, and the panel says why.
+  await page.waitForFunction(() => document.querySelector('#drives tr[data-drive="stick"][data-safe="no"]')?.textContent?.includes('writing cancel.bin to it'), { timeout: 60_000 });
+  // The list is drawn again at every report: the button is found and clicked in one step.
+  await page.$eval(`${moving} button.cancel`, (e) => (e as unknown as { click(): void }).click());
+  await page.waitForFunction((k: string) => !document.querySelector(`#transfers li[data-remote="stick"][data-key="${k}"]`), { timeout: 60_000 }, key);
+  await page.waitForFunction(() => document.querySelector('#activity li[data-type="cancelled"]')?.textContent?.includes('cancelled the upload of cancel.bin to stick'), { timeout: 60_000 });
+  assert.deepEqual(filesNamed(join(stick, 'annex', 'objects'), key), [], 'no object (not even a partial one) among the drive\'s objects');
+  assert.doesNotMatch(await arbor(a, 'whereis', 'cancel.bin'), /stick/, 'the location log does not count a copy on the drive');
+  // Left until the assistant next looks at the file; Sync now is such a look, and the copy is made then.
+  await page.click('#sync');
+  await eventually('the drive gets the file after Sync now', async () => /stick/.test(await arbor(a, 'whereis', 'cancel.bin')), { logOf: a });
+  assert.equal(filesNamed(join(stick, 'annex', 'objects'), key).length > 0, true);
+  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+});
+
 test('without the secret, with a foreign Host, or an action by GET: refused, and nothing happens', needsChromium, async () => {
   const { origin, pathname } = new URL(url);
   const token = pathname.split('/')[1] ?? '';
+  // Sync now was pressed by the cancel test: count the syncs asked for from here on.
+  const syncsRequested = (): number => (readFileSync(join(a, '.git/annex/arbor/daemon.log'), 'utf8').match(/sync requested from the status page/g) ?? []).length;
+  const syncsBefore = syncsRequested();
   for (const path of ['/', '/api/status', '/events', '/metrics', `/${'x'.repeat(token.length)}/api/status`, `/${token.slice(0, -1)}/events`]) {
     assert.deepEqual(await get(origin + path), { status: 403, body: 'forbidden\n' }, `${path} without the secret`);
   }
@@ -153,7 +213,7 @@ test('without the secret, with a foreign Host, or an action by GET: refused, and
   assert.equal(byGet.status, 405, 'an action by GET');
   assert.equal((await report()).transfersPaused.paused, false, 'the GET paused nothing');
   assert.equal((await get(`${url}api/sync`)).status, 405);
-  assert.doesNotMatch(readFileSync(join(a, '.git/annex/arbor/daemon.log'), 'utf8'), /sync requested from the status page/);
+  assert.equal(syncsRequested(), syncsBefore, 'the GET asked for no sync');
   const metrics = await get(`${url}metrics`);
   assert.equal(metrics.status, 200);
   assert.match(metrics.body, /^arbor_remote_last_sync_timestamp_seconds\{remote="backup"\} \d/m);

@@ -95,6 +95,7 @@ test('drive add on an ext4 drive: bare repository named after the drive, cost 11
   assert.deepEqual([summary.bare, summary.symlinks, summary.created, summary.sync.ok, summary.sync.content?.sent], [true, true, true, true, 1]);
   assert.equal(await git(repo, 'config', 'remote.BACKUP.annex-cost'), '110');
   assert.equal(await git(repo, 'config', 'remote.BACKUP.annex-uuid'), summary.uuid);
+  assert.equal(await git(repo, 'config', 'remote.BACKUP.arbor-drive'), 'true', 'marked as a drive (the status page lists it among the drives)');
   assert.equal(await git(summary.path, 'config', 'annex.uuid'), summary.uuid);
   assert.equal(await git(summary.path, 'config', 'core.fsync'), 'objects,reference', 'git objects pushed to the drive survive a pull-out');
   assert.equal(await git(summary.path, 'rev-parse', 'main'), await git(repo, 'rev-parse', 'HEAD'), 'the drive has our branch');

@@ -20,6 +20,8 @@ export interface WebApi {
   report(): Promise<unknown>;
   /** Calls `fn` whenever the report may have changed; returns the unsubscribe. */
   subscribe(fn: () => void): () => void;
+  /** The network map as an SVG document (drawn once per change of what it shows). */
+  map(): Promise<string>;
   /** Prometheus text exposition. */
   metrics(): Promise<string>;
   /** Runs an action (`sync`, `pause`, `resume`, `cancel`) with the request's JSON body; returns the answer. */
@@ -100,6 +102,18 @@ export async function startWebServer(options: { port: number; token: string; api
   let port = options.port;
   const hosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
+  /** The page's files, read once: they ship with the package and do not change while the assistant runs. */
+  const assets = new Map<string, Promise<Buffer>>();
+  const assetBody = (file: string): Promise<Buffer> => {
+    let body = assets.get(file);
+    if (!body) {
+      body = readFile(join(options.assetsDir, file));
+      assets.set(file, body);
+      body.catch(() => assets.delete(file));
+    }
+    return body;
+  };
+
   const stream = (res: ServerResponse): void => {
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write('retry: 2000\n\n');
@@ -167,9 +181,10 @@ export async function startWebServer(options: { port: number; token: string; api
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET' });
     const asset = ASSETS.get(path);
-    if (asset) return send(res, 200, asset.type, await readFile(join(options.assetsDir, asset.file)));
+    if (asset) return send(res, 200, asset.type, await assetBody(asset.file));
     if (path === 'api/status') return json(res, 200, await api.report());
     if (path === 'events') return stream(res);
+    if (path === 'api/map.svg') return send(res, 200, 'image/svg+xml; charset=utf-8', await api.map());
     if (path === 'metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await api.metrics());
     return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   };

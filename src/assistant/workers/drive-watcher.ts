@@ -6,7 +6,7 @@ import { repositoryDescriptions } from '../../annex/logs/uuid.js';
 import { readRemoteConfigs } from '../../remotes/index.js';
 import { localPathOf } from '../../remotes/git-local.js';
 import type { RemoteConfig } from '../../remotes/remote.js';
-import { DRIVE_REMOTE_COST, sanitizeRemoteName } from '../../drives/drive-add.js';
+import { DRIVE_REMOTE_COST, driveMarkerKey, sanitizeRemoteName } from '../../drives/drive-add.js';
 import { containingMount, looksLikeDrive, mountKey, platformMountSource, type MountSource } from '../../drives/mount-source.js';
 import { MountWatcher, type MountEvent } from '../../drives/mount-watcher.js';
 import { createNotifier, type Notify } from '../../drives/notify.js';
@@ -106,6 +106,7 @@ async function candidatesOn(ctx: AssistantContext, e: MountEvent): Promise<Candi
       await ctx.annex.git.run(['remote', 'add', name, dir]);
       await ctx.annex.git.configSet(`remote.${name}.annex-uuid`, uuid);
       await ctx.annex.git.configSet(`remote.${name}.annex-cost`, String(DRIVE_REMOTE_COST));
+      await ctx.annex.git.configSet(driveMarkerKey(name), 'true');
       ctx.log.info({ worker: 'drive-watcher' }, `found repository "${descriptions.get(uuid) ?? uuid}" at ${dir}: added as remote ${name}`);
       out.push({ name, path: dir });
     }
@@ -181,8 +182,12 @@ export function createDriveWatcher(options: DriveWatcherOptions = {}): Worker {
           const stop = new AbortController();
           following.set(name, stop);
           notify({ title: `Drive ${name}`, body: `plugged in at ${e.mount.mountPoint}: syncing${e.mount.readOnly ? ' (read-only: pulling only)' : ''}` });
+          // Status shows the drive sync while it runs: the status page's "safe to unplug" waits for its end.
+          ctx.status.update(() => void (ctx.status.remote(name).driveSyncSince = started));
           void follow(name, e.mount.mountPoint, started, !e.mount.readOnly, AbortSignal.any([stop.signal, signal])).finally(() => {
-            if (following.get(name) === stop) following.delete(name);
+            if (following.get(name) !== stop) return;
+            following.delete(name);
+            ctx.status.update(() => void delete ctx.status.remote(name).driveSyncSince);
           });
         }
         ctx.remotesChanged.push(...found.map((c) => c.name));
@@ -202,6 +207,7 @@ export function createDriveWatcher(options: DriveWatcherOptions = {}): Worker {
           const wasSyncing = following.get(config.name);
           wasSyncing?.abort();
           following.delete(config.name);
+          if (wasSyncing) ctx.status.update(() => void delete ctx.status.remote(config.name).driveSyncSince);
           if (wasSyncing) notify({ title: `Drive ${config.name}`, body: `removed before its sync finished; it resumes when plugged in again`, level: 'warn' });
           else ctx.log.info({ worker: 'drive-watcher' }, `drive ${config.name} removed (${e.mount.mountPoint}); it syncs again when plugged in`);
         }

@@ -14,6 +14,7 @@ import { planTargets, type PlanRemote, type PlanTargets } from '../../content/pl
 import { closeSession, connectRemote, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
 import { keysLocations } from '../../annex/logs/location.js';
 import { populateUnlocked } from '../../content/worktree.js';
+import { noteActivity } from '../../sync/activity-log.js';
 import { readTransferControl, transferControlPath } from '../../transfers/control.js';
 import { TransferEngine, type TransferEvent, type TransferOutcome, type TransferIo } from '../../transfers/engine.js';
 import { TransferQueue, type TransferJob } from '../../transfers/queue.js';
@@ -140,6 +141,7 @@ export const transferrer: Worker = {
         ctx.status.update((s) => {
           s.transfers.queued = queue.size;
           s.transfers.waiting = queue.peek(WAITING_SHOWN).map((j) => ({ file: j.file, remote: j.remote ?? 'any', direction: j.direction }));
+          s.transfers.queuedWith = queue.countByRemote();
         }),
     });
     const onEvent = (e: TransferEvent): void => {
@@ -188,10 +190,16 @@ export const transferrer: Worker = {
           }
           break;
         }
-        case 'cancel':
+        case 'cancel': {
+          const t = shown.get(e.job);
           untrack(e.job);
           ctx.log.info({ worker: 'transferrer' }, `${where(e.job)}: cancelled`);
+          // In the history the page and `status` show: the file stays where it is until the next look at it.
+          const at = t ? ` after ${t.done} of ${t.total ?? '?'} bytes` : ' before it started';
+          const message = `cancelled the ${e.job.direction} of ${e.job.file} ${e.job.direction === 'upload' ? 'to' : 'from'} ${e.job.remote ?? 'any remote'}${at}`;
+          void noteActivity(ctx.annex, [{ type: 'cancelled', message }]).then(() => ctx.status.update(() => undefined));
           break;
+        }
         case 'pause':
         case 'resume':
           ctx.log.info({ worker: 'transferrer' }, e.type === 'pause' ? 'transfers paused' : 'transfers resumed');

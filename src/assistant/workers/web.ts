@@ -8,6 +8,9 @@ import { describeError, errnoCode } from '../../util/errors.js';
 import { defaultWebPort, newWebToken, parseWebPort, removeWebAddress, WEB_PORT_KEY, writeWebAddress } from '../web/address.js';
 import { formatMetrics } from '../web/metrics.js';
 import { DivergenceCounter, type Divergence } from '../web/divergence.js';
+import { DrivesPanel, type DriveReport } from '../web/drives.js';
+import { NetworkMapSvg, type Reachable } from '../web/network-map-svg.js';
+import { platformMountSource } from '../../drives/mount-source.js';
 import { startWebServer, type WebApi, type WebServer } from '../web/server.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
@@ -26,16 +29,25 @@ function webApi(ctx: AssistantContext): WebApi {
   const divergence = new DivergenceCounter(ctx.annex.git, ctx.branch);
   const statusNow = (): Promise<StatusReport> =>
     statusReport({ annex: ctx.annex, state: { running: true, pid: process.pid, status: ctx.status.snapshot, logFile }, now: ctx.clock.now(), activity: PAGE_ACTIVITY });
-  // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch.
-  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence> }> => {
+  const networkMap = new NetworkMapSvg(ctx.annex);
+  const mounts = platformMountSource(process.platform);
+  const drives = new DrivesPanel({ annex: ctx.annex, branch: ctx.branch, ...(mounts ? { mounts } : {}) });
+  /** Each remote as the assistant last found it: the map draws this repository's links from it. */
+  const reachable = (): Reachable =>
+    new Map(Object.entries(ctx.status.snapshot.remotes).map(([name, r]) => [name, r.state === 'reachable' ? true : r.state === undefined ? undefined : false]));
+  // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch,
+  // the drives, and the version of the map drawing (the page fetches api/map.svg when it changes).
+  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence>; drives: DriveReport[]; map: { version: string } | null }> => {
     const r = await statusNow();
-    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)) };
+    const map = await networkMap.current(reachable()).then((d) => ({ version: d.version }), () => null);
+    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)), drives: await drives.report(ctx.status.snapshot), map };
   };
   /** Makes the status write (and so every open event stream hear) after a change outside the snapshot. */
   const touch = (): void => ctx.status.update(() => undefined);
   return {
     report,
     subscribe: (fn) => ctx.status.onWrite(fn),
+    map: async () => (await networkMap.current(reachable())).svg,
     metrics: async () => formatMetrics(await report()),
     action: async (name, body) => {
       switch (name) {

@@ -7,7 +7,7 @@ import { openGit } from '../../git/git.js';
 import { readRemoteConfigs } from '../../remotes/index.js';
 import { localPathOf } from '../../remotes/git-local.js';
 import { sync } from '../../sync/sync.js';
-import { DRIVE_REMOTE_COST, defaultDriveName, prepareDriveRepository, sanitizeRemoteName, type DriveRepository } from '../../drives/drive-add.js';
+import { DRIVE_REMOTE_COST, defaultDriveName, driveMarkerKey, prepareDriveRepository, sanitizeRemoteName, type DriveRepository } from '../../drives/drive-add.js';
 import { isUnder, platformMountSource } from '../../drives/mount-source.js';
 import { UsageError } from '../../util/errors.js';
 import { withAnnex } from '../repo-context.js';
@@ -82,6 +82,7 @@ export const driveCommand: ArborCommand = {
       if (!exists) await annex.git.run(['remote', 'add', name, drive.path]);
       await annex.git.configSet(`remote.${name}.annex-cost`, String(DRIVE_REMOTE_COST));
       await annex.git.configSet(`remote.${name}.annex-uuid`, init.uuid);
+      await annex.git.configSet(driveMarkerKey(name), 'true');
       const result = await sync(annex, {
         commit: false,
         content: true,
