@@ -1,5 +1,6 @@
-// A cross-process exclusive lock: a lock file created with O_EXCL, holding the owner's pid.
+// A cross-process exclusive lock: a lock file created with O_EXCL, holding the owner's pid and a token.
 
+import { randomBytes } from 'node:crypto';
 import { open, readFile, rm } from 'node:fs/promises';
 import { errnoCode } from './errors.js';
 import { ArborError } from './errors.js';
@@ -29,6 +30,9 @@ export class LockTimeoutError extends ArborError {
 /** In-process queue per path, so two callers in one process never race on the same file. */
 const localQueues = new Map<string, Promise<void>>();
 
+/** Tokens of the locks this process holds now (whatever path string reached them). */
+const heldTokens = new Set<string>();
+
 /**
  * Takes the lock at `path`. A lock file left by a dead process (crash, kill -9) is taken over,
  * so a crash never wedges the repository. Within one process, callers queue in order.
@@ -40,8 +44,10 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   const chained = previous.then(() => mine);
   localQueues.set(path, chained);
   await previous;
+  const token = randomBytes(8).toString('hex');
   try {
-    await acquireFileLock(path, options);
+    await acquireFileLock(path, token, options);
+    heldTokens.add(token);
   } catch (err) {
     releaseLocal();
     if (localQueues.get(path) === chained) localQueues.delete(path);
@@ -52,6 +58,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
     release: async () => {
       if (released) return;
       released = true;
+      heldTokens.delete(token);
       await rm(path, { force: true });
       releaseLocal();
       if (localQueues.get(path) === chained) localQueues.delete(path);
@@ -59,7 +66,19 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   };
 }
 
-async function acquireFileLock(path: string, options: LockOptions): Promise<void> {
+/**
+ * A lock file naming this process with a token it does not hold is stale: it was left by an
+ * acquisition of ours whose release could not remove it (its directory was renamed away at that
+ * moment, as a remote on a flapping mount is, and came back later with the file in it). The pid
+ * alone would keep everyone waiting on a process that is alive and waiting too.
+ */
+function staleOwner(content: string): boolean {
+  const [pid, token] = content.trim().split(' ');
+  if (Number(pid) !== process.pid) return false;
+  return token === undefined || !heldTokens.has(token);
+}
+
+async function acquireFileLock(path: string, token: string, options: LockOptions): Promise<void> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const timeout = options.timeoutMs ?? 60_000;
   let waited = 0;
@@ -67,14 +86,15 @@ async function acquireFileLock(path: string, options: LockOptions): Promise<void
   for (;;) {
     try {
       const h = await open(path, 'wx');
-      await h.writeFile(`${process.pid}\n`);
+      await h.writeFile(`${process.pid} ${token}\n`);
       await h.close();
       return;
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
     }
-    const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-    if (Number.isFinite(owner) && owner > 0 && !processAlive(owner)) {
+    const content = await readFile(path, 'utf8').catch(() => '');
+    const owner = Number.parseInt(content, 10);
+    if ((Number.isFinite(owner) && owner > 0 && !processAlive(owner)) || staleOwner(content)) {
       await rm(path, { force: true });
       continue;
     }

@@ -184,6 +184,9 @@ test('cancel from the page stops a running transfer to the drive, places no obje
   const key = await page.$eval(moving, (e) => (e as unknown as { dataset: Record<string, string> }).dataset.key ?? '');
   // While it is written, the drive is not safe to unplug, and the panel says why.
   await page.waitForFunction(() => document.querySelector('#drives tr[data-drive="stick"][data-safe="no"]')?.textContent?.includes('writing cancel.bin to it'), { timeout: 60_000 });
+  // Slower still before the cancel: a new look at the file (a merge, a fetch) may start the copy
+  // again at once, and at this rate it cannot finish before the checks below.
+  await git(a, 'config', 'remote.stick.arbor-ratelimit', '16KiB/s');
   // The list is drawn again at every report: the button is found and clicked in one step.
   await page.$eval(`${moving} button.cancel`, (e) => (e as unknown as { click(): void }).click());
   await page.waitForFunction((k: string) => !document.querySelector(`#transfers li[data-remote="stick"][data-key="${k}"]`), { timeout: 60_000 }, key);
@@ -191,6 +194,7 @@ test('cancel from the page stops a running transfer to the drive, places no obje
   assert.deepEqual(filesNamed(join(stick, 'annex', 'objects'), key), [], 'no object (not even a partial one) among the drive\'s objects');
   assert.doesNotMatch(await arbor(a, 'whereis', 'cancel.bin'), /stick/, 'the location log does not count a copy on the drive');
   // Left until the assistant next looks at the file; Sync now is such a look, and the copy is made then.
+  await git(a, 'config', 'remote.stick.arbor-ratelimit', '1MiB/s');
   await page.click('#sync');
   await eventually('the drive gets the file after Sync now', async () => /stick/.test(await arbor(a, 'whereis', 'cancel.bin')), { logOf: a });
   assert.equal(filesNamed(join(stick, 'annex', 'objects'), key).length > 0, true);

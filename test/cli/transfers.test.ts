@@ -68,11 +68,12 @@ test('a running assistant reports the progress of a rate-limited upload in statu
   await git(a, 'remote', 'add', 'r', bare);
   await arbor(a, 'sync');
   await configureFastAssistant(a);
-  await git(a, 'config', 'arbor.transfers.ratelimit', '512KiB/s'); // about eight seconds for the file below
+  // About 32 seconds for the file below: long enough for a loaded machine to run status a few times meanwhile.
+  await git(a, 'config', 'arbor.transfers.ratelimit', '64KiB/s');
   await git(a, 'config', 'arbor.transfers.slots', '1');
   await startAssistant(a);
   try {
-    const size = 4 * (1 << 20);
+    const size = 2 * (1 << 20);
     writeFileSync(join(a, 'slow.bin'), randomBytes(size));
     type Listed = { file: string; key: string; remote: string; direction: string; done: number; total: number };
     let seen: Listed | undefined;
@@ -82,10 +83,10 @@ test('a running assistant reports the progress of a rate-limited upload in statu
       return seen !== undefined;
     }, { logOf: a });
     assert.ok(seen);
-    assert.match(seen.key, /^SHA256E-s4194304--[0-9a-f]{64}\.bin$/);
+    assert.match(seen.key, /^SHA256E-s2097152--[0-9a-f]{64}\.bin$/);
     assert.deepEqual({ file: seen.file, remote: seen.remote, direction: seen.direction, total: seen.total }, { file: 'slow.bin', remote: 'r', direction: 'upload', total: size });
     // People read percent, rate and time left, in status and in transfers list.
-    const line = /to r: slow\.bin \d+% of 4\.0 MiB, [\d.]+ KiB\/s, \S+ left/;
+    const line = /to r: slow\.bin \d+% of 2\.0 MiB, [\d.]+ KiB\/s, \S+ left/;
     await eventually('status and transfers list show percent, rate and time left', async () => line.test(await arbor(a, 'status')) && line.test(await arbor(a, 'transfers', 'list')), { logOf: a });
     await eventually('slow.bin reaches the remote', async () => JSON.parse(await arbor(a, 'whereis', '--json', 'slow.bin')).whereis.length === 2, { logOf: a });
   } finally {

@@ -2,7 +2,7 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock, withLock } from '../../src/util/lockfile.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -32,4 +32,25 @@ test('a lock held by a live process times out with a one-line error', async () =
   const path = join(tempDir(), 'l.lock');
   writeFileSync(path, `${process.ppid}\n`);
   await assert.rejects(acquireLock(path, { timeoutMs: 30, sleep: async () => undefined }), /timed out waiting for lock .*held by pid/);
+});
+
+test('a lock of this process that came back after its directory was renamed away and back is taken over, not waited on forever', async () => {
+  const root = tempDir();
+  const dir = join(root, 'flap.git');
+  mkdirSync(dir);
+  const path = join(dir, 'journal.lock');
+  const held = await acquireLock(path);
+  // The remote is renamed away while the lock is held: the release cannot remove the file.
+  renameSync(dir, `${dir}.away`);
+  await held.release();
+  renameSync(`${dir}.away`, dir);
+  assert.equal(existsSync(path), true, 'the lock file came back with its directory');
+  // The owner named in it is this very process, alive: only the token tells it is stale.
+  await withLock(path, async () => undefined, { timeoutMs: 1000 });
+  assert.equal(existsSync(path), false);
+  // A lock this process really holds (through another path to the same file) is still waited on.
+  const again = await acquireLock(path);
+  symlinkSync(dir, join(root, 'link'));
+  await assert.rejects(withLock(join(root, 'link', 'journal.lock'), async () => undefined, { timeoutMs: 200, sleep: () => Promise.resolve() }), /timed out waiting for lock/);
+  await again.release();
 });
