@@ -13,7 +13,7 @@ test('callers in one process run one at a time, in order', async () => {
   const task = (name: string) =>
     withLock(path, async () => {
       log.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r)); // yield: a queued caller would run here if the lock let it
       log.push(`${name}-`);
     });
   await Promise.all([task('a'), task('b'), task('c')]);
