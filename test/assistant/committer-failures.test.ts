@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, logMessages, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { openAnnex } from '../../src/annex/annex.js';
 import { addIsolating } from '../../src/content/git-add.js';
 
@@ -27,14 +27,6 @@ async function onHub(hub: string, path: string): Promise<boolean> {
 
 function daemonLog(repo: string): string {
   return readFileSync(join(repo, '.git/annex/arbor/daemon.log'), 'utf8');
-}
-
-/** The messages of the daemon log, one per line. */
-function logMessages(repo: string): string[] {
-  return daemonLog(repo)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => (JSON.parse(l) as { msg: string }).msg);
 }
 
 test('a file git refuses is listed by name with its reason and retried, while the files written with it are committed and pushed', async () => {

@@ -5,25 +5,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { arbor } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, logMessages, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 type Name = 'A' | 'B' | 'C' | 'D';
-
-/** Per-remote counters from a running assistant's `status --json`. */
-async function remotesOf(dir: string): Promise<Record<string, { sent?: number; received?: number }>> {
-  const s = JSON.parse((await runArbor(['status', '--json'], { cwd: dir })).stdout);
-  assert.equal(s.running, true);
-  return s.remotes;
-}
-
-/** What the assistant logged (pino JSON lines), messages only. */
-function logged(dir: string): string[] {
-  const text = readFileSync(join(dir, '.git/annex/arbor/daemon.log'), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
-}
 
 test('four assistants: A\'s new file reaches D through B and C; A sends it exactly once and never over A→C', { timeout: 400_000 }, async () => {
   // The issue's network. Every repository is non-bare and only knows the repositories it sends to.
@@ -77,10 +63,10 @@ test('four assistants: A\'s new file reaches D through B and C; A sends it exact
     for (const name of all) await stopAssistant(dirs[name]);
   }
   // The logs, complete after the stop, agree: A sent big.bin once, to B; C got it from B.
-  const sentByA = logged(a).filter((m) => m.startsWith('sent big.bin'));
+  const sentByA = logMessages(a).filter((m) => m.startsWith('sent big.bin'));
   assert.deepEqual(sentByA, ['sent big.bin to b']);
-  assert.deepEqual(logged(dirs.B).filter((m) => m.startsWith('sent big.bin')), ['sent big.bin to c']);
-  assert.deepEqual(logged(dirs.C).filter((m) => m.startsWith('sent big.bin')), ['sent big.bin to d']);
+  assert.deepEqual(logMessages(dirs.B).filter((m) => m.startsWith('sent big.bin')), ['sent big.bin to c']);
+  assert.deepEqual(logMessages(dirs.C).filter((m) => m.startsWith('sent big.bin')), ['sent big.bin to d']);
   // Every repository ends with the content, and the location logs say so.
   const whereis = JSON.parse(await arbor(dirs.D, 'whereis', '--json', 'big.bin'));
   assert.equal(whereis.whereis.length, 4, JSON.stringify(whereis));
@@ -113,7 +99,7 @@ test('an unreachable repository is routed around and reported once; when it retu
     writeFileSync(join(a, 'two.bin'), two);
     await eventually('two.bin reached C too', async () => (await remotesOf(a)).c?.sent === 2, { logOf: a });
     assert.equal((await remotesOf(a)).b?.sent, undefined);
-    const warnings = logged(a).filter((m) => m.startsWith('no available link reaches'));
+    const warnings = logMessages(a).filter((m) => m.startsWith('no available link reaches'));
     assert.deepEqual(warnings, ['no available link reaches B: their content waits until one is back'], 'B is reported once, not at every batch');
 
     renameSync(join(parent, 'B-away'), join(parent, 'B'));

@@ -5,30 +5,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runArbor } from '../helpers/run.js';
 import { git, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
-
-interface RemoteState {
-  sent?: number;
-  received?: number;
-  state?: string;
-  reason?: string;
-}
-
-/** Per-remote status of a running assistant (`status --json`). */
-async function remotesOf(dir: string): Promise<Record<string, RemoteState>> {
-  const s = JSON.parse((await runArbor(['status', '--json'], { cwd: dir })).stdout);
-  assert.equal(s.running, true);
-  return s.remotes;
-}
-
-/** What the assistant logged (pino JSON lines), messages only. */
-function logged(dir: string): string[] {
-  const text = readFileSync(join(dir, '.git/annex/arbor/daemon.log'), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
-}
+import { configureFastAssistant, eventually, logMessages, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 /** Whether `path` in `dir` holds exactly `bytes` (following the annex symlink). */
 function holds(dir: string, path: string, bytes: Buffer): boolean {
@@ -36,16 +15,24 @@ function holds(dir: string, path: string, bytes: Buffer): boolean {
   return existsSync(p) && readFileSync(p).equals(bytes);
 }
 
-test('laptop and desktop exchange content through a shared directory remote; its absence is said once and routed around', { timeout: 300_000 }, async () => {
+/**
+ * Two copies, laptop and desktop, whose hub is plain git (no annex: content can only go through
+ * the folder), and a `directory` special remote `nas` that laptop set up.
+ */
+async function twoCopiesAndAFolder(): Promise<{ hub: string; clones: string[]; laptop: string; desktop: string; store: string }> {
   const { hub, clones, parent } = await hubAndClones(['laptop', 'desktop']);
   const [laptop, desktop] = clones as [string, string];
-  // The hub is plain git (no annex): content can only go through the folder.
   for (const dir of clones) await git(dir, 'config', 'remote.origin.annex-ignore', 'true');
   writeFiles(laptop, { 'seed.txt': 'seed\n' });
   await arbor(laptop, 'sync');
   const store = join(parent, 'nas');
   mkdirSync(store);
   await arbor(laptop, 'initremote', 'nas', 'type=directory', `directory=${store}`, 'encryption=none');
+  return { hub, clones, laptop, desktop, store };
+}
+
+test('laptop and desktop exchange content through a shared directory remote; its absence is said once and routed around', { timeout: 300_000 }, async () => {
+  const { hub, clones, laptop, desktop, store } = await twoCopiesAndAFolder();
   await arbor(laptop, 'sync');
   await arbor(desktop, 'sync');
   await arbor(desktop, 'enableremote', 'nas', `directory=${store}`);
@@ -77,14 +64,14 @@ test('laptop and desktop exchange content through a shared directory remote; its
     // Back: the content that waited flows again.
     renameSync(`${store}-away`, store);
     await eventually('two.bin arrives on desktop once nas is back', () => holds(desktop, 'two.bin', two), { logOf: [laptop, desktop] });
-    await eventually('laptop says nas is back', () => logged(laptop).includes('remote nas is reachable again'), { logOf: laptop });
+    await eventually('laptop says nas is back', () => logMessages(laptop).includes('remote nas is reachable again'), { logOf: laptop });
   } finally {
     for (const dir of clones) await stopAssistant(dir);
   }
   // One warning for the outage, however many batches and retries ran meanwhile.
-  const warnings = logged(laptop).filter((m) => m.includes('nas') && m.includes('will retry'));
+  const warnings = logMessages(laptop).filter((m) => m.includes('nas') && m.includes('will retry'));
   assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.deepEqual(logged(laptop).filter((m) => m.includes('nas') && /failed|retrying from scratch/.test(m)), []);
+  assert.deepEqual(logMessages(laptop).filter((m) => m.includes('nas') && /failed|retrying from scratch/.test(m)), []);
 });
 
 /** Every file under `dir` (recursively), outside its tmp/ folder. */
@@ -96,14 +83,7 @@ function objectsIn(dir: string): string[] {
 }
 
 test('a directory remote in the transfer group holds content only until every client has it', { timeout: 300_000 }, async () => {
-  const { clones, parent } = await hubAndClones(['laptop', 'desktop']);
-  const [laptop, desktop] = clones as [string, string];
-  for (const dir of clones) await git(dir, 'config', 'remote.origin.annex-ignore', 'true');
-  writeFiles(laptop, { 'seed.txt': 'seed\n' });
-  await arbor(laptop, 'sync');
-  const store = join(parent, 'nas');
-  mkdirSync(store);
-  await arbor(laptop, 'initremote', 'nas', 'type=directory', `directory=${store}`, 'encryption=none');
+  const { clones, laptop, desktop, store } = await twoCopiesAndAFolder();
   // git-annex's standard groups: both copies are clients, the folder only carries content between them.
   await arbor(laptop, 'group', 'here', 'client');
   await arbor(laptop, 'wanted', 'here', 'standard');

@@ -3,20 +3,13 @@ import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runArbor } from '../helpers/run.js';
 import { processAlive } from '../../src/util/process-alive.js';
 import { git, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, forget, startAssistant, stopAssistant } from '../helpers/assistant.js';
-
-function logMessages(repo: string): string[] {
-  return readFileSync(join(repo, '.git/annex/arbor/daemon.log'), 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => (JSON.parse(l) as { msg: string }).msg);
-}
+import { configureFastAssistant, eventually, logMessages, forget, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 async function hubFiles(hub: string): Promise<Set<string>> {
   return new Set((await git(hub, 'ls-tree', '-r', '--name-only', 'main')).split('\n'));

@@ -75,3 +75,32 @@ export async function eventually(what: string, check: () => Promise<boolean> | b
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The messages an assistant logged (its pino JSON lines), one per line; nothing before it logs. */
+export function logMessages(repo: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(repo, '.git/annex/arbor/daemon.log'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
+}
+
+/** What tests read of one remote in `status --json`. */
+export interface RemoteStatus {
+  readonly sent?: number;
+  readonly received?: number;
+  readonly state?: string;
+  readonly reason?: string;
+}
+
+/** Per-remote status of a running assistant (`status --json`); throws if it is not running. */
+export async function remotesOf<T = RemoteStatus>(repo: string): Promise<Record<string, T>> {
+  const s = JSON.parse((await runArbor(['status', '--json'], { cwd: repo })).stdout) as { running?: boolean; remotes: Record<string, T> };
+  if (s.running !== true) throw new Error(`the assistant in ${repo} is not running`);
+  return s.remotes;
+}

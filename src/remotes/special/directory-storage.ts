@@ -5,7 +5,7 @@
 // `Xx/Yy/` layout of old remotes, so arbor does too. A store is written under `<dir>/tmp/<key>/`
 // and renamed into place, so a half-written object is never taken for the content.
 
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hashDirLower, hashDirMixed } from '../../annex/dir-hashes.js';
 import type { Key } from '../../annex/key.js';
@@ -15,34 +15,7 @@ import { writeDenied } from '../../util/writable.js';
 import type { Progress } from '../remote.js';
 import { RemoteUnavailableError } from '../remote.js';
 import type { KeyStorage, SourceRange } from './key-storage.js';
-
-const COPY_BYTES = 1 << 20;
-
-/** Copies `source` (a byte range) to a new file `dest`, reporting progress. */
-async function copyRange(source: SourceRange, dest: string, progress?: Progress): Promise<void> {
-  const from = await open(source.path, 'r');
-  const to = await open(dest, 'w');
-  try {
-    const buf = Buffer.allocUnsafe(Math.min(COPY_BYTES, Math.max(source.length, 1)));
-    let done = 0;
-    while (done < source.length) {
-      const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, source.length - done), source.offset + done);
-      if (bytesRead === 0) throw new ArborError('ESHORTREAD', `${source.path} ended before ${source.offset + source.length} bytes`);
-      // A write may take fewer bytes than offered (a filling disk): write the rest, or fail trying.
-      for (let at = 0; at < bytesRead; ) {
-        const { bytesWritten } = await to.write(buf, at, bytesRead - at);
-        if (bytesWritten === 0) throw new ArborError('EWRITE', `could not write to ${dest}`);
-        at += bytesWritten;
-      }
-      done += bytesRead;
-      progress?.(done, source.length);
-    }
-    await to.sync();
-  } finally {
-    await from.close();
-    await to.close();
-  }
-}
+import { copyRange } from './copy-range.js';
 
 /** A folder used as a git-annex `directory` special remote. */
 export class DirectoryStorage implements KeyStorage {
@@ -86,7 +59,7 @@ export class DirectoryStorage implements KeyStorage {
       await copyFile(source.path, join(tmpDir, file));
       progress?.(source.length, source.length);
     } else {
-      await copyRange(source, join(tmpDir, file), progress);
+      await copyRange(source, join(tmpDir, file), { durable: true, ...(progress ? { progress } : {}) });
     }
     const final = dirname(this.#candidates(key)[0] ?? '');
     await mkdir(dirname(final), { recursive: true });
@@ -106,7 +79,7 @@ export class DirectoryStorage implements KeyStorage {
       throw new ArborError('ENOTPRESENT', `remote ${this.#name} does not have ${formatKey(key)}`);
     }
     const size = (await stat(p)).size;
-    await copyRange({ path: p, offset: 0, length: size }, dest, progress);
+    await copyRange({ path: p, offset: 0, length: size }, dest, { durable: true, ...(progress ? { progress } : {}) });
   }
 
   async checkPresent(key: Key): Promise<boolean> {

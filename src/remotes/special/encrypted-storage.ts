@@ -5,7 +5,7 @@
 // keys and ciphertext. The chunk log keeps the plain key, as git-annex's does. Encrypted and
 // decrypted bytes pass through files in the annex's othertmp directory, removed afterwards.
 
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Key } from '../../annex/key.js';
@@ -14,6 +14,7 @@ import type { Progress } from '../remote.js';
 import type { SharedCipher } from './cipher.js';
 import { gpgDecryptFile, gpgEncryptFile, type GpgOptions } from './gpg.js';
 import type { KeyStorage, SourceRange } from './key-storage.js';
+import { copyRange } from './copy-range.js';
 
 /** Content from an encrypted remote did not decrypt (wrong cipher, or the object was damaged there). */
 export class DecryptionError extends ArborError {
@@ -53,7 +54,7 @@ export class EncryptedStorage implements KeyStorage {
     const plain = whole ? source.path : await this.#tmpFile('chunk');
     const sealed = await this.#tmpFile('enc');
     try {
-      if (!whole) await copyOut(source, plain);
+      if (!whole) await copyRange(source, plain, { exclusive: true });
       await gpgEncryptFile(this.#gpg, { input: plain, output: sealed, passphrase: this.#cipher.passphrase() });
       const size = (await stat(sealed)).size;
       // Progress counts plaintext bytes (what the caller knows the size of).
@@ -92,24 +93,3 @@ export class EncryptedStorage implements KeyStorage {
   }
 }
 
-/** Copies a byte range of a file to a new file (one chunk to encrypt). */
-async function copyOut(source: SourceRange, dest: string): Promise<void> {
-  const from = await open(source.path, 'r');
-  const to = await open(dest, 'wx', 0o600);
-  try {
-    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(source.length, 1)));
-    for (let done = 0; done < source.length; ) {
-      const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, source.length - done), source.offset + done);
-      if (bytesRead === 0) throw new ArborError('ESHORTREAD', `${source.path} ended before ${source.offset + source.length} bytes`);
-      for (let at = 0; at < bytesRead; ) {
-        const { bytesWritten } = await to.write(buf, at, bytesRead - at);
-        if (bytesWritten === 0) throw new ArborError('EWRITE', `could not write to ${dest}`);
-        at += bytesWritten;
-      }
-      done += bytesRead;
-    }
-  } finally {
-    await from.close();
-    await to.close();
-  }
-}
