@@ -2,10 +2,27 @@
 
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Quotes a word for sh (git runs filter commands through the shell). */
 function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * This arbor's script, absolute and with links resolved. Node also starts `bin/git-arbor` when
+ * asked for it without its `.js`, leaving process.argv[1] naming a file that does not exist.
+ */
+function ownScript(): string {
+  const arg = process.argv[1] ?? '';
+  for (const path of [arg, `${arg}.js`]) {
+    try {
+      return realpathSync(path);
+    } catch {
+      // not this spelling
+    }
+  }
+  return realpathSync(fileURLToPath(new URL('../../bin/git-arbor.js', import.meta.url)));
 }
 
 /**
@@ -15,7 +32,7 @@ function shellQuote(word: string): string {
  * from a checkout that is not on PATH. A filter git cannot start would break every `git add`.
  */
 export function selfCommand(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  const script = realpathSync(process.argv[1] ?? '');
+  const script = ownScript();
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, 'git-arbor');
@@ -32,5 +49,5 @@ export function selfCommand(args: readonly string[], env: NodeJS.ProcessEnv = pr
 
 /** argv to start this arbor again (node with `nodeFlags`, and the script, absolute), for detached and systemd starts. */
 export function selfArgv(args: readonly string[], nodeFlags: readonly string[] = []): string[] {
-  return [process.execPath, ...nodeFlags, realpathSync(process.argv[1] ?? ''), ...args];
+  return [process.execPath, ...nodeFlags, ownScript(), ...args];
 }

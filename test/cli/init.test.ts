@@ -2,9 +2,10 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runArbor } from '../helpers/run.js';
+import { run, runArbor } from '../helpers/run.js';
+import { ARBOR_ROOT } from '../helpers/env.js';
 import { git, makeRepo } from '../helpers/repo.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -21,6 +22,17 @@ test('init writes uuid, version 10, the git-annex branch with a uuid.log line, f
   assert.equal(await git(repo, 'config', 'filter.annex.process'), 'git-arbor filter-process');
   assert.match(readFileSync(join(repo, '.git/info/attributes'), 'utf8'), /^\* filter=annex$/m);
   assert.match(readFileSync(join(repo, '.gitattributes'), 'utf8'), /^\* annex\.largefiles=\S+$/m);
+});
+
+test('init started as `node bin/git-arbor` (no .js) works and writes a filter command that starts this arbor', async () => {
+  const repo = await makeRepo();
+  const r = await run(process.execPath, [join(ARBOR_ROOT, 'bin', 'git-arbor'), 'init', 'A'], { cwd: repo, env: { PATH: '/usr/bin:/bin' } });
+  assert.equal(r.code, 0, r.stderr);
+  const filter = await git(repo, 'config', 'filter.annex.process');
+  assert.match(filter, /bin\/git-arbor\.js filter-process$/);
+  writeFileSync(join(repo, 'big.bin'), Buffer.alloc(300_000, 7));
+  await git(repo, 'add', 'big.bin');
+  assert.match(await git(repo, 'cat-file', 'blob', ':big.bin'), /^\/annex\/objects\/SHA256E-s300000--/, 'git ran the filter it was given');
 });
 
 test('init is idempotent: same uuid, no duplicate lines', async () => {
