@@ -2,7 +2,7 @@
 
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../util/package-root.js';
 
 /** Quotes a word for sh (git runs filter commands through the shell). */
 function shellQuote(word: string): string {
@@ -22,7 +22,7 @@ function ownScript(): string {
       // not this spelling
     }
   }
-  return realpathSync(fileURLToPath(new URL('../../bin/git-arbor.js', import.meta.url)));
+  return realpathSync(join(packageRoot(), 'bin', 'git-arbor.js'));
 }
 
 /**

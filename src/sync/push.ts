@@ -38,10 +38,12 @@ export interface PushOutcome {
 }
 
 /**
- * Pushes, in git-annex's order (Command/Sync.hs pushBranch): `<branch>:synced/<branch>` and
- * `+git-annex:synced/git-annex` (this decides success); then `git-annex` (may fail harmlessly when
- * the remote's moved on: it merges synced/git-annex itself); then `<branch>` (refused by a non-bare
- * remote with it checked out: that is normal, not an error).
+ * Pushes what `git annex sync` pushes (Command/Sync.hs pushBranch), in one `git push` (one
+ * connection, one receive-pack): `<branch>:synced/<branch>` and `+git-annex:synced/git-annex`,
+ * which decide success; `git-annex`, which may be refused harmlessly when the remote moved on (it
+ * merges synced/git-annex itself); and `<branch>`, refused by a non-bare remote with it checked
+ * out (normal, not an error). A push is not atomic: each ref is accepted or refused on its own,
+ * and `--porcelain` reports each.
  */
 export async function pushToRemote(annex: Annex, remote: string, branch: string, limits: NetworkLimits, signal?: AbortSignal): Promise<PushOutcome> {
   const git = annex.git;
@@ -54,22 +56,26 @@ export async function pushToRemote(annex: Annex, remote: string, branch: string,
     if (r.unreachable) return unreachable(r.unreachable, r.reason ?? r.unreachable);
     return r.code === 0 ? { ok: true, rejected: false, branchUpdated: false } : { ok: false, rejected: false, branchUpdated: false, error: firstError(r.stderr, r.code) };
   }
-  const main = await push([`refs/heads/${branch}:refs/heads/synced/${branch}`, '+refs/heads/git-annex:refs/heads/synced/git-annex']);
+  const syncedRefs = [`refs/heads/synced/${branch}`, 'refs/heads/synced/git-annex'];
+  const main = await push([
+    `refs/heads/${branch}:refs/heads/synced/${branch}`,
+    '+refs/heads/git-annex:refs/heads/synced/git-annex',
+    'refs/heads/git-annex:refs/heads/git-annex',
+    `refs/heads/${branch}:refs/heads/${branch}`,
+  ]);
   if (main.unreachable) return unreachable(main.unreachable, main.reason ?? main.unreachable);
   const refs = parsePushPorcelain(main.stdout.toString('utf8'));
   const synced = refs.find((r) => r.to === `refs/heads/synced/${branch}`);
-  const failed = refs.filter((r) => r.flag === '!');
-  if (main.code !== 0 || !synced || failed.length) {
+  const failed = refs.filter((r) => r.flag === '!' && syncedRefs.includes(r.to));
+  if (!synced || failed.length) {
     // Retry (fetch, merge, push again) when the remote moved on, or when another node's push
     // held a ref lock at that moment; anything else (unreachable, permissions) is a failure.
     const retryable = failed.length > 0 ? failed.every((r) => RETRYABLE.test(r.summary)) : RETRYABLE.test(main.stderr);
     const why = failed.map((r) => `${r.to.replace('refs/heads/', '')}: ${r.summary}`).join('; ');
     return { ok: false, rejected: retryable, branchUpdated: false, error: why || firstError(main.stderr, main.code) };
   }
-  await push(['refs/heads/git-annex:refs/heads/git-annex']);
-  const direct = await push([`refs/heads/${branch}:refs/heads/${branch}`]);
-  const directRef = parsePushPorcelain(direct.stdout.toString('utf8')).find((r) => r.to === `refs/heads/${branch}`);
-  return { ok: true, rejected: false, branchUpdated: direct.code === 0 && directRef !== undefined && directRef.flag !== '!' };
+  const directRef = refs.find((r) => r.to === `refs/heads/${branch}`);
+  return { ok: true, rejected: false, branchUpdated: directRef !== undefined && directRef.flag !== '!' };
 }
 
 /** The first fatal/error line of git's stderr, without its prefix. */

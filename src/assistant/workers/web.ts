@@ -1,5 +1,6 @@
 // The web worker: serves the status page, its JSON API, event stream and metrics on 127.0.0.1 while the assistant runs.
 
+import { join, sep } from 'node:path';
 import { assistantPaths } from '../paths.js';
 import { statusReport, type StatusReport } from '../status-report.js';
 import { selectRemotes } from '../../sync/sync.js';
@@ -14,9 +15,10 @@ import { platformMountSource } from '../../drives/mount-source.js';
 import { startWebServer, type WebApi, type WebServer } from '../web/server.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
+import { packageRoot } from '../../util/package-root.js';
 
 /** The page's files: plain ES modules and CSS beside the package's bin/ (web/ at the package root). */
-const ASSETS_DIR = new URL('../../../web/', import.meta.url).pathname;
+const assetsDir = (): string => join(packageRoot(), 'web') + sep;
 
 /** Entries of the activity history the page shows. */
 const PAGE_ACTIVITY = 30;
@@ -109,13 +111,13 @@ export const web: Worker = {
     const onError = (err: unknown): void => ctx.log.warn({ worker: 'web' }, `status page: ${describeError(err)}`);
     let server: WebServer;
     try {
-      server = await startWebServer({ port: configured ?? defaultWebPort(ctx.annex.git.repo.commonDir), token, api, assetsDir: ASSETS_DIR, onError });
+      server = await startWebServer({ port: configured ?? defaultWebPort(ctx.annex.git.repo.commonDir), token, api, assetsDir: assetsDir(), onError });
     } catch (err) {
       if (configured !== undefined || errnoCode(err) !== 'EADDRINUSE') {
         ctx.problems.raise('web', `the status page is off: cannot listen on 127.0.0.1:${configured ?? 'default port'}: ${describeError(err)}`);
         return waitForStop();
       }
-      server = await startWebServer({ port: 0, token, api, assetsDir: ASSETS_DIR, onError });
+      server = await startWebServer({ port: 0, token, api, assetsDir: assetsDir(), onError });
     }
     ctx.problems.clear('web');
     try {
