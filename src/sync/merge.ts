@@ -4,7 +4,7 @@ import type { Annex } from '../annex/annex.js';
 import { describeError } from '../util/errors.js';
 import { resolveConflicts, hasUnmergedPaths, type ResolvedConflict } from './conflicts.js';
 import { simpleGitFor } from './git-client.js';
-import { identityArgs } from './identity.js';
+import { identityArgs, identityEnv } from './identity.js';
 import { findMarkedFiles, keepMarkersAsConflicts } from './conflict-markers.js';
 import type { PeerDeletion } from './peer-deletion-log.js';
 import { findPeerDeletions } from './peer-deletions.js';
@@ -42,8 +42,58 @@ async function inspectMerge(annex: Annex, ref: string, before: string, conflicts
   }
 }
 
-/** git's refusals to merge over uncommitted changes (tracked and untracked files). */
-const LOCAL_CHANGES = /would be overwritten by merge/;
+/** Refusals to merge over uncommitted changes (tracked and untracked files): git merge's words and read-tree's. */
+const LOCAL_CHANGES = /would be overwritten by merge|not uptodate\. Cannot merge|would be removed by merge|would lose untracked files/;
+
+/**
+ * HEAD merged with `sha` without touching the index or the work tree (`git merge-tree
+ * --write-tree`, git 2.38+): the result's tree and whether it is clean. Undefined when this git
+ * cannot (older git: `git merge` alone is used, as before).
+ */
+async function mergeTree(annex: Annex, head: string, sha: string): Promise<{ tree: string; clean: boolean } | undefined> {
+  const r = await annex.git.tryRun(['-c', 'merge.directoryRenames=false', 'merge-tree', '--write-tree', '--allow-unrelated-histories', '-z', '--name-only', head, sha]);
+  if (r.code !== 0 && r.code !== 1) return undefined;
+  const tree = r.stdout.toString('utf8').split('\0')[0]?.trim() ?? '';
+  return /^[0-9a-f]{40,64}$/.test(tree) ? { tree, clean: r.code === 0 } : undefined;
+}
+
+/**
+ * Why the work tree and index cannot take the merge result `tree` now (a local change in the way
+ * of a path the merge changes, or changes staged in the index, which `git merge` refuses), or
+ * undefined. Looks only: nothing is written.
+ */
+async function localChangesInTheWay(annex: Annex, head: string, tree: string): Promise<string | undefined> {
+  const staged = await annex.git.tryRun(['diff-index', '--cached', '--quiet', head, '--']);
+  if (staged.code === 1) return 'Your local changes would be overwritten by merge (changes are staged in the index)';
+  const dry = await annex.git.tryRun(['read-tree', '-m', '-n', head, tree]);
+  return dry.code === 0 ? undefined : dry.stderr.trim() || `git read-tree exited ${dry.code}`;
+}
+
+/**
+ * Brings a clean merge result `tree` into the index and the work tree and commits it (parents
+ * HEAD and `sha`). `read-tree -m -u` checks every path the merge changes before it writes any, and
+ * writes only those: when a local change is in the way it refuses and every file stays as it was.
+ * Not `git merge`: since git 2.38 a merge that its strategy refuses (local changes in the way)
+ * first stashes the work tree, then resets every changed file to HEAD and applies the stash again,
+ * so an edit or deletion made meanwhile is undone (the file gets HEAD's old bytes back) and files
+ * held open lose their later writes (a new inode). Returns the error when it did not merge.
+ */
+async function applyCleanMerge(annex: Annex, head: string, sha: string, tree: string): Promise<string | undefined> {
+  const git = annex.git;
+  // Fresh stat data first, as git merge does: an unlocked file whose content arrived is no change.
+  await git.tryRun(['update-index', '-q', '--refresh']);
+  const read = await git.tryRun(['read-tree', '-m', '-u', head, tree]);
+  if (read.code !== 0) return read.stderr.trim() || `git read-tree exited ${read.code}`;
+  const commit = await git.commitTree({ tree, parents: [head, sha], message: `Merge commit '${sha}'\n`, env: await identityEnv(git) });
+  // Compare-and-swap, like the committer: the user's own git may have moved HEAD meanwhile.
+  const moved = await git.tryRun(['update-ref', '-m', `merge ${sha}: Merge made by arbor (merge-tree)`, 'HEAD', commit, head]);
+  if (moved.code !== 0) {
+    await git.tryRun(['read-tree', '-m', '-u', tree, head]);
+    return moved.stderr.trim() || 'HEAD moved during the merge';
+  }
+  await git.tryRun(['update-ref', 'ORIG_HEAD', head]);
+  return undefined;
+}
 
 /** Whether .git/MERGE_HEAD exists (a merge stopped before its commit). */
 export async function mergeInProgress(annex: Annex): Promise<boolean> {
@@ -54,9 +104,11 @@ export async function mergeInProgress(annex: Annex): Promise<boolean> {
 export const CONFLICT_FIX_MESSAGE = 'arbor: automatic merge conflict fix';
 
 /**
- * Merges `ref` into the checked-out branch unless it has nothing new. Conflicts are resolved
- * (both versions kept, see conflicts.ts) and the merge committed, so the repository is never left
- * mid-merge. A merge git refuses to start (e.g. an untracked file in the way) is aborted and
+ * Merges `ref` into the checked-out branch unless it has nothing new. A clean merge is computed by
+ * `git merge-tree` and applied by read-tree (applyCleanMerge); a fast-forward, and a merge with
+ * conflicts once nothing is in its way, go through `git merge`. Conflicts are resolved (both
+ * versions kept, see conflicts.ts) and the merge committed, so the repository is never left
+ * mid-merge. A merge that local changes are in the way of (or that git refuses to start) is
  * reported, leaving the work tree as it was.
  */
 export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome> {
@@ -71,6 +123,20 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
     // Unborn branch: take the peer's history as ours (there is nothing of ours to merge yet).
     await git.run(['merge', '-q', '--ff-only', sha]);
     return { ref, status: 'merged', conflicts: [] };
+  }
+  if (!(await git.isAncestor(head, sha))) {
+    // A real merge (not a fast-forward): computed first, so `git merge` never starts one it refuses.
+    const computed = await mergeTree(annex, head, sha);
+    if (computed?.clean) {
+      const error = await applyCleanMerge(annex, head, sha, computed.tree);
+      if (error === undefined) return { ref, status: 'merged', ...(await inspectMerge(annex, ref, head, [])) };
+      return { ref, status: 'failed', conflicts: [], error, ...(LOCAL_CHANGES.test(error) ? { blockedByLocalChanges: true } : {}) };
+    }
+    if (computed) {
+      // Conflicts: `git merge` leaves them for conflicts.ts, but only after checking that it will not refuse.
+      const inTheWay = await localChangesInTheWay(annex, head, computed.tree);
+      if (inTheWay !== undefined) return { ref, status: 'failed', conflicts: [], error: inTheWay, blockedByLocalChanges: LOCAL_CHANGES.test(inTheWay) };
+    }
   }
   let failure: unknown;
   try {

@@ -1,0 +1,89 @@
+// A peer's merge that uncommitted work is in the way of: refused, and nothing in the work tree rewritten meanwhile.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { git, makeRepo, writeFiles } from '../helpers/repo.js';
+import { openAnnex } from '../../src/annex/annex.js';
+import { mergeRef } from '../../src/sync/merge.js';
+
+const PLAIN = ['-c', 'filter.annex.process=', '-c', 'filter.annex.clean=', '-c', 'filter.annex.smudge='];
+
+async function commitAll(dir: string, message: string): Promise<void> {
+  await git(dir, ...PLAIN, 'add', '-A');
+  await git(dir, ...PLAIN, 'commit', '-q', '-m', message);
+}
+
+/**
+ * A repository whose branch and the branch `peer` both moved on from a common commit (a real
+ * merge, not a fast-forward): the peer changed shared.txt, we added ours.txt.
+ */
+async function divergedRepo(): Promise<string> {
+  const dir = await makeRepo();
+  await git(dir, 'config', 'annex.uuid', randomUUID());
+  writeFiles(dir, { 'notes.txt': 'v0\n', 'shared.txt': 's0\n', 'gone.txt': 'g0\n' });
+  await commitAll(dir, 'base');
+  const ours = await git(dir, 'symbolic-ref', '--short', 'HEAD');
+  await git(dir, 'checkout', '-q', '-b', 'peer');
+  writeFiles(dir, { 'shared.txt': 's1 from the peer\n' });
+  await commitAll(dir, 'peer');
+  await git(dir, 'checkout', '-q', ours);
+  writeFiles(dir, { 'ours.txt': 'o\n' });
+  await commitAll(dir, 'ours');
+  return dir;
+}
+
+test('a merge refused for a local edit in its way rewrites no file: a program still writing to another file keeps its writes', async () => {
+  const dir = await divergedRepo();
+  const head = await git(dir, 'rev-parse', 'HEAD');
+  // Uncommitted work: an edit in the merge's way (the peer changed shared.txt too), an edit and a
+  // deletion it does not touch, and notes.txt held open by a program that goes on writing to it.
+  writeFiles(dir, { 'shared.txt': 'local edit\n', 'notes.txt': 'v1\n' });
+  await git(dir, 'rm', '-q', 'gone.txt');
+  const notes = join(dir, 'notes.txt');
+  const inode = statSync(notes).ino;
+  const fd = openSync(notes, 'r+');
+  const annex = await openAnnex(dir);
+  try {
+    const outcome = await mergeRef(annex, 'refs/heads/peer');
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.blockedByLocalChanges, true, outcome.error);
+    ftruncateSync(fd, 0);
+    writeSync(fd, 'v2 written after the refused merge\n', 0);
+  } finally {
+    closeSync(fd);
+    await annex.close();
+  }
+  assert.equal(readFileSync(notes, 'utf8'), 'v2 written after the refused merge\n', 'the open file is still the file at that name');
+  assert.equal(statSync(notes).ino, inode, 'notes.txt was not replaced');
+  assert.equal(readFileSync(join(dir, 'shared.txt'), 'utf8'), 'local edit\n');
+  assert.equal(await git(dir, 'ls-files', 'gone.txt'), '', 'the staged deletion stays staged');
+  assert.throws(() => statSync(join(dir, 'gone.txt')), 'the deleted file does not come back');
+  assert.equal(await git(dir, 'rev-parse', 'HEAD'), head, 'nothing merged');
+  assert.equal(await git(dir, 'rev-parse', '-q', '--verify', 'MERGE_HEAD').catch(() => ''), '', 'not left mid-merge');
+});
+
+test('once nothing is in its way the merge goes through and keeps uncommitted edits and staged changes elsewhere', async () => {
+  const dir = await divergedRepo();
+  const head = await git(dir, 'rev-parse', 'HEAD');
+  const peer = await git(dir, 'rev-parse', 'peer');
+  writeFiles(dir, { 'notes.txt': 'v1, not committed yet\n' });
+  await git(dir, 'rm', '-q', 'gone.txt');
+  const inode = statSync(join(dir, 'notes.txt')).ino;
+  const annex = await openAnnex(dir);
+  try {
+    const outcome = await mergeRef(annex, 'refs/heads/peer');
+    assert.equal(outcome.status, 'merged', outcome.error);
+  } finally {
+    await annex.close();
+  }
+  assert.equal(await git(dir, 'rev-parse', 'HEAD^1'), head);
+  assert.equal(await git(dir, 'rev-parse', 'HEAD^2'), peer);
+  assert.equal(readFileSync(join(dir, 'shared.txt'), 'utf8'), 's1 from the peer\n');
+  assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'v1, not committed yet\n');
+  assert.equal(statSync(join(dir, 'notes.txt')).ino, inode, 'a file the merge does not change is not rewritten');
+  assert.throws(() => statSync(join(dir, 'gone.txt')), 'the uncommitted deletion stays');
+  assert.equal(await git(dir, ...PLAIN, 'status', '--porcelain'), 'D  gone.txt\n M notes.txt', 'only our own changes are left to commit');
+});
