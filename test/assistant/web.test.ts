@@ -197,10 +197,12 @@ test('cancel from the page stops a running transfer to the drive, places no obje
   await page.waitForFunction((k: string) => !document.querySelector(`#transfers li[data-remote="stick"][data-key="${k}"]`), { timeout: 60_000 }, key);
   await page.waitForFunction(() => document.querySelector('#activity li[data-type="cancelled"]')?.textContent?.includes('cancelled the upload of cancel.bin to stick'), { timeout: 60_000 });
   // A new look at the file (a merge, a fetch) may start the copy again at once, and on a busy
-  // machine finish it: whatever the moment, the drive is counted exactly when it holds the whole object.
+  // machine finish it (the object is placed a moment before the location log records it):
+  // whatever the moment, the drive is counted only when it holds the object, and an object there
+  // is whole, never a cancelled part.
   const counted = /stick/.test(await arbor(a, 'whereis', 'cancel.bin'));
   const objects = filesNamed(join(stick, 'annex', 'objects'), key);
-  assert.equal(counted, objects.length > 0, `the location log counts the drive only with the object there (counted: ${counted}, objects: ${objects.join(', ')})`);
+  assert.ok(!counted || objects.length > 0, `the location log counts the drive only with the object there (counted: ${counted}, objects: ${objects.join(', ')})`);
   if (objects.length) assert.ok(await hasWholeObject(stick, key), 'an object on the drive is whole, never a cancelled part');
   // Left until the assistant next looks at the file; Sync now is such a look, and the copy is made then.
   await page.click('#sync');
