@@ -95,6 +95,11 @@ async function applyCleanMerge(annex: Annex, head: string, sha: string, tree: st
   return undefined;
 }
 
+/** A merge that did not happen, with nothing written: blocked when local changes are in its way. */
+function refused(ref: string, error: string): MergeOutcome {
+  return { ref, status: 'failed', conflicts: [], error, ...(LOCAL_CHANGES.test(error) ? { blockedByLocalChanges: true } : {}) };
+}
+
 /** Whether .git/MERGE_HEAD exists (a merge stopped before its commit). */
 export async function mergeInProgress(annex: Annex): Promise<boolean> {
   return (await annex.git.revParse('MERGE_HEAD')) !== undefined;
@@ -130,12 +135,12 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
     if (computed?.clean) {
       const error = await applyCleanMerge(annex, head, sha, computed.tree);
       if (error === undefined) return { ref, status: 'merged', ...(await inspectMerge(annex, ref, head, [])) };
-      return { ref, status: 'failed', conflicts: [], error, ...(LOCAL_CHANGES.test(error) ? { blockedByLocalChanges: true } : {}) };
+      return refused(ref, error);
     }
     if (computed) {
       // Conflicts: `git merge` leaves them for conflicts.ts, but only after checking that it will not refuse.
       const inTheWay = await localChangesInTheWay(annex, head, computed.tree);
-      if (inTheWay !== undefined) return { ref, status: 'failed', conflicts: [], error: inTheWay, blockedByLocalChanges: LOCAL_CHANGES.test(inTheWay) };
+      if (inTheWay !== undefined) return refused(ref, inTheWay);
     }
   }
   let failure: unknown;
@@ -149,8 +154,7 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
   if (!unmerged) {
     if (failure === undefined && !(await mergeInProgress(annex))) return { ref, status: 'merged', ...(await inspectMerge(annex, ref, head, [])) };
     await git.tryRun(['merge', '--abort']);
-    const error = describeError(failure ?? new Error('the merge did not complete'));
-    return { ref, status: 'failed', conflicts: [], error, ...(LOCAL_CHANGES.test(error) ? { blockedByLocalChanges: true } : {}) };
+    return refused(ref, describeError(failure ?? new Error('the merge did not complete')));
   }
   try {
     const conflicts = await resolveConflicts(annex);

@@ -57,22 +57,22 @@ export async function pushToRemote(annex: Annex, remote: string, branch: string,
     return r.code === 0 ? { ok: true, rejected: false, branchUpdated: false } : { ok: false, rejected: false, branchUpdated: false, error: firstError(r.stderr, r.code) };
   }
   const syncedRefs = [`refs/heads/synced/${branch}`, 'refs/heads/synced/git-annex'];
-  const main = await push([
+  const pushed = await push([
     `refs/heads/${branch}:refs/heads/synced/${branch}`,
     '+refs/heads/git-annex:refs/heads/synced/git-annex',
     'refs/heads/git-annex:refs/heads/git-annex',
     `refs/heads/${branch}:refs/heads/${branch}`,
   ]);
-  if (main.unreachable) return unreachable(main.unreachable, main.reason ?? main.unreachable);
-  const refs = parsePushPorcelain(main.stdout.toString('utf8'));
+  if (pushed.unreachable) return unreachable(pushed.unreachable, pushed.reason ?? pushed.unreachable);
+  const refs = parsePushPorcelain(pushed.stdout.toString('utf8'));
   const synced = refs.find((r) => r.to === `refs/heads/synced/${branch}`);
   const failed = refs.filter((r) => r.flag === '!' && syncedRefs.includes(r.to));
   if (!synced || failed.length) {
     // Retry (fetch, merge, push again) when the remote moved on, or when another node's push
     // held a ref lock at that moment; anything else (unreachable, permissions) is a failure.
-    const retryable = failed.length > 0 ? failed.every((r) => RETRYABLE.test(r.summary)) : RETRYABLE.test(main.stderr);
+    const retryable = failed.length > 0 ? failed.every((r) => RETRYABLE.test(r.summary)) : RETRYABLE.test(pushed.stderr);
     const why = failed.map((r) => `${r.to.replace('refs/heads/', '')}: ${r.summary}`).join('; ');
-    return { ok: false, rejected: retryable, branchUpdated: false, error: why || firstError(main.stderr, main.code) };
+    return { ok: false, rejected: retryable, branchUpdated: false, error: why || firstError(pushed.stderr, pushed.code) };
   }
   const directRef = refs.find((r) => r.to === `refs/heads/${branch}`);
   return { ok: true, rejected: false, branchUpdated: directRef !== undefined && directRef.flag !== '!' };
