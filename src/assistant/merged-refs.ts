@@ -7,12 +7,14 @@ import type { Annex } from '../annex/annex.js';
 /**
  * The refs a merge pass reads (this repository's branches and the remote-tracking ones), as one
  * string, or undefined when the git-annex journal holds entries (the pass commits them, so it must run).
- * One `git for-each-ref`; a readdir of the journal.
+ * Read from git's ref files (`git for-each-ref` only when they do not settle it); a readdir of the journal.
  */
 export async function mergeInputs(annex: Annex): Promise<string | undefined> {
   const journal = await readdir(join(annex.annexDir, 'journal')).catch(() => [] as string[]);
   if (journal.some((n) => !n.startsWith('.'))) return undefined;
-  return annex.git.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/remotes']);
+  // refs/remotes/<name>/HEAD (a symbolic ref a clone makes) names a branch listed anyway.
+  const refs = await annex.git.refsWhere((ref) => ref.startsWith('refs/heads/') || (ref.startsWith('refs/remotes/') && !ref.endsWith('/HEAD')));
+  return [...refs].map(([ref, sha]) => `${sha} ${ref}`).join('\n');
 }
 
 /**

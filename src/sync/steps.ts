@@ -10,6 +10,7 @@ import { gitErrorLine, networkLimitsOf, runNetworkGit } from './network-git.js';
 import type { NetworkLimits } from '../remotes/network-limits.js';
 import { readRemoteConfigs } from '../remotes/index.js';
 import { localPathOf, uuidAtPath } from '../remotes/git-local.js';
+import { localFetchWouldBeEmpty } from './local-fetch.js';
 
 /** Per-remote result of a sync step. */
 export interface RemoteSyncResult {
@@ -87,19 +88,29 @@ export function mergeOwnSynced(ctx: StepContext): Promise<boolean> {
 /** The remotes' config, read once per sync (a fetch and a push of each remote both ask). */
 const remoteConfigsOf = new WeakMap<StepContext, ReturnType<typeof readRemoteConfigs>>();
 
-/**
- * Why a remote must not be synced with right now, if it must not: its recorded annex uuid differs
- * from the repository now at its local path (another drive mounted at the same place).
- */
-export async function identityProblem(ctx: StepContext, remote: string): Promise<string | undefined> {
+async function remoteConfigOf(ctx: StepContext, remote: string): Promise<Awaited<ReturnType<typeof readRemoteConfigs>>[number] | undefined> {
   let configs = remoteConfigsOf.get(ctx);
   if (!configs) {
     configs = readRemoteConfigs(ctx.annex);
     remoteConfigsOf.set(ctx, configs);
   }
-  const config = (await configs).find((c) => c.name === remote);
+  return (await configs).find((c) => c.name === remote);
+}
+
+/** The local path a remote's URL names, if it names one. */
+async function localPathOfRemote(ctx: StepContext, remote: string): Promise<string | undefined> {
+  const config = await remoteConfigOf(ctx, remote);
+  return config ? localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir) : undefined;
+}
+
+/**
+ * Why a remote must not be synced with right now, if it must not: its recorded annex uuid differs
+ * from the repository now at its local path (another drive mounted at the same place).
+ */
+export async function identityProblem(ctx: StepContext, remote: string): Promise<string | undefined> {
+  const config = await remoteConfigOf(ctx, remote);
   if (!config?.uuid) return undefined;
-  const path = localPathOf(config.url, ctx.annex.workTree ?? ctx.annex.git.repo.gitDir);
+  const path = await localPathOfRemote(ctx, remote);
   if (!path) return undefined;
   const found = await uuidAtPath(path);
   if (found === undefined || found === config.uuid) return undefined;
@@ -113,6 +124,12 @@ export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): P
     result.fetched = false;
     remoteFailed(ctx, result, `remote ${result.remote}: ${problem}`);
     return false;
+  }
+  // A remote on a local path whose branches are what we last fetched: nothing to fetch, no git.
+  const path = await localPathOfRemote(ctx, result.remote);
+  if (path !== undefined && (await localFetchWouldBeEmpty(ctx.annex, result.remote, path))) {
+    result.fetched = true;
+    return true;
   }
   // --progress: a slow but alive fetch keeps writing to stderr, so the stall watch lets it run.
   const limits = await networkLimitsOf(ctx.annex, ctx.limits);
