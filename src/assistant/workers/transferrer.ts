@@ -24,6 +24,7 @@ import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 import type { TransferStatus } from '../daemon-status.js';
 import { isUnreachableError, unreachableReason, watchSpecialConnections } from '../special-reach.js';
+import { watchGitConfig } from '../config-watch.js';
 
 /** How often the git-annex branch ref is checked for location logs changed by peers (a stat; git only when it moved). */
 const BRANCH_POLL_MS = 1000;
@@ -399,6 +400,18 @@ export const transferrer: Worker = {
     // Invariant: at most one outstanding take on `transfers`, kept across turns so no item is lost.
     let pathsWait: Promise<string[]> | undefined;
     let settingsWait: Promise<void> | undefined;
+    // remote.<name>.annex-trustlevel is git-annex's local trust setting: a change re-plans every
+    // file at once (which copies count, what may be dropped), as a trust log change does.
+    const trustOf = async (): Promise<string> => JSON.stringify([...(await ctx.annex.git.configGetRegexp('^remote\\..*\\.annex-trustlevel$').catch((): Array<[string, string]> => []))].sort());
+    let trust = await trustOf();
+    const trustWatch = watchGitConfig(ctx.annex.git.repo.commonDir, () => {
+      void trustOf().then((now) => {
+        if (now === trust) return;
+        trust = now;
+        ctx.log.info({ worker: 'transferrer' }, 'trust settings changed (remote.<name>.annex-trustlevel): looking at every file again');
+        if (ctx.settings.content) ctx.transfers.push('');
+      });
+    });
     try {
       while (!stop.signal.aborted) {
         applyTransferSettings();
@@ -438,6 +451,7 @@ export const transferrer: Worker = {
         await runBatch(current);
       }
     } finally {
+      trustWatch.close();
       signal.removeEventListener('abort', onAbort);
       stop.abort();
       await engineDone;
