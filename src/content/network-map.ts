@@ -1,7 +1,6 @@
 // The network map of a repository: every known repository, the links all of them published, and this repository's own remotes.
 
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
 import { readPublishedLinks, writePublishedLinks, type LinkToPublish, type PublishedLink } from '../annex/logs/network.js';
 import { REMOTE_LOG, UUID_LOG } from '../annex/logs/paths.js';
@@ -10,7 +9,7 @@ import { trustLevels } from '../annex/logs/trust.js';
 import { parseUuidLog } from '../annex/logs/uuid-based.js';
 import { repositoryDescriptions } from '../annex/logs/uuid.js';
 import { addLink, addRepository, createRepoGraph, type RepoGraph } from '../network/graph.js';
-import { localPathOf } from '../remotes/git-local.js';
+import { localPathOf, uuidAtPath } from '../remotes/git-local.js';
 import { readRemoteConfigs, readSpecialRemoteConfigs } from '../remotes/index.js';
 import type { RemoteConfig } from '../remotes/remote.js';
 import { specialRemoteCost } from '../remotes/special/special-type.js';
@@ -87,19 +86,6 @@ async function pathExists(path: string): Promise<boolean> {
   }
 }
 
-/**
- * The annex.uuid of a repository on a local path, read from its git config (non-bare: .git/config,
- * bare: config); undefined when it has none or is not there.
- */
-async function localRepositoryUuid(annex: Annex, path: string): Promise<string | undefined> {
-  for (const config of [join(path, '.git', 'config'), join(path, 'config')]) {
-    if (!(await pathExists(config))) continue;
-    const r = await annex.git.tryRun(['config', '--file', config, '--get', 'annex.uuid']);
-    const uuid = r.code === 0 ? r.stdout.toString().trim() : '';
-    return uuid === '' ? undefined : uuid;
-  }
-  return undefined;
-}
 
 /**
  * The link to a special remote: its cost as the remote itself uses it (special-type.ts:
@@ -135,7 +121,7 @@ export async function ownLinks(annex: Annex, options: OwnLinkOptions = {}): Prom
     const localPath = localPathOf(config.url, base);
     let uuid = config.uuid;
     if (uuid === undefined && localPath !== undefined) {
-      uuid = await localRepositoryUuid(annex, localPath);
+      uuid = await uuidAtPath(localPath);
       if (uuid !== undefined && options.recordUuids === true) await annex.git.configSet(`remote.${config.name}.annex-uuid`, uuid);
     }
     if (uuid === undefined || uuid === annex.uuid) continue;

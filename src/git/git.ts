@@ -8,7 +8,7 @@ import { GitCommandError } from './errors.js';
 import { findRepository, gitEnv } from './repo.js';
 import type { RepoInfo } from './repo.js';
 import { parseLsTree } from './ls-tree.js';
-import { ASK_GIT, listRefsFromFiles, readRefFromFiles } from './ref-files.js';
+import { ASK_GIT, listRefsFromFiles, readCurrentBranchFromFiles, readRefFromFiles } from './ref-files.js';
 import { isAncestorByWalk, readCommitHeader } from './ancestry.js';
 import { canonicalConfigKey, parseConfigBool, sharedConfigSnapshot } from './config-snapshot.js';
 import { clearLocksAfterFailure, crashedBySignal, type RemovedLock } from './stale-lock.js';
@@ -254,6 +254,8 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
 
     async revParse(rev) {
       if (rev.startsWith('-')) return undefined;
+      // A full object id is its own answer (git rev-parse --verify does not look it up either).
+      if (/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(rev)) return rev;
       // HEAD and branches come from git's ref files (ref-files.ts); every other name from git.
       const fromFiles = await readRefFromFiles(repo, rev);
       if (fromFiles !== ASK_GIT) return fromFiles;
@@ -295,6 +297,8 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
       return true;
     },
     async currentBranch() {
+      const fromFiles = await readCurrentBranchFromFiles(repo);
+      if (fromFiles !== ASK_GIT) return fromFiles;
       const out = await query(['symbolic-ref', '--quiet', '--short', 'HEAD']);
       return out === undefined ? undefined : out.toString('utf8').trim();
     },

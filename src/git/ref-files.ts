@@ -25,6 +25,19 @@ export async function readRefFromFiles(repo: RepoInfo, name: string): Promise<st
   return readSharedRef(repo, name);
 }
 
+/**
+ * The branch HEAD names, short (`main` for refs/heads/main), as `git symbolic-ref --short HEAD`
+ * gives it; undefined when HEAD is detached; ASK_GIT when the file does not settle it.
+ */
+export async function readCurrentBranchFromFiles(repo: RepoInfo): Promise<string | undefined | typeof ASK_GIT> {
+  const text = await readText(join(repo.gitDir, 'HEAD'));
+  if (typeof text !== 'string') return ASK_GIT;
+  const line = text.trim();
+  if (SHA.test(line)) return undefined;
+  const target = /^ref: refs\/heads\/(\S+)$/.exec(line)?.[1];
+  return target === undefined || !PLAIN_REF.test(`refs/heads/${target}`) ? ASK_GIT : target;
+}
+
 async function readHead(repo: RepoInfo): Promise<string | undefined | typeof ASK_GIT> {
   const text = await readText(join(repo.gitDir, 'HEAD'));
   if (typeof text !== 'string') return ASK_GIT;

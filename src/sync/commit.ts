@@ -84,7 +84,7 @@ export async function commitWorkTree(annex: Annex, options: CommitOptions = {}):
   const parent = await git.revParse('HEAD');
   // Writing the index re-checks racily-clean entries through the filter: keep it out (see NO_FILTER).
   const tree = (await git.run([...NO_FILTER, 'write-tree'])).trim();
-  if (parent ? (await git.revParse(`${parent}^{tree}`)) === tree : (await git.run(['ls-files', '-z'])) === '') {
+  if (parent ? (await git.treeOf(parent)) === tree : (await git.run(['ls-files', '-z'])) === '') {
     return { committed: false, files: 0, annexed: [], failed };
   }
   const staged = parent ? (await git.run(['diff-tree', '-r', '--name-only', '-z', '--no-renames', parent, tree])).split('\0').filter(Boolean) : (await git.run(['ls-files', '-z'])).split('\0').filter(Boolean);

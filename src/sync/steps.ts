@@ -10,7 +10,7 @@ import { gitErrorLine, networkLimitsOf, runNetworkGit } from './network-git.js';
 import type { NetworkLimits } from '../remotes/network-limits.js';
 import { readRemoteConfigs } from '../remotes/index.js';
 import { localPathOf, uuidAtPath } from '../remotes/git-local.js';
-import { localFetchWouldBeEmpty } from './local-fetch.js';
+import { localFetchWouldBeEmpty, localPushWouldBeEmpty } from './local-refs.js';
 
 /** Per-remote result of a sync step. */
 export interface RemoteSyncResult {
@@ -159,7 +159,7 @@ export async function mergeAnnexBranches(ctx: StepContext): Promise<string[]> {
 /** `git branch -f synced/<branch> <branch>`: what peers merge from us. */
 export async function pointSyncedBranch(annex: Annex, branch: string): Promise<void> {
   const sha = await annex.git.revParse(`refs/heads/${branch}`);
-  if (sha) await annex.git.updateRef(`refs/heads/synced/${branch}`, sha);
+  if (sha && (await annex.git.revParse(`refs/heads/synced/${branch}`)) !== sha) await annex.git.updateRef(`refs/heads/synced/${branch}`, sha);
 }
 
 /**
@@ -201,6 +201,13 @@ async function pushOne(ctx: StepContext, r: RemoteSyncResult, retries: number): 
   }
   for (let attempt = 0; ; attempt++) {
     await pointSyncedBranch(ctx.annex, ctx.branch);
+    // A remote on a local path that already holds all we would push: no git push.
+    const path = await localPathOfRemote(ctx, r.remote);
+    if (path !== undefined && (await localPushWouldBeEmpty(ctx.annex, r.remote, path, ctx.branch))) {
+      r.pushed = true;
+      r.branchUpdated = true;
+      return;
+    }
     const outcome = await pushToRemote(ctx.annex, r.remote, ctx.branch, await networkLimitsOf(ctx.annex, ctx.limits), ctx.signal);
     r.pushed = outcome.ok;
     r.branchUpdated = outcome.branchUpdated;

@@ -2,7 +2,7 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ASK_GIT, findPackedRef, listRefsFromFiles, readRefFromFiles } from '../../src/git/ref-files.js';
+import { ASK_GIT, findPackedRef, listRefsFromFiles, readCurrentBranchFromFiles, readRefFromFiles } from '../../src/git/ref-files.js';
 import { findRepository } from '../../src/git/repo.js';
 import { commitFiles, initRepo, ok } from './fixtures/repo.js';
 
@@ -50,4 +50,17 @@ test('listing refs by name from the files gives what git for-each-ref gives, pac
   assert.notEqual(fromFiles, ASK_GIT);
   assert.deepEqual([...(fromFiles as Map<string, string>)], listed);
   assert.equal(await listRefsFromFiles(repo, (ref) => ref.endsWith('/HEAD')), ASK_GIT); // a symbolic ref asked for
+});
+
+test('the current branch read from HEAD is what git symbolic-ref --short HEAD says, undefined when detached', async () => {
+  const dir = await initRepo();
+  const repo = await findRepository(dir);
+  const c1 = await commitFiles(dir, { 'a.txt': 'a' });
+  const git = async (): Promise<string> => (await ok('git', ['symbolic-ref', '--short', 'HEAD'], { cwd: dir })).trim();
+  assert.equal(await readCurrentBranchFromFiles(repo), await git());
+  await ok('git', ['checkout', '-q', '-b', 'feature/x'], { cwd: dir });
+  assert.equal(await readCurrentBranchFromFiles(repo), 'feature/x');
+  assert.equal(await git(), 'feature/x');
+  await ok('git', ['checkout', '-q', '--detach', c1], { cwd: dir });
+  assert.equal(await readCurrentBranchFromFiles(repo), undefined);
 });

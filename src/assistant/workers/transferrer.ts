@@ -11,7 +11,8 @@ import { autoDrop, loadDropPolicy, mayDrop, type DropTarget } from '../../conten
 import { annexBranchStamp, changedTreePaths, locationLogKeys, policyLogsIn } from '../../content/location-changes.js';
 import { buildNetworkMap } from '../../content/network-map.js';
 import { planTargets, type PlanRemote, type PlanTargets } from '../../content/plan-targets.js';
-import { closeSession, connectRemote, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
+import { closeSession, connectRemote, flushSession, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
+import { serialised } from '../../sync/steps.js';
 import { keysLocations } from '../../annex/logs/location.js';
 import { populateUnlocked } from '../../content/worktree.js';
 import { noteActivity } from '../../sync/activity-log.js';
@@ -373,6 +374,9 @@ export const transferrer: Worker = {
         await engineDone; // running transfers stop at their next chunk; only then close their remotes
       } finally {
         batch = undefined;
+        // Restaging unlocked files writes git's index: take turns with the committer and the merges,
+        // which write it too (both at once: one of them fails on index.lock).
+        await serialised(() => flushSession(session)).catch((err: unknown) => warn(`could not refresh git's index: ${describeError(err)}`));
         await closeSession(session);
         await ctx.annex.branch.commit().catch(() => undefined);
       }

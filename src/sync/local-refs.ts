@@ -1,9 +1,9 @@
-// Whether a fetch from a remote on a local path would bring nothing, read from both repositories' ref files without starting git.
+// Whether a fetch from or a push to a remote on a local path would change nothing, read from both repositories' ref files without starting git.
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { ASK_GIT, listRefsFromFiles } from '../git/ref-files.js';
+import { ASK_GIT, listRefsFromFiles, readRefFromFiles } from '../git/ref-files.js';
 import type { RepoInfo } from '../git/repo.js';
 
 /** The repository at a local path as far as its ref files go: a non-bare one's `.git` directory, or a bare one. */
@@ -40,4 +40,27 @@ export async function localFetchWouldBeEmpty(annex: Annex, remote: string, path:
   // A branch deleted there: a fetch changes something only when it prunes.
   const prune = (await annex.git.configGetBool(`remote.${remote}.prune`).catch(() => undefined)) ?? (await annex.git.configGetBool('fetch.prune').catch(() => undefined));
   return prune !== true;
+}
+
+/**
+ * True when the push a sync makes (pushToRemote: <branch> to synced/<branch> and <branch>,
+ * git-annex to synced/git-annex and git-annex) would change nothing at the repository at `path`:
+ * all four of its refs already hold our commits. False when anything differs or is unusual (a
+ * pushurl, a reftable, a linked work tree), so git pushes. A push that changes nothing still
+ * starts git push, a shell and receive-pack, and a sync pushes to every remote every time.
+ */
+export async function localPushWouldBeEmpty(annex: Annex, remote: string, path: string, branch: string): Promise<boolean> {
+  if ((await annex.git.configGet(`remote.${remote}.pushurl`).catch(() => 'unknown')) !== undefined) return false;
+  const store = await refStoreAt(path);
+  if (!store) return false;
+  const [head, annexHead] = await Promise.all([annex.git.revParse(`refs/heads/${branch}`), annex.git.revParse('refs/heads/git-annex')]);
+  if (!head || !annexHead) return false;
+  const want: Array<[string, string]> = [
+    [`refs/heads/synced/${branch}`, head],
+    [`refs/heads/${branch}`, head],
+    ['refs/heads/synced/git-annex', annexHead],
+    ['refs/heads/git-annex', annexHead],
+  ];
+  for (const [ref, sha] of want) if ((await readRefFromFiles(store, ref)) !== sha) return false;
+  return true;
 }

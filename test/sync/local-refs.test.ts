@@ -1,4 +1,4 @@
-// A fetch from a remote on a local path is skipped only when it would bring nothing; anything it would bring still comes.
+// A fetch from or a push to a remote on a local path is skipped only when it would change nothing; anything it would bring or send still goes.
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { openAnnex } from '../../src/annex/annex.js';
-import { localFetchWouldBeEmpty } from '../../src/sync/local-fetch.js';
+import { localFetchWouldBeEmpty, localPushWouldBeEmpty } from '../../src/sync/local-refs.js';
 
 /** A bare hub with one commit on main, a clone of it (an annex, for openAnnex), and a second clone that pushes. */
 async function hubAndClones(): Promise<{ hub: string; mine: string; other: string }> {
@@ -77,5 +77,33 @@ test('a deleted branch counts only when fetches prune; an unusual refspec always
     }
   } finally {
     await annex.close();
+  }
+});
+
+test('a push is skipped only when the hub holds all four refs a sync pushes; a new commit or a pushurl sends it', async () => {
+  const { hub, mine } = await hubAndClones();
+  const branch = await git(mine, 'symbolic-ref', '--short', 'HEAD');
+  await git(mine, 'branch', 'git-annex', 'HEAD');
+  const refspecs = [`${branch}:synced/${branch}`, 'git-annex:synced/git-annex', 'git-annex:git-annex', `${branch}:${branch}`];
+  const annex = await openAnnex(mine);
+  try {
+    assert.equal(await localPushWouldBeEmpty(annex, 'origin', hub, branch), false, 'the hub has no synced branches yet');
+    await git(mine, 'push', '-q', 'origin', ...refspecs);
+    assert.equal(await localPushWouldBeEmpty(annex, 'origin', hub, branch), true, 'everything is there');
+    writeFiles(mine, { 'new.txt': 'new\n' });
+    await git(mine, 'add', 'new.txt');
+    await git(mine, 'commit', '-q', '-m', 'new');
+    assert.equal(await localPushWouldBeEmpty(annex, 'origin', hub, branch), false, 'a new commit here');
+    await git(mine, 'push', '-q', 'origin', ...refspecs);
+    assert.equal(await localPushWouldBeEmpty(annex, 'origin', hub, branch), true, 'pushed');
+  } finally {
+    await annex.close();
+  }
+  await git(mine, 'config', 'remote.origin.pushurl', '/elsewhere.git');
+  const withPushUrl = await openAnnex(mine);
+  try {
+    assert.equal(await localPushWouldBeEmpty(withPushUrl, 'origin', hub, branch), false, 'pushes go to the pushurl: git decides');
+  } finally {
+    await withPushUrl.close();
   }
 });
