@@ -1,7 +1,7 @@
 // All of git's configuration read with one `git config --list`, kept while none of its files changes.
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { SpawnResult } from '../util/spawn.js';
 import type { RepoInfo } from './repo.js';
 
@@ -27,8 +27,8 @@ export class ConfigSnapshot {
   readonly #run: ConfigRunner;
   readonly #repo: RepoInfo;
   readonly #env: NodeJS.ProcessEnv;
-  /** Invariant: entries in git's order, with the signatures of the files they were read from; undefined when unread or stale. */
-  #loaded: Promise<{ entries: readonly ConfigEntry[]; files: ReadonlyMap<string, Signature> } | undefined> | undefined;
+  /** Invariant: entries in git's order (with each one's origin), with the signatures of the files they were read from; undefined when unread or stale. */
+  #loaded: Promise<Loaded | undefined> | undefined;
 
   constructor(options: { run: ConfigRunner; repo: RepoInfo; env?: NodeJS.ProcessEnv }) {
     this.#run = options.run;
@@ -60,15 +60,88 @@ export class ConfigSnapshot {
     return loaded.entries;
   }
 
-  async #load(): Promise<{ entries: readonly ConfigEntry[]; files: ReadonlyMap<string, Signature> } | undefined> {
+  async #load(): Promise<Loaded | undefined> {
     // Signatures first: a file written while git reads it then looks changed at the next call.
     const files = new Map<string, Signature>();
     for (const f of this.#candidateFiles()) files.set(f, await signature(f));
     const r = await this.#run(LIST_ARGS);
     if (r.code !== 0) return undefined;
-    const { entries, origins } = parseConfigListZ(r.stdout);
+    const { entries, origins, entryOrigins } = parseConfigListZ(r.stdout);
     for (const f of origins) if (!files.has(f)) files.set(f, await signature(f));
-    return { entries, files };
+    return { entries, entryOrigins, files };
+  }
+
+  /** The repository's own config file, which `git config KEY VALUE` writes. */
+  get #localFile(): string {
+    return join(this.#repo.commonDir, 'config');
+  }
+
+  /** Whether an entry's origin ("file:.git/config", as git prints it relative to where it ran) is the repository's own file. */
+  #isLocal(origin: string): boolean {
+    if (!origin.startsWith('file:')) return false;
+    const path = origin.slice('file:'.length);
+    if (isAbsolute(path)) return path === this.#localFile;
+    return [this.#repo.workTree, this.#repo.gitDir].some((base) => base !== undefined && resolve(base, path) === this.#localFile);
+  }
+
+  /**
+   * Before this process writes `key` to the repository's config file: the current state (checked
+   * against the files), to be brought up to date by localWriteDone instead of listing again.
+   */
+  async beforeLocalWrite(): Promise<Loaded | undefined> {
+    if ((await this.entries()) === undefined) return undefined;
+    return this.#loaded;
+  }
+
+  /**
+   * After this process ran `git config --replace-all key value` (or `--unset-all key`, value
+   * undefined) successfully: the snapshot takes the change itself (the key's values from the
+   * repository's file replaced, placed where git lists that file) rather than listing everything
+   * again; a command that sets three keys and reads between them starts one `git config --list`,
+   * not four. Anything it cannot place for certain (an include, a key git would refuse, a
+   * snapshot that was not loaded) forgets the snapshot, as before. A write by another process in
+   * the same instant as ours can be missed until the file changes again.
+   */
+  async localWriteDone(before: Loaded | undefined, key: string, value: string | undefined): Promise<void> {
+    const canonical = canonicalConfigKey(key);
+    const current = await this.#loaded;
+    if (!before || current !== before || canonical === undefined || canonical.startsWith('include')) {
+      this.invalidate();
+      return;
+    }
+    // Where git writes it: in place of the value it replaces, else at the end of the last section
+    // of that name in the file, else in a new section at the end of the file.
+    const section = canonical.slice(0, canonical.lastIndexOf('.') + 1);
+    const entries: ConfigEntry[] = [];
+    const entryOrigins: string[] = [];
+    let replacedAt = -1;
+    let sectionEnd = -1;
+    let fileEnd = -1;
+    before.entries.forEach((entry, i) => {
+      const origin = before.entryOrigins[i] ?? '';
+      const local = this.#isLocal(origin);
+      if (local && entry[0] === canonical) {
+        replacedAt = entries.length;
+        return;
+      }
+      entries.push(entry);
+      entryOrigins.push(origin);
+      if (local) fileEnd = entries.length;
+      if (local && entry[0].startsWith(section) && !entry[0].slice(section.length).includes('.')) sectionEnd = entries.length;
+    });
+    if (value !== undefined) {
+      let insertAt = replacedAt >= 0 ? replacedAt : sectionEnd >= 0 ? sectionEnd : fileEnd;
+      if (insertAt < 0) {
+        // No entry of the repository's own file yet: its entries come after the system and global files'.
+        const firstLater = entryOrigins.findIndex((o) => !o.startsWith('file:') || o.endsWith('config.worktree'));
+        insertAt = firstLater < 0 ? entries.length : firstLater;
+      }
+      entries.splice(insertAt, 0, [canonical, value]);
+      entryOrigins.splice(insertAt, 0, `file:${this.#localFile}`);
+    }
+    const files = new Map(before.files);
+    files.set(this.#localFile, await signature(this.#localFile));
+    this.#loaded = Promise.resolve({ entries, entryOrigins, files });
   }
 
   /** The files git reads config from in this repository, whether or not they exist yet. */
@@ -81,6 +154,13 @@ export class ConfigSnapshot {
     if (env.GIT_CONFIG_NOSYSTEM === undefined) files.push(env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
     return files.filter((f) => f !== '' && f !== '/dev/null');
   }
+}
+
+/** What one listing gave: the entries, each one's origin as git printed it, and the signatures of the files read. */
+export interface Loaded {
+  readonly entries: readonly ConfigEntry[];
+  readonly entryOrigins: readonly string[];
+  readonly files: ReadonlyMap<string, Signature>;
 }
 
 /** Snapshots shared by every Git of this process, by repository and the variables that choose config files. */
@@ -112,18 +192,20 @@ async function signature(file: string): Promise<Signature> {
  * Parses `git config --list --show-origin -z`: records "<origin>\0<key>\n<value>\0" ("<key>\0"
  * for a bare key). Returns the entries and the files named by `file:` origins.
  */
-export function parseConfigListZ(out: Buffer): { entries: ConfigEntry[]; origins: string[] } {
+export function parseConfigListZ(out: Buffer): { entries: ConfigEntry[]; origins: string[]; entryOrigins: string[] } {
   const parts = out.toString('utf8').split('\0');
   const entries: ConfigEntry[] = [];
+  const entryOrigins: string[] = [];
   const origins = new Set<string>();
   for (let i = 0; i + 1 < parts.length; i += 2) {
     const origin = parts[i] ?? '';
     const rec = parts[i + 1] ?? '';
+    entryOrigins.push(origin);
     if (origin.startsWith('file:')) origins.add(origin.slice('file:'.length));
     const nl = rec.indexOf('\n');
     entries.push(nl < 0 ? [rec, null] : [rec.slice(0, nl), rec.slice(nl + 1)]);
   }
-  return { entries, origins: [...origins] };
+  return { entries, origins: [...origins], entryOrigins };
 }
 
 /**

@@ -237,18 +237,21 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     },
     configGetRegexp,
     async configSet(key, value) {
-      snapshot.invalidate();
+      const before = await snapshot.beforeLocalWrite();
       try {
         await runBytes(['config', '--replace-all', key, value]);
-      } finally {
+      } catch (err) {
         snapshot.invalidate();
+        throw err;
       }
+      await snapshot.localWriteDone(before, key, value);
     },
     async configUnset(key) {
       const args = ['config', '--unset-all', key];
-      snapshot.invalidate();
+      const before = await snapshot.beforeLocalWrite();
       const r = await tryRun(args);
-      snapshot.invalidate();
+      if (r.code === 0) await snapshot.localWriteDone(before, key, undefined);
+      else snapshot.invalidate();
       if (r.code !== 0 && r.code !== 5) check(args, r); // 5: the key was not set
     },
 

@@ -59,3 +59,39 @@ test('booleans read as git reads them, and the listing parser keeps bare keys an
   assert.deepEqual(entries, [['a.b', 'x\ny'], ['a.flag', null]]);
   assert.deepEqual(origins, ['/x/config']);
 });
+
+test('this process setting and unsetting keys needs no new listing, and every read agrees with git config --list after it', async () => {
+  const dir = await initRepo();
+  await ok('git', ['config', 'remote.MyUsb.url', '/mnt/usb'], { cwd: dir });
+  let runs = 0;
+  const repo = await findRepository(dir);
+  const snap = new ConfigSnapshot({
+    repo,
+    run: (args) => {
+      runs++;
+      return nodeSpawner.run('git', args, { cwd: dir, env: gitEnv() });
+    },
+  });
+  const listed = async (): Promise<string[]> => (await snap.entries() ?? []).map(([k, v]) => `${k}=${v ?? ''}`);
+  const fromGit = async (): Promise<string[]> => (await ok('git', ['config', '--list', '-z'], { cwd: dir })).split('\0').filter(Boolean).map((r) => r.replace('\n', '='));
+  assert.deepEqual(await listed(), await fromGit());
+  const writes: Array<[string, string | undefined]> = [
+    ['annex.uuid', 'u-1'],
+    ['annex.version', '10'],
+    ['remote.MyUsb.annex-uuid', 'u-2'],
+    ['annex.uuid', 'u-3'], // replaced where it was
+    ['user.name', 'Local Name'], // also in the global file: the repository's value comes after it
+    ['remote.MyUsb.url', undefined],
+  ];
+  for (const [key, value] of writes) {
+    const before = await snap.beforeLocalWrite();
+    await ok('git', value === undefined ? ['config', '--unset-all', key] : ['config', '--replace-all', key, value], { cwd: dir });
+    await snap.localWriteDone(before, key, value);
+    assert.deepEqual(await listed(), await fromGit(), `after ${key}=${value ?? '(unset)'}`);
+  }
+  assert.equal(runs, 1, 'one listing for all of it');
+  // Another program's write is still seen.
+  await ok('git', ['config', 'arbor.other', 'x'], { cwd: dir });
+  assert.deepEqual(await listed(), await fromGit());
+  assert.equal(runs, 2);
+});

@@ -13,7 +13,9 @@ if (!existsSync(join(binDir, 'git-arbor'))) symlinkSync(join(ARBOR_ROOT, 'bin', 
 
 const home = mkdtempSync(join(tmpdir(), 'arbor-home-'));
 mkdirSync(join(home, '.config'), { recursive: true });
-writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Arbor Test\n\temail = test@arbor.invalid\n[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n');
+// No automatic gc or maintenance after each fetch, push and commit: they are git's housekeeping,
+// not behaviour under test, and cost two processes per fetch and push across the whole suite.
+writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Arbor Test\n\temail = test@arbor.invalid\n[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n[receive]\n\tautogc = false\n');
 
 /** Environment for child processes in tests (also applied to this process). */
 export const testEnv: NodeJS.ProcessEnv = {
