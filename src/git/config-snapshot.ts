@@ -1,7 +1,7 @@
 // All of git's configuration read with one `git config --list`, kept while none of its files changes.
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SpawnResult } from '../util/spawn.js';
 import type { RepoInfo } from './repo.js';
 
@@ -67,7 +67,11 @@ export class ConfigSnapshot {
     const r = await this.#run(LIST_ARGS);
     if (r.code !== 0) return undefined;
     const { entries, origins, entryOrigins } = parseConfigListZ(r.stdout);
-    for (const f of origins) if (!files.has(f)) files.set(f, await signature(f));
+    // git prints the repository's own files relative to where it ran (the work tree, else the git dir).
+    for (const origin of origins) {
+      const f = resolve(this.#repo.workTree ?? this.#repo.gitDir, origin);
+      if (!files.has(f)) files.set(f, await signature(f));
+    }
     return { entries, entryOrigins, files };
   }
 
@@ -79,9 +83,7 @@ export class ConfigSnapshot {
   /** Whether an entry's origin ("file:.git/config", as git prints it relative to where it ran) is the repository's own file. */
   #isLocal(origin: string): boolean {
     if (!origin.startsWith('file:')) return false;
-    const path = origin.slice('file:'.length);
-    if (isAbsolute(path)) return path === this.#localFile;
-    return [this.#repo.workTree, this.#repo.gitDir].some((base) => base !== undefined && resolve(base, path) === this.#localFile);
+    return resolve(this.#repo.workTree ?? this.#repo.gitDir, origin.slice('file:'.length)) === this.#localFile;
   }
 
   /**
