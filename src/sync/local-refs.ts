@@ -20,9 +20,9 @@ async function refStoreAt(path: string): Promise<RepoInfo | undefined> {
 /**
  * True when `git fetch <remote>` would change nothing: every branch of the repository at `path`
  * equals this repository's refs/remotes/<remote>/ ref of that name (and, when fetches prune, there
- * are no others). Only
- * for the default refspec (+refs/heads/*:refs/remotes/<remote>/*); false whenever anything is
- * unusual (another refspec, a reftable, a linked work tree, an unreadable file), so git decides.
+ * are no others). Only for the default refspec (+refs/heads/*:refs/remotes/<remote>/*); false
+ * whenever anything is unusual (another refspec, a reftable, a linked work tree, an unreadable
+ * file), so git decides.
  * An idle assistant asks this on every fetch tick and on every change notice; a real fetch is
  * seven processes (fetch, upload-pack and its shell, the connectivity check, maintenance).
  */
