@@ -134,7 +134,9 @@ export const committer: Worker = {
         try {
           await commitPaths(due);
         } catch (err) {
-          for (const path of due) retries.fail(path, describeError(err), ctx.clock.now());
+          const reason = describeError(err);
+          for (const path of due) retries.fail(path, reason, ctx.clock.now());
+          ctx.log.warn({ worker: 'committer' }, `trying ${due.length} file(s) again failed: ${reason}; they stay in the could-not-add list`);
         }
       }
       for (;;) {
