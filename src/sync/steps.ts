@@ -104,17 +104,23 @@ async function localPathOfRemote(ctx: StepContext, remote: string): Promise<stri
 }
 
 /**
- * Why a remote must not be synced with right now, if it must not: its recorded annex uuid differs
- * from the repository now at its local path (another drive mounted at the same place).
+ * Why git must not touch a remote on a local path right now, if it must not: the repository there
+ * is not the one recorded for it (another drive mounted at the same place), or there is none (a
+ * drive unplugged: unreachable, so the reachability state says it once). Asked right before each
+ * fetch and each push, not once per sync: a drive can be swapped in between.
  */
-export async function identityProblem(ctx: StepContext, remote: string): Promise<string | undefined> {
+async function identityProblem(ctx: StepContext, remote: string): Promise<{ message: string; unreachable?: string } | undefined> {
   const config = await remoteConfigOf(ctx, remote);
   if (!config?.uuid) return undefined;
   const path = await localPathOfRemote(ctx, remote);
   if (!path) return undefined;
   const found = await uuidAtPath(path);
-  if (found === undefined || found === config.uuid) return undefined;
-  return `${path} holds a different repository (uuid ${found}, expected ${config.uuid}); not syncing with it`;
+  if (found === config.uuid) return undefined;
+  if (found === undefined) {
+    const message = `remote ${remote}: ${path} is not there (not mounted?)`;
+    return { message, unreachable: message };
+  }
+  return { message: `remote ${remote}: ${path} holds a different repository (uuid ${found}, expected ${config.uuid}); not syncing with it` };
 }
 
 /** `git fetch <remote>`; a failure is recorded in `result`, reported once, never thrown. */
@@ -122,7 +128,7 @@ export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): P
   const problem = await identityProblem(ctx, result.remote);
   if (problem) {
     result.fetched = false;
-    remoteFailed(ctx, result, `remote ${result.remote}: ${problem}`);
+    remoteFailed(ctx, result, problem.message, problem.unreachable);
     return false;
   }
   // A remote on a local path whose branches are what we last fetched: nothing to fetch, no git.
@@ -193,14 +199,15 @@ export async function pushAll(
 
 /** Pushes to one remote; after a rejection fetches, merges and pushes again, up to `retries` times. */
 async function pushOne(ctx: StepContext, r: RemoteSyncResult, retries: number): Promise<void> {
-  const problem = r.fetched === undefined ? await identityProblem(ctx, r.remote) : undefined;
-  if (problem) {
-    r.pushed = false;
-    remoteFailed(ctx, r, `remote ${r.remote}: ${problem}`);
-    return;
-  }
   for (let attempt = 0; ; attempt++) {
     await pointSyncedBranch(ctx.annex, ctx.branch);
+    // Checked at each attempt, right before git push opens the path (a fetch earlier is no proof).
+    const problem = await identityProblem(ctx, r.remote);
+    if (problem) {
+      r.pushed = false;
+      remoteFailed(ctx, r, problem.message, problem.unreachable);
+      return;
+    }
     // A remote on a local path that already holds all we would push: no git push.
     const path = await localPathOfRemote(ctx, r.remote);
     if (path !== undefined && (await localPushWouldBeEmpty(ctx.annex, r.remote, path, ctx.branch))) {
