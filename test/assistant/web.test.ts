@@ -83,8 +83,9 @@ async function setUpRepositories(): Promise<void> {
   await arbor(a, 'drive', 'add', stick, '--name', 'stick');
   await configureFastAssistant(a);
   // Transfers to origin are slow enough that a 4 MiB file is still moving when the page pauses
-  // it (1 MiB chunks); backup is not limited.
-  await git(a, 'config', 'remote.origin.arbor-ratelimit', '1MiB/s');
+  // it (1 MiB chunks, 16 s at this rate: a loaded machine may take seconds to show the progress
+  // and click); backup is not limited. The pause test lifts the limit once it has resumed.
+  await git(a, 'config', 'remote.origin.arbor-ratelimit', '256KiB/s');
   await startAssistant(a);
 }
 
@@ -161,6 +162,8 @@ test('pause holds a running transfer at its next chunk and resume lets it finish
   const shot = process.env.ARBOR_SCREENSHOTS ? join(ARBOR_ROOT, 'docs', 'images') : tempDir('arbor-shot-');
   mkdirSync(shot, { recursive: true });
   await page.screenshot({ path: join(shot, 'status-page.png') });
+  // Lifted before resuming (the assistant follows the setting at the next chunk): the rest goes at full speed.
+  await git(a, 'config', '--unset', 'remote.origin.arbor-ratelimit');
   await page.click('#pause');
   await page.waitForFunction(() => document.querySelector('#pause')?.textContent === 'Pause transfers');
   await page.waitForSelector('tr[data-remote="origin"][data-sent="1"]', { timeout: 60_000 });
@@ -184,8 +187,9 @@ function filesNamed(dir: string, text: string): string[] {
 test('cancel from the page stops a running transfer to the drive, places no object, and Sync now sends it again', needsChromium, async () => {
   // What the earlier tests sent has reached the drive: the only transfer to it is the new file's.
   await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
-  // Slow the drive down (the assistant follows the setting live), so the copy is still moving when cancelled.
-  await git(a, 'config', 'remote.stick.arbor-ratelimit', '1MiB/s');
+  // Slow the drive down (the assistant follows the setting live), so the copy is still moving when
+  // cancelled (16 s for 4 MiB: room for a loaded machine's page to see it and click).
+  await git(a, 'config', 'remote.stick.arbor-ratelimit', '256KiB/s');
   writeFileSync(join(a, 'cancel.bin'), randomBytes(4 << 20));
   const moving = '#transfers li[data-remote="stick"][data-done]:not([data-done="0"])';
   await page.waitForSelector(moving, { timeout: 60_000 });
@@ -204,7 +208,9 @@ test('cancel from the page stops a running transfer to the drive, places no obje
   const objects = filesNamed(join(stick, 'annex', 'objects'), key);
   assert.ok(!counted || objects.length > 0, `the location log counts the drive only with the object there (counted: ${counted}, objects: ${objects.join(', ')})`);
   if (objects.length) assert.ok(await hasWholeObject(stick, key), 'an object on the drive is whole, never a cancelled part');
-  // Left until the assistant next looks at the file; Sync now is such a look, and the copy is made then.
+  // Left until the assistant next looks at the file; Sync now is such a look, and the copy is made
+  // then, at full speed.
+  await git(a, 'config', '--unset', 'remote.stick.arbor-ratelimit');
   await page.click('#sync');
   await eventually('the drive gets the file after Sync now', async () => /stick/.test(await arbor(a, 'whereis', 'cancel.bin')), { logOf: a });
   assert.equal(filesNamed(join(stick, 'annex', 'objects'), key).length > 0, true);
