@@ -148,7 +148,9 @@ test('the page updates live, without a reload, when a file is written', needsChr
   assert.equal(await page.$eval('#live', (e) => e.textContent), 'live');
 });
 
-test('pause holds a running transfer at its next chunk and resume lets it finish', needsChromium, async () => {
+test('pause holds a running transfer at its next chunk and resume lets it finish', needsChromium, async (t) => {
+  // A failure here must not leave the assistant paused for the tests after it (resuming twice is harmless).
+  t.after(async () => void (await arbor(a, 'transfers', 'resume')));
   writeFileSync(join(a, 'big.bin'), randomBytes(4 << 20));
   await page.waitForSelector('#transfers li[data-remote="origin"][data-done]:not([data-done="0"])', { timeout: 60_000 });
   await page.click('#pause');
