@@ -23,7 +23,8 @@ export class NoCopyError extends ArborError {
 }
 
 /** Result of getting one file. */
-export type GetResult = { readonly status: 'present' } | { readonly status: 'got'; readonly from: string };
+/** How `getFile` went; `delta` when the object was rebuilt from an earlier version here (bytes that came from the remote, and the object's size). */
+export type GetResult = { readonly status: 'present' } | { readonly status: 'got'; readonly from: string; readonly delta?: { readonly bytes: number; readonly total: number } };
 
 /**
  * Gets the content of `file` unless it is here already: remotes the location log names are tried
@@ -62,11 +63,11 @@ export async function getFile(
       await annex.store.ensureTmpDir();
       const tmp = annex.store.tmpPathFor(file.key);
       const throttle = (options.throttle ?? (await configuredThrottle(annex)))(remote.name);
-      await remote.retrieve(file.key, tmp, options.progress, throttle, deltaHints(session, file));
+      const info = await remote.retrieve(file.key, tmp, options.progress, throttle, deltaHints(session, file));
       await annex.store.commitTemp(file.key, tmp);
       await recordLocation(session, file.key, annex.uuid, true);
       if (await populateUnlocked(annex, file)) session.restage.add(file.path);
-      return { status: 'got', from: remote.name };
+      return { status: 'got', from: remote.name, ...(info?.delta ? { delta: info.delta } : {}) };
     } catch (err) {
       if (err instanceof ArborError && err.code === 'EVERIFY') {
         await rm(annex.store.tmpPathFor(file.key), { force: true });

@@ -168,6 +168,8 @@ export interface ReceiveDeltaOptions {
 export interface ReceiveDeltaResult {
   readonly ok: boolean;
   readonly literalBytes: number;
+  /** Bytes of the rebuilt object. */
+  readonly size: number;
 }
 
 /**
@@ -293,5 +295,5 @@ async function rebuild(o: ReceiveDeltaOptions, segments: readonly Segment[]): Pr
     await basis.close();
   }
   const ok = (o.key.size === undefined || pos === o.key.size) && digestMatches(o.key, hasher);
-  return { ok, literalBytes: literals.total };
+  return { ok, literalBytes: literals.total, size: pos };
 }

@@ -11,7 +11,10 @@ import { copyVerified } from '../annex/verified-copy.js';
 import { findRepository } from '../git/repo.js';
 import { openGit } from '../git/git.js';
 import { ArborError, errnoCode } from '../util/errors.js';
-import type { Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, Throttle } from './remote.js';
+import { describeError } from '../util/errors.js';
+import { blockListPath, LOCAL_DELTA_MIN_BYTES, onOtherDevice, readBlockList, rebuildFromLocal, removeBlockList, writeBlockList } from './delta-local.js';
+import { deltaCapable } from './delta-server.js';
+import type { DeltaHints, Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, RetrieveInfo, Throttle } from './remote.js';
 import { RemoteUnavailableError, VerificationError } from './remote.js';
 
 /** git-annex's default cost of a remote on a local path (Config/Cost.hs: cheapRemoteCost). */
@@ -155,7 +158,7 @@ class LocalGitRemote implements Remote {
     return annex;
   }
 
-  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+  async store(key: Key, source: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void> {
     const annex = await this.#stillThere();
     if (await annex.store.has(key)) return;
     await annex.store.ensureTmpDir();
@@ -166,12 +169,67 @@ class LocalGitRemote implements Remote {
       throw new VerificationError(formatKey(key), this.name);
     }
     await annex.store.commitTemp(key, tmp);
+    if (delta && (await this.#deltaWorthIt(key, source, annex, delta))) {
+      // A later version of a file that changes: a copy that holds an earlier one can then get it
+      // by reading only the blocks it lacks from here (docs/design/delta.md).
+      await writeBlockList(annex.git.repo.gitDir, key, source).catch((err: unknown) => delta.note(`could not keep the block list of ${formatKey(key)} on ${this.name} (${describeError(err)}); a later get of it from there reads it whole`));
+    }
   }
 
-  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle): Promise<void> {
+  /** Whether a later get of `key` from here could be a delta: large enough, named by a hash, here on another device than `source`, and a file that had earlier versions. */
+  async #deltaWorthIt(key: Key, source: string, annex: Annex, delta: DeltaHints): Promise<boolean> {
+    return deltaCapable(key) && (key.size ?? 0) >= LOCAL_DELTA_MIN_BYTES && (await onOtherDevice(source, annex.git.repo.gitDir)) && (await delta.earlierKeys()).length > 0;
+  }
+
+  /**
+   * Tries to rebuild `key` in `dest` from an earlier version held here plus the blocks it lacks,
+   * read from this remote's object by the block list kept beside it. What it read when `dest`
+   * holds verified content; undefined when the object is to be copied whole (no block list, no
+   * earlier version here, both on one device, or the rebuild failed: said once through `delta.note`). A throttle that
+   * rejects (the transfer was stopped) is passed on.
+   */
+  async #deltaRetrieve(annex: Annex, key: Key, src: string, dest: string, delta: DeltaHints, progress?: Progress, throttle?: Throttle): Promise<RetrieveInfo | undefined> {
+    if (!deltaCapable(key) || (key.size ?? 0) < LOCAL_DELTA_MIN_BYTES) return undefined;
+    // A partial file from an interrupted copy is resumed instead.
+    if ((await stat(dest).catch(() => undefined))?.size) return undefined;
+    const sig = await readBlockList(annex.git.repo.gitDir, key);
+    if (!sig) return undefined;
+    let basisPath: string | undefined;
+    for (const k of await delta.earlierKeys()) if ((basisPath = await delta.localPath(k))) break;
+    if (!basisPath || !(await onOtherDevice(src, basisPath))) return undefined;
+    let stopped = false;
+    const watched: Throttle | undefined = throttle
+      ? async (chunk) => {
+          try {
+            await throttle(chunk);
+          } catch (err) {
+            stopped = true;
+            throw err;
+          }
+        }
+      : undefined;
+    try {
+      const r = await rebuildFromLocal({ key, sig, sourcePath: src, basisPath, dest, ...(progress ? { progress } : {}), ...(watched ? { throttle: watched } : {}) });
+      if (r.ok) return { delta: { bytes: r.sourceBytes, total: sig.size } };
+      await rm(dest, { force: true });
+      delta.note(`delta of ${formatKey(key)} from ${this.name} did not verify (is ${blockListPath(annex.git.repo.gitDir, key)} stale, or an object corrupt?); getting it whole`);
+      return undefined;
+    } catch (err) {
+      await rm(dest, { force: true });
+      if (stopped) throw err;
+      delta.note(`delta of ${formatKey(key)} from ${this.name} failed (${describeError(err)}); getting it whole`);
+      return undefined;
+    }
+  }
+
+  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<RetrieveInfo | void> {
     const annex = await this.annex();
     const src = await annex.store.pathOf(key);
     if (!src) throw new ArborError('ENOTPRESENT', `remote ${this.name} does not have ${formatKey(key)}`);
+    if (delta) {
+      const info = await this.#deltaRetrieve(annex, key, src, dest, delta, progress, throttle);
+      if (info) return info;
+    }
     const ok = await copyVerified({ key, source: src, dest, ...(progress ? { progress } : {}), ...(throttle ? { throttle } : {}) });
     if (!ok) {
       await rm(dest, { force: true });
@@ -182,6 +240,7 @@ class LocalGitRemote implements Remote {
   async remove(key: Key): Promise<void> {
     const annex = await this.#stillThere();
     await annex.store.withKeyLock(key, () => annex.store.remove(key), 'exclusive');
+    await removeBlockList(annex.git.repo.gitDir, key);
   }
 
   async lockContent<T>(key: Key, fn: () => Promise<T>): Promise<T> {

@@ -25,6 +25,11 @@ export interface DeltaHints {
   readonly note: (message: string) => void;
 }
 
+/** What a retrieve tells beyond the object itself: that it was rebuilt from an earlier version, and how many bytes came from the remote. */
+export interface RetrieveInfo {
+  readonly delta?: { readonly bytes: number; readonly total: number };
+}
+
 /** Configuration of one git remote, as read from git config. */
 export interface RemoteConfig {
   readonly name: string;
@@ -71,8 +76,8 @@ export interface Remote {
   verifyContent?(key: Key, options?: { quarantine?: boolean }): Promise<boolean | undefined>;
   /** Sends the content at `source` (verified local content of `key`) to the remote. */
   store(key: Key, source: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void>;
-  /** Fetches the content into `dest` (resuming a partial file there); the caller verifies it. */
-  retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void>;
+  /** Fetches the content into `dest` (resuming a partial file there); the caller verifies it. Says when it was rebuilt from a delta. */
+  retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<RetrieveInfo | void>;
   /** Removes the content from the remote (the caller has checked numcopies). */
   remove(key: Key): Promise<void>;
   /** Keeps the content from being dropped on the remote while `fn` runs (for safe drops). */

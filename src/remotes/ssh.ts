@@ -12,7 +12,7 @@ import { P2PConnection, P2PProtocolError } from './p2p-connection.js';
 import { describeError } from '../util/errors.js';
 import { receiveDelta, sendDelta } from './delta-exchange.js';
 import { deltaCapable } from './delta-server.js';
-import type { DeltaHints, Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
+import type { DeltaHints, Progress, Remote, RetrieveInfo, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
 import { NoAnnexServiceError, RemoteUnavailableError, VerificationError } from './remote.js';
 import { localPathOf, NotAnnexRemoteError } from './git-local.js';
 import { parseSshUrl, shellQuote, type SshLocation } from './ssh-url.js';
@@ -314,28 +314,37 @@ class SshRemote implements Remote {
     }
   }
 
-  /** Tries to get `key` as a delta against an earlier version held here; true when `dest` holds verified content. */
-  async #deltaRetrieve(key: Key, dest: string, delta: DeltaHints, progress?: Progress, throttle?: Throttle): Promise<boolean> {
+  /** Tries to get `key` as a delta against an earlier version held here; what it moved when `dest` holds verified content, undefined when a whole transfer is needed. */
+  async #deltaRetrieve(key: Key, dest: string, delta: DeltaHints, progress?: Progress, throttle?: Throttle): Promise<RetrieveInfo | undefined> {
     // A partial file from an interrupted whole transfer is resumed instead.
-    if ((await stat(dest).catch(() => undefined))?.size) return false;
+    if ((await stat(dest).catch(() => undefined))?.size) return undefined;
     let basisPath: string | undefined;
     for (const k of await delta.earlierKeys()) if ((basisPath = await delta.localPath(k))) break;
-    if (!basisPath) return false;
+    if (!basisPath) return undefined;
     const basis = basisPath;
     const stop = stopAware(throttle);
+    let moved = 0;
+    let total = 0;
     try {
       const r = await this.#with(async (conn) =>
-        (await conn.deltaSupported()) ? conn.deltaGet(formatKey(key), async (link) => (await receiveDelta({ link, key, basisPath: basis, dest, ...(progress ? { progress } : {}), ...stop.throttle })).ok) : 'absent',
+        (await conn.deltaSupported())
+          ? conn.deltaGet(formatKey(key), async (link) => {
+              const got = await receiveDelta({ link, key, basisPath: basis, dest, ...(progress ? { progress } : {}), ...stop.throttle });
+              moved = link.received + link.sent;
+              total = got.size;
+              return got.ok;
+            })
+          : 'absent',
       );
-      if (r === 'ok') return true;
+      if (r === 'ok') return { delta: { bytes: moved, total } };
       await rm(dest, { force: true });
       if (r === 'failed') delta.note(`delta of ${formatKey(key)} from ${this.name} did not verify; getting it whole`);
-      return false;
+      return undefined;
     } catch (err) {
       await rm(dest, { force: true });
       if (stop.stopped) throw err;
       delta.note(`delta of ${formatKey(key)} from ${this.name} failed (${describeError(err)}); getting it whole`);
-      return false;
+      return undefined;
     }
   }
 
@@ -369,8 +378,11 @@ class SshRemote implements Remote {
     }
   }
 
-  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<void> {
-    if (delta && this.#deltaPossible(key) && (await this.#deltaRetrieve(key, dest, delta, progress, throttle))) return;
+  async retrieve(key: Key, dest: string, progress?: Progress, throttle?: Throttle, delta?: DeltaHints): Promise<RetrieveInfo | void> {
+    if (delta && this.#deltaPossible(key)) {
+      const info = await this.#deltaRetrieve(key, dest, delta, progress, throttle);
+      if (info) return info;
+    }
     const { handle: out, have, hasher } = await openPartial(key, dest);
     let good = false;
     let serverHad = true;

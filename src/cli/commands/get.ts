@@ -6,6 +6,7 @@ import { remoteNamed } from '../../content/session.js';
 import { withSession } from '../repo-context.js';
 import { forEachFile } from '../per-file.js';
 import type { ArborCommand } from '../command.js';
+import { formatBytes } from '../transfer-line.js';
 
 /** Gets the content of annexed files (cheapest remote first, verified). */
 export const getCommand: ArborCommand = {
@@ -25,7 +26,8 @@ export const getCommand: ArborCommand = {
           return { skipped: true };
         }
         const r = await getFile(session, file, { ...(from ? { from } : {}), ...(progress ? { progress } : {}) });
-        return r.status === 'got' ? { note: `from ${r.from}...` } : {};
+        if (r.status !== 'got') return {};
+        return { note: r.delta ? `from ${r.from}... delta: ${formatBytes(r.delta.bytes)} of ${formatBytes(r.delta.total)}` : `from ${r.from}...` };
       });
     }),
 };
