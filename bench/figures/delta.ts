@@ -1,26 +1,12 @@
 // Figure 14: bytes that carry a small change to a large file: an arbor delta (patch payload) vs a whole transfer (what git-annex and arbor without a delta move).
 
 import { randomFillSync } from 'node:crypto';
-import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Figure } from '../lib/figure.js';
-import { arbor, git, makeRepo } from '../lib/fixtures.js';
+import { arbor, git, makeRepo, writeRandomFile } from '../lib/fixtures.js';
 import { makeRow } from '../lib/rows.js';
 import { sized } from '../lib/scale.js';
-
-/** Random bytes with no repeated blocks (the bench's usual big file repeats one MiB, which a delta would find). */
-function writeRandomFile(path: string, bytes: number): void {
-  const fd = openSync(path, 'w');
-  try {
-    const block = Buffer.alloc(1 << 20);
-    for (let off = 0; off < bytes; off += block.length) {
-      randomFillSync(block);
-      writeSync(fd, block, 0, Math.min(block.length, bytes - off));
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Figure 14. */
 export const deltaFigure: Figure = {

@@ -146,6 +146,21 @@ export function writeBigFile(path: string, bytes: number): void {
   }
 }
 
+/** Random bytes with no repeated blocks (writeBigFile's file repeats one MiB, which a delta would find), fsynced. */
+export function writeRandomFile(path: string, bytes: number): void {
+  const fd = openSync(path, 'w');
+  try {
+    const block = Buffer.alloc(1 << 20);
+    for (let off = 0; off < bytes; off += block.length) {
+      randomFillSync(block);
+      writeSync(fd, block, 0, Math.min(block.length, bytes - off));
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** fsyncs a file (after cp), so dirty pages of setup are not written back during a measurement. */
 export function fsyncFile(path: string): void {
   const fd = openSync(path, 'r');
