@@ -171,3 +171,53 @@ export async function writeAll(to: FileHandle, chunk: Buffer, offset: number): P
     done += bytesWritten;
   }
 }
+
+/** Writes pieces in order at increasing offsets, hashing each while it is written; see hashingWriter. */
+export interface HashingWriter {
+  /** Writes and hashes `chunk` at the current position; the chunk may be reused once this resolves. */
+  write(chunk: Buffer): Promise<void>;
+  /** The offset reached. */
+  readonly position: number;
+  /** Waits for the background sync; the caller still fsyncs. */
+  finish(): Promise<void>;
+}
+
+/**
+ * A writer for objects built piece by piece (a delta rebuild): each piece is written (thread pool)
+ * and hashed (here) side by side, and the file is fdatasynced in the background as it grows, as
+ * copyChunks does, so the final fsync finds little left to write.
+ */
+export function hashingWriter(to: FileHandle, hasher: ChunkSink | undefined, start = 0): HashingWriter {
+  let position = start;
+  let syncedTo = start;
+  let background: Promise<void> | undefined;
+  let failed: unknown;
+  return {
+    get position() {
+      return position;
+    },
+    async write(chunk) {
+      if (failed !== undefined) throw failed;
+      const write = writeAll(to, chunk, position);
+      hasher?.update(chunk);
+      await write;
+      position += chunk.length;
+      if (!background && position - syncedTo >= BACKGROUND_SYNC_BYTES) {
+        syncedTo = position;
+        background = to.datasync().then(
+          () => {
+            background = undefined;
+          },
+          (err: unknown) => {
+            failed ??= err;
+            background = undefined;
+          },
+        );
+      }
+    },
+    async finish() {
+      if (background) await background;
+      if (failed !== undefined) throw failed;
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { createHasher } from '../annex/backend.js';
 import { getBackend } from '../annex/backend.js';
 import { chunkId, signatureOfFile, type BlockSignature } from '../annex/delta/signature.js';
 import type { Key } from '../annex/key.js';
+import { forEachChunk, hashingWriter } from '../annex/pipelined-io.js';
 import { digestMatches } from '../annex/verified-copy.js';
 import type { ByteReader } from '../util/byte-reader.js';
 import { decodeBitmap, decodeBlockLists, decodeBlocks, decodeWants, DeltaFrameError, encodeBitmap, encodeBlockLists, encodeBlocks, encodeWants, type WireBlock } from './delta-wire.js';
@@ -274,26 +275,24 @@ async function rebuild(o: ReceiveDeltaOptions, segments: readonly Segment[]): Pr
   const literals = new LiteralStream(o.link, o.throttle);
   const out = await open(o.dest, 'w', 0o644);
   const basis = await open(o.basisPath, 'r');
-  let pos = 0;
+  const writer = hashingWriter(out, hasher);
   try {
     const write = async (b: Buffer): Promise<void> => {
-      hasher?.update(b);
-      let done = 0;
-      while (done < b.length) done += (await out.write(b, done, b.length - done, pos + done)).bytesWritten;
-      pos += b.length;
-      o.progress?.(pos, total);
+      await writer.write(b);
+      o.progress?.(writer.position, total);
     };
     o.progress?.(0, total);
     for (const s of segments) {
-      if (s.from === 'basis') await readRange(basis, s.offset, s.length, write);
-      else await literals.take(s.length, write);
+      if (s.from === 'literal') await literals.take(s.length, write);
+      else if ((await forEachChunk(basis, { start: s.offset, end: s.offset + s.length }, write)) < s.length) throw new DeltaFrameError('the file shrank while it was being read');
     }
     await literals.end();
+    await writer.finish();
     await out.sync();
   } finally {
     await out.close();
     await basis.close();
   }
-  const ok = (o.key.size === undefined || pos === o.key.size) && digestMatches(o.key, hasher);
-  return { ok, literalBytes: literals.total, size: pos };
+  const ok = (o.key.size === undefined || writer.position === o.key.size) && digestMatches(o.key, hasher);
+  return { ok, literalBytes: literals.total, size: writer.position };
 }

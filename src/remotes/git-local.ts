@@ -12,7 +12,8 @@ import { findRepository } from '../git/repo.js';
 import { openGit } from '../git/git.js';
 import { ArborError, errnoCode } from '../util/errors.js';
 import { describeError } from '../util/errors.js';
-import { blockListPath, LOCAL_DELTA_MIN_BYTES, onOtherDevice, readBlockList, rebuildFromLocal, removeBlockList, writeBlockList } from './delta-local.js';
+import { blockListPath, readBlockList, removeBlockList, wantsBlockList, writeBlockList } from './block-lists.js';
+import { onOtherDevice, rebuildFromLocal } from './delta-local.js';
 import { deltaCapable } from './delta-server.js';
 import type { DeltaHints, Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, RetrieveInfo, Throttle } from './remote.js';
 import { RemoteUnavailableError, VerificationError } from './remote.js';
@@ -178,7 +179,7 @@ class LocalGitRemote implements Remote {
 
   /** Whether a later get of `key` from here could be a delta: large enough, named by a hash, here on another device than `source`, and a file that had earlier versions. */
   async #deltaWorthIt(key: Key, source: string, annex: Annex, delta: DeltaHints): Promise<boolean> {
-    return deltaCapable(key) && (key.size ?? 0) >= LOCAL_DELTA_MIN_BYTES && (await onOtherDevice(source, annex.git.repo.gitDir)) && (await delta.earlierKeys()).length > 0;
+    return deltaCapable(key) && wantsBlockList(key) && (await onOtherDevice(source, annex.git.repo.gitDir)) && (await delta.earlierKeys()).length > 0;
   }
 
   /**
@@ -189,7 +190,7 @@ class LocalGitRemote implements Remote {
    * rejects (the transfer was stopped) is passed on.
    */
   async #deltaRetrieve(annex: Annex, key: Key, src: string, dest: string, delta: DeltaHints, progress?: Progress, throttle?: Throttle): Promise<RetrieveInfo | undefined> {
-    if (!deltaCapable(key) || (key.size ?? 0) < LOCAL_DELTA_MIN_BYTES) return undefined;
+    if (!deltaCapable(key) || !wantsBlockList(key)) return undefined;
     // A partial file from an interrupted copy is resumed instead.
     if ((await stat(dest).catch(() => undefined))?.size) return undefined;
     const sig = await readBlockList(annex.git.repo.gitDir, key);
@@ -197,6 +198,7 @@ class LocalGitRemote implements Remote {
     let basisPath: string | undefined;
     for (const k of await delta.earlierKeys()) if ((basisPath = await delta.localPath(k))) break;
     if (!basisPath || !(await onOtherDevice(src, basisPath))) return undefined;
+
     let stopped = false;
     const watched: Throttle | undefined = throttle
       ? async (chunk) => {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BACKGROUND_SYNC_BYTES, copyChunks, forEachChunk, PIPELINE_CHUNK_BYTES } from '../../src/annex/pipelined-io.js';
+import { BACKGROUND_SYNC_BYTES, copyChunks, forEachChunk, hashingWriter, PIPELINE_CHUNK_BYTES } from '../../src/annex/pipelined-io.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -122,5 +122,25 @@ test('copyChunks passes on a write error and leaves no read running', async () =
   } finally {
     await to.close();
     await from.close();
+  }
+});
+
+test('hashingWriter writes pieces in order, hashes exactly them, and passes on a failed write', async () => {
+  const dir = tempDir('arbor-pio-');
+  const pieces = [randomBytes(100), randomBytes(BACKGROUND_SYNC_BYTES + 7), randomBytes(3)];
+  const out = await open(join(dir, 'out'), 'w');
+  const hash = createHash('sha256');
+  const w = hashingWriter(out, hash);
+  for (const p of pieces) await w.write(p);
+  await w.finish();
+  await out.close();
+  assert.equal(w.position, pieces.reduce((a, p) => a + p.length, 0));
+  assert.ok(readFileSync(join(dir, 'out')).equals(Buffer.concat(pieces)));
+  assert.equal(hash.digest('hex'), sha256(Buffer.concat(pieces)));
+  const ro = await open(join(dir, 'out'), 'r');
+  try {
+    await assert.rejects(hashingWriter(ro, undefined).write(Buffer.from('x')), /EBADF/, 'a file opened read-only cannot be written');
+  } finally {
+    await ro.close();
   }
 });

@@ -14,7 +14,7 @@ import { prng } from '../helpers/prng.js';
 import { formatKey, requireKey, type Key } from '../../src/annex/key.js';
 import { parsePointer } from '../../src/annex/pointer.js';
 import { signatureOf } from '../../src/annex/delta/signature.js';
-import { blockListPath, formatBlockList, parseBlockList } from '../../src/remotes/delta-local.js';
+import { blockListPath, formatBlockList, parseBlockList } from '../../src/remotes/block-lists.js';
 
 const options = { skip: needsGitAnnex.skip || needsFat.skip };
 const MiB = 1 << 20;

@@ -2,6 +2,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { forEachChunk } from '../pipelined-io.js';
 import { Chunker, DELTA_CHUNK_SIZES, type ChunkSizes } from './chunker.js';
 
 /**
@@ -117,21 +118,12 @@ export function signatureOf(data: Uint8Array, sizes: ChunkSizes = DELTA_CHUNK_SI
   return b.finish();
 }
 
-/** Bytes per read when signing a file. */
-const READ_BYTES = 1 << 20;
-
-/** The signature of a file, read once in 1 MiB pieces. */
+/** The signature of a file, read once (the next piece is read while this one is chunked and hashed). */
 export async function signatureOfFile(path: string, sizes: ChunkSizes = DELTA_CHUNK_SIZES): Promise<BlockSignature> {
   const b = new SignatureBuilder(sizes);
   const h = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(READ_BYTES);
-    for (let pos = 0; ; ) {
-      const { bytesRead } = await h.read(buf, 0, READ_BYTES, pos);
-      if (bytesRead === 0) break;
-      b.push(buf.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
+    await forEachChunk(h, {}, (chunk) => b.push(chunk));
   } finally {
     await h.close();
   }
