@@ -28,6 +28,12 @@ const READ_MANY_BY_PATH = 64;
 const LS_TREE_PATHS_PER_RUN = 1000;
 /** Temp files changeMany writes at once (each is a small log). */
 const TEMP_WRITES_AT_ONCE = 32;
+/**
+ * From this many changed files on, changeMany commits through one `git fast-import` (blobs and
+ * trees into one pack) instead of a loose object per blob and per tree: for 1,000 location logs
+ * that is about 3,000 loose objects, most of a bulk add's time.
+ */
+const FAST_IMPORT_MIN_FILES = 64;
 
 /**
  * The git-annex branch of one repository (doc/internals.mdwn in git-annex).
@@ -400,6 +406,64 @@ export class AnnexBranch {
   }
 
   /**
+   * Commits `files` (branch path to content) on top of the branch through one `git fast-import`:
+   * blobs and trees go into one pack. The branch moves by a compare-and-swap in the same
+   * `update-ref --stdin` transaction that deletes fast-import's temporary ref, and the separate
+   * index is brought up to date from the blob ids fast-import reports. False (nothing changed)
+   * when the branch moved meanwhile or the committer identity is unknown: the caller then takes
+   * the index path, which merges.
+   */
+  async #commitByFastImport(files: ReadonlyMap<string, string>, message: string): Promise<boolean> {
+    const paths = [...files.keys()];
+    // fast-import reads an unquoted path to the end of the line.
+    if (paths.some((p) => p.includes('\n') || p.startsWith('"'))) return false;
+    const parent = await this.ensureExists();
+    await this.#syncIndex(parent);
+    const [author, committer] = await Promise.all(['GIT_AUTHOR_IDENT', 'GIT_COMMITTER_IDENT'].map((v) => this.#git.tryRun(['var', v])));
+    if (author?.code !== 0 || committer?.code !== 0) return false;
+    const ident = (r: { stdout: Buffer }): string => r.stdout.toString('utf8').trim();
+    const tmpRef = `refs/arbor/fast-import-${process.pid}`;
+    const marks = join(this.#annexDir, 'othertmp', `fast-import-marks-${process.pid}-${Date.now()}`);
+    await mkdirUnder(dirname(this.#annexDir), dirname(marks));
+    const parts: Buffer[] = [];
+    paths.forEach((path, i) => {
+      const body = Buffer.from(files.get(path) ?? '');
+      parts.push(Buffer.from(`blob\nmark :${i + 2}\ndata ${body.length}\n`), body, Buffer.from('\n'));
+    });
+    const msg = Buffer.from(message);
+    parts.push(Buffer.from(`commit ${tmpRef}\nmark :1\nauthor ${ident(author)}\ncommitter ${ident(committer)}\ndata ${msg.length}\n`), msg, Buffer.from(`\nfrom ${parent}\n`));
+    paths.forEach((path, i) => parts.push(Buffer.from(`M 100644 :${i + 2} ${path}\n`)));
+    parts.push(Buffer.from('\ndone\n'));
+    try {
+      // fast-import grows its heap in many small steps; where brk is dear (measured in a VM here:
+      // 7,600 brk calls, 0.69 s for 1,000 blobs) a larger top pad makes it 0.06 s. It only
+      // reserves address space: pages are used as they are touched.
+      const imported = await this.#git.tryRun(['fast-import', '--quiet', '--done', `--export-marks=${marks}`], { input: Buffer.concat(parts), env: { MALLOC_TOP_PAD_: String(64 << 20) } });
+      if (imported.code !== 0) {
+        await this.#git.tryRun(['update-ref', '-d', tmpRef]);
+        return false;
+      }
+      const shas = new Map<number, string>();
+      for (const line of (await readFile(marks, 'utf8')).split('\n')) {
+        const m = /^:(\d+) ([0-9a-f]+)$/.exec(line);
+        if (m) shas.set(Number(m[1]), m[2] as string);
+      }
+      const commit = shas.get(1);
+      if (!commit) throw new Error('git fast-import reported no commit');
+      const moved = await this.#git.tryRun(['update-ref', '--stdin'], { input: `update ${ANNEX_BRANCH_REF} ${commit} ${parent}\ndelete ${tmpRef}\n` });
+      if (moved.code !== 0) {
+        await this.#git.tryRun(['update-ref', '-d', tmpRef]);
+        return false;
+      }
+      await updateIndexInfo({ cwd: this.#cwd, indexFile: this.#indexFile, entries: paths.map((path, i) => ({ mode: '100644', sha: shas.get(i + 2) ?? '', path })) });
+      await this.#writeIndexStatus(commit);
+      return true;
+    } finally {
+      await rm(marks, { force: true });
+    }
+  }
+
+  /**
    * Changes many branch files at once and commits them in one commit, without a journal file per
    * change (for bulk work such as adding 10,000 files: one fsync'd journal file each would dominate).
    * The commit is atomic; a crash before it loses only these location updates, which fsck repairs.
@@ -417,6 +481,11 @@ export class AnnexBranch {
         if (value !== undefined && value !== current) next.set(c.branchPath, value);
       }
       if (next.size === 0) return 0;
+      if (next.size >= FAST_IMPORT_MIN_FILES && (await this.#commitByFastImport(next, message))) {
+        const imported = new Set(next.keys());
+        await this.#journal.remove((await this.#journal.list()).filter((e) => imported.has(e.branchPath)));
+        return next.size;
+      }
       const tmp = join(this.#annexDir, 'othertmp', `batch-${process.pid}-${Date.now()}`);
       await mkdirUnder(dirname(this.#annexDir), tmp);
       try {

@@ -198,3 +198,33 @@ test('two repositories that merged each other\'s branch at the same moment conve
   assert.equal(await git(a, 'show', 'git-annex:b.log'), 'b.log');
   assert.equal(await git(b, 'show', 'git-annex:a.log'), 'a.log');
 });
+
+test('a bulk change commits once through fast-import: one pack, the index in step, journalled versions folded in', async () => {
+  const repo = await makeRepo();
+  const { branch, close } = await branchOf(repo);
+  await branch.change('uuid.log', () => 'u1 first timestamp=1s\n');
+  await branch.commit();
+  // A journalled version of one of the files the bulk change also writes.
+  await branch.change('000/bbb/k7.log', () => '1s 1 journalled\n');
+  await branch.change('aaa/bbb/other.log', () => '1s 1 other\n');
+  const loose = async (): Promise<number> => Number(/^count: (\d+)$/m.exec(await git(repo, 'count-objects', '-v'))?.[1]);
+  const before = await loose();
+  const paths = Array.from({ length: 200 }, (_, i) => `${String(i % 7).repeat(3)}/bbb/k${i}.log`);
+  const changed = await branch.changeMany(paths.map((p) => ({ branchPath: p, fn: (cur) => `${cur ?? ''}2s 1 ${p}\n` })));
+  assert.equal(changed, 200);
+  assert.equal(await loose(), before, 'no loose objects: blobs, trees and the commit went into a pack');
+  assert.equal(await git(repo, 'rev-list', '--count', 'git-annex'), '3', 'one commit for the bulk change');
+  assert.equal(await git(repo, 'show', 'git-annex:000/bbb/k7.log'), '1s 1 journalled\n2s 1 000/bbb/k7.log', 'the journalled version is folded in');
+  assert.equal(existsSync(join(repo, '.git/annex/journal/000_bbb_k7.log')), false, 'and its journal file removed');
+  assert.ok(existsSync(join(repo, '.git/annex/journal/aaa_bbb_other.log')), 'while the other one stays');
+  assert.equal(await git(repo, 'show', 'git-annex:uuid.log'), 'u1 first timestamp=1s', 'files outside the change are kept');
+  assert.equal(await branch.read('aaa/bbb/other.log'), '1s 1 other\n', 'another path in the journal stays');
+  assert.equal(readFileSync(join(repo, '.git/annex/index.lck'), 'utf8').trim(), await git(repo, 'rev-parse', 'git-annex'), 'the index matches the branch');
+  assert.ok(!(await git(repo, 'for-each-ref', 'refs/arbor')).includes('fast-import'), 'no temporary ref left');
+  // The next small commit goes through the index: nothing of the bulk change may be lost.
+  await branch.change('uuid.log', () => 'u1 second timestamp=3s\n');
+  await branch.commit();
+  await close();
+  assert.equal((await git(repo, 'ls-tree', '-r', '--name-only', 'git-annex')).split('\n').length, 202, '200 logs, uuid.log and the other journalled file');
+  await git(repo, 'fsck', '--no-progress');
+});
