@@ -82,6 +82,17 @@ function divergence(d) {
   return [d.ahead ? `${d.ahead} ahead` : '', d.ahead && d.behind ? ', ' : '', d.behind ? `${d.behind} behind` : ''].join('');
 }
 
+/** "8 of 10 wanted files (1.2 of 1.5 GiB)", with what is missing and what it holds beyond its wants. */
+function content(c, stale) {
+  if (!c) return h('span', { class: 'muted' }, stale === undefined ? 'counting…' : '—');
+  const missing = c.wanted.files - c.wantedPresent.files;
+  const extra = c.present.files - c.wantedPresent.files;
+  return [
+    `${c.wantedPresent.files} of ${c.wanted.files} wanted`,
+    h('div', { class: 'muted' }, `${size(c.wantedPresent.bytes)} of ${size(c.wanted.bytes)}${missing ? ` · ${missing} missing (${size(c.wanted.bytes - c.wantedPresent.bytes)})` : ''}${extra ? ` · ${extra} more not wanted` : ''}${stale ? ' · recounting' : ''}`),
+  ];
+}
+
 /** A drive's "safe to unplug" answer, with the reasons when it is not. */
 function unplug(d) {
   const u = d.unplug;
@@ -136,7 +147,9 @@ function render(r) {
   $('remotes').tBodies[0].replaceChildren(
     ...names.map((name) => {
       const s = r.remotes[name];
-      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0 } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
+      const c = r.content?.remotes?.[name];
+      const counts = c ? { wanted: c.wanted.files, has: c.wantedPresent.files } : {};
+      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0, ...counts } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, content(c, r.content ? r.content.stale : undefined)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
     }),
   );
 

@@ -244,3 +244,27 @@ test('without the secret, with a foreign Host, or an action by GET: refused, and
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^git-arbor: the assistant is not running for this repository \(start it with: git arbor assistant\)\n$/);
 });
+
+test('each remote shows how many of the files it wants it holds, as git-annex counts them', needsChromium, async () => {
+  // No remote has a preferred content expression: each wants every annexed file of the tree.
+  const annexCount = async (args: string[]): Promise<number> => (await git(a, 'annex', 'find', ...args, '--format=${file}\n')).split('\n').filter(Boolean).length;
+  const shown = (remote: string): Promise<{ wanted: string | undefined; has: string | undefined; text: string }> =>
+    page.$eval(`tr[data-remote="${remote}"]`, (e) => {
+      const d = (e as unknown as { dataset: Record<string, string | undefined>; textContent: string | null }).dataset;
+      return { wanted: d.wanted, has: d.has, text: (e as unknown as { textContent: string | null }).textContent ?? '' };
+    });
+  // The page counts in the background; the counts move while transfers finish: wait until the page and git-annex agree.
+  await eventually('the content column agrees with git annex find', async () => {
+    const total = await annexCount(['--include=*']);
+    for (const remote of ['origin', 'backup', 'stick']) {
+      const s = await shown(remote);
+      if (s.wanted !== String(total) || s.has !== String(await annexCount([`--in=${remote}`]))) return false;
+    }
+    return total >= 2;
+  }, { logOf: a });
+  const s = await shown('stick');
+  assert.match(s.text, new RegExp(`${s.has} of ${s.wanted} wanted`));
+  const api = JSON.parse((await get(`${url}api/status`)).body) as { content: { files: number; remotes: Record<string, { wanted: { files: number; bytes: number } }> } };
+  assert.equal(api.content.remotes.stick?.wanted.files, api.content.files, 'the API gives the same counts, with bytes');
+  assert.ok((api.content.remotes.stick?.wanted.bytes ?? 0) >= 4 << 20);
+});

@@ -10,6 +10,7 @@ import { defaultWebPort, newWebToken, parseWebPort, removeWebAddress, WEB_PORT_K
 import { formatMetrics } from '../web/metrics.js';
 import { DivergenceCounter, type Divergence } from '../web/divergence.js';
 import { DrivesPanel, type DriveReport } from '../web/drives.js';
+import { ContentSummary, type ContentSummaryReport } from '../web/content-summary.js';
 import { NetworkMapSvg, type Reachable } from '../web/network-map-svg.js';
 import { platformMountSource } from '../../drives/mount-source.js';
 import { startWebServer, type WebApi, type WebServer } from '../web/server.js';
@@ -37,15 +38,18 @@ function webApi(ctx: AssistantContext): WebApi {
   /** Each remote as the assistant last found it: the map draws this repository's links from it. */
   const reachable = (): Reachable =>
     new Map(Object.entries(ctx.status.snapshot.remotes).map(([name, r]) => [name, r.state === 'reachable' ? true : r.state === undefined ? undefined : false]));
-  // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch,
-  // the drives, and the version of the map drawing (the page fetches api/map.svg when it changes).
-  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence>; drives: DriveReport[]; map: { version: string } | null }> => {
-    const r = await statusNow();
-    const map = await networkMap.current(reachable()).then((d) => ({ version: d.version }), () => null);
-    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)), drives: await drives.report(ctx.status.snapshot), map };
-  };
   /** Makes the status write (and so every open event stream hear) after a change outside the snapshot. */
   const touch = (): void => ctx.status.update(() => undefined);
+  const content = new ContentSummary({ annex: ctx.annex, now: () => ctx.clock.now(), onChange: touch });
+  // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch,
+  // the drives, the version of the map drawing (the page fetches api/map.svg when it changes) and
+  // each remote's content wanted vs present (counted in the background; null until the first count).
+  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence>; drives: DriveReport[]; map: { version: string } | null; content: ContentSummaryReport | null }> => {
+    const r = await statusNow();
+    const map = await networkMap.current(reachable()).then((d) => ({ version: d.version }), () => null);
+    const counted = await content.current().catch(() => undefined);
+    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)), drives: await drives.report(ctx.status.snapshot), map, content: counted ?? null };
+  };
   return {
     report,
     subscribe: (fn) => ctx.status.onWrite(fn),
