@@ -188,6 +188,23 @@ function render(r) {
   }
 }
 
+/** Asks for one file's history and lists it: its commits, and which copies received or dropped its versions. */
+async function showHistory() {
+  const path = $('history-path').value.trim();
+  if (!path) return;
+  const res = await fetch(`${base}api/history?path=${encodeURIComponent(path)}`);
+  const answer = await res.json().catch(() => ({}));
+  const entries = res.ok ? answer.entries ?? [] : [];
+  $('history-note').hidden = false;
+  $('history-note').textContent = res.ok ? (entries.length ? `${path}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, newest first` : `no history of ${path}`) : answer.error ?? `${res.status}`;
+  $('history').dataset.path = path;
+  $('history').replaceChildren(...entries.map((e) => h('li', { dataset: { action: e.action, copy: e.copy } }, h('time', { datetime: e.at, title: timeFormat.format(e.time) }, timeFormat.format(e.time)), h('strong', {}, e.copy), ' ', e.text)));
+}
+
+$('history-show').addEventListener('click', () => void showHistory());
+$('history-path').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') void showHistory();
+});
 $('sync').addEventListener('click', () => post('api/sync'));
 $('pause').addEventListener('click', () => post(paused ? 'api/transfers/resume' : 'api/transfers/pause'));
 

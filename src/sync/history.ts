@@ -17,7 +17,9 @@ import { parsePresenceLog } from '../annex/logs/presence.js';
 import { repositoryDescriptions } from '../annex/logs/uuid.js';
 import { readRemoteConfigs } from '../remotes/index.js';
 import { readActivity } from './activity-log.js';
-import { annexedFileChunks } from '../content/annexed-files.js';
+import { annexedFileChunks, annexedFilesAt } from '../content/annexed-files.js';
+import { earlierKeys } from '../annex/delta/earlier-keys.js';
+import { locationLogPath } from '../annex/locations.js';
 
 /** What an entry says happened. */
 export type HistoryAction = 'committed' | 'merged' | 'received' | 'dropped' | 'dead' | 'conflict' | 'deletion' | 'cleared' | 'cancelled';
@@ -37,12 +39,42 @@ export interface HistoryEntry {
   readonly commit?: string;
 }
 
+/** "a.txt, b.bin and 3 more". */
+function what(e: HistoryEntry): string {
+  const more = e.count - e.subjects.length;
+  return `${e.subjects.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** One entry as a sentence. */
+export function describeEntry(e: HistoryEntry): string {
+  switch (e.action) {
+    case 'committed':
+      return e.count === 0 ? 'committed (no file changes)' : `committed ${what(e)}`;
+    case 'received':
+      return `received ${what(e)}`;
+    case 'dropped':
+      return `dropped ${what(e)}`;
+    case 'dead':
+      return `lost ${what(e)} (marked dead)`;
+    case 'merged':
+      return `merged ${what(e)}`;
+    default:
+      return what(e);
+  }
+}
+
 /** How much history to read. */
 export interface HistoryOptions {
   /** At most this many entries (and commits read per source). */
   readonly limit: number;
   /** Only what happened at or after this time (ms since the epoch). */
   readonly since?: number;
+  /**
+   * Only what concerns this file (top-relative path): its commits, and the copies that received
+   * or dropped any version of it (the keys it had in those commits, and in the index), as
+   * `git annex log FILE` shows the location history of a file.
+   */
+  readonly path?: string;
 }
 
 /** Subjects kept per entry; the count says how many there were. */
@@ -127,6 +159,14 @@ export async function parseSince(annex: Annex, since: string): Promise<number | 
   return m ? Number(m[1]) * 1000 : undefined;
 }
 
+/** The location log paths of the keys a file had in its last `limit` commits and has in the index. */
+async function versionsOf(annex: Annex, path: string, limit: number): Promise<{ logs: string[] }> {
+  const keys = new Map<string, Key>();
+  for (const k of await earlierKeys(annex.git, path, undefined, limit)) keys.set(formatKey(k), k);
+  if (annex.workTree) for (const f of await annexedFilesAt(annex, [path])) keys.set(formatKey(f.key), f.key);
+  return { logs: [...keys.values()].map(locationLogPath) };
+}
+
 /** File names for keys, from the index; stops reading as soon as every key is named. */
 async function namesForKeys(annex: Annex, keys: ReadonlySet<string>): Promise<Map<string, string>> {
   const names = new Map<string, string>();
@@ -158,23 +198,30 @@ export async function readHistory(annex: Annex, options: HistoryOptions): Promis
     return d;
   };
   const entries: HistoryEntry[] = [];
+  const path = options.path;
+  const pathspec = path !== undefined ? [`:(top,literal)${path}`] : [];
+  /** For one file: its versions' keys (formatted) and their location logs; undefined for the whole history. */
+  const file = path !== undefined ? await versionsOf(annex, path, limit) : undefined;
 
   // Commits of the checked-out branch (merge commits are left out: the merges are listed from the activity file).
-  const head = await annex.git.tryRun(['-c', 'core.quotePath=false', 'log', '--no-merges', `--max-count=${limit}`, ...sinceArgs, FORMAT, '--name-only', '--no-renames', 'HEAD', '--']);
+  const head = await annex.git.tryRun(['-c', 'core.quotePath=false', 'log', '--no-merges', `--max-count=${limit}`, ...sinceArgs, FORMAT, '--name-only', '--no-renames', 'HEAD', '--', ...pathspec]);
   for (const c of head.code === 0 ? parseCommitLog(head.stdout.toString('utf8')) : []) {
     const files = c.body.split('\n').filter(Boolean);
     entries.push({ time: c.time, copy: copyByDescription(copyFromMessage(c.subject), c.author), action: 'committed', subjects: files.slice(0, SUBJECTS), count: files.length, commit: c.sha });
   }
 
-  // Content moves, from the git-annex branch's location logs.
-  const branch = await annex.git.tryRun(['log', '--no-merges', `--max-count=${limit}`, ...sinceArgs, FORMAT, '-p', '--unified=0', '--no-renames', '--no-color', '--no-ext-diff', 'git-annex', '--']);
+  // Content moves, from the git-annex branch's location logs (for one file: only its versions' logs).
+  const branch =
+    file?.logs.length === 0
+      ? undefined
+      : await annex.git.tryRun(['log', '--no-merges', `--max-count=${limit}`, ...sinceArgs, FORMAT, '-p', '--unified=0', '--no-renames', '--no-color', '--no-ext-diff', 'git-annex', '--', ...(file?.logs ?? [])]);
   const moves: Array<{ change: LocationChange; commit: string }> = [];
   const seen = new Set<string>();
-  for (const c of branch.code === 0 ? parseCommitLog(branch.stdout.toString('utf8')) : []) {
+  for (const c of branch?.code === 0 ? parseCommitLog(branch.stdout.toString('utf8')) : []) {
     for (const change of parseLocationDiff(c.body, seen)) moves.push({ change, commit: c.sha });
   }
   const wanted = new Set(moves.flatMap((m) => m.change.keys.slice(0, SUBJECTS)));
-  const names = await namesForKeys(annex, wanted);
+  const names = path !== undefined ? new Map([...wanted].map((k) => [k, path])) : await namesForKeys(annex, wanted);
   for (const { change, commit } of moves) {
     if (since !== undefined && change.time < since) continue;
     const action: HistoryAction = change.status === '1' ? 'received' : change.status === '0' ? 'dropped' : 'dead';
@@ -185,6 +232,8 @@ export async function readHistory(annex: Annex, options: HistoryOptions): Promis
   // This copy's own record: merges (fast-forwards included), conflicts, peer deletions.
   for (const a of await readActivity(annex)) {
     if (a.type === 'commit' || (since !== undefined && a.time < since)) continue;
+    // For one file: only what names it (its conflicts, its deletion by a peer, a cancelled transfer of it).
+    if (path !== undefined && (a.type === 'merge' || !a.message.includes(path))) continue;
     const action: HistoryAction = a.type === 'merge' ? 'merged' : a.type === 'peer-deletion' ? 'deletion' : a.type === 'cleared' ? 'cleared' : a.type === 'cancelled' ? 'cancelled' : 'conflict';
     const from = a.ref !== undefined ? /^refs\/remotes\/([^/]+)\//.exec(a.ref)?.[1] : undefined;
     entries.push({ time: a.time, copy: 'here', action, subjects: [a.type === 'merge' && from !== undefined ? `from ${from}` : a.message], count: 1 });

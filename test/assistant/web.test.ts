@@ -268,3 +268,17 @@ test('each remote shows how many of the files it wants it holds, as git-annex co
   assert.equal(api.content.remotes.stick?.wanted.files, api.content.files, 'the API gives the same counts, with bytes');
   assert.ok((api.content.remotes.stick?.wanted.bytes ?? 0) >= 4 << 20);
 });
+
+test("a file's history from the page: its commit and the copies that received it, nothing about other files", needsChromium, async () => {
+  await page.$eval('#history-path', (e) => {
+    (e as unknown as { value: string }).value = 'cancel.bin';
+  });
+  await page.click('#history-show');
+  await page.waitForFunction(() => document.querySelector('#history li[data-action="committed"]') !== null, { timeout: 60_000 });
+  const lines = await page.$$eval('#history li', (l) => l.map((e) => (e as unknown as { textContent: string | null }).textContent ?? ''));
+  assert.ok(lines.some((l) => /here\s*committed cancel\.bin/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /stick\s*received cancel\.bin/.test(l)), lines.join('\n'));
+  assert.ok(lines.every((l) => l.includes('cancel.bin')), 'only that file');
+  assert.equal((await get(`${url}api/history`)).status, 400, 'no path: a clear refusal');
+  assert.equal((await get(`${new URL(url).origin}/api/history?path=cancel.bin`)).status, 403, 'not without the secret');
+});

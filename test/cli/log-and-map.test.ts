@@ -102,3 +102,27 @@ test('log: commits and transfers in local time, each naming the copy', needsGitA
   assert.equal(words(one[0]), words(lines[0]));
   assert.equal((await arbor(net.laptop, 'log', '--since', '2099-01-01')).trim(), 'nothing happened in that time');
 });
+
+test('log FILE: only that file, every copy that received it as git annex log FILE lists them', needsGitAnnex, async () => {
+  writeFiles(net.laptop, { 'notes.bin': Buffer.alloc(3000, 7) });
+  await arbor(net.laptop, 'add', 'notes.bin');
+  await arbor(net.laptop, 'sync', '--content');
+  const photo = await arbor(net.laptop, 'log', 'photo.jpg');
+  assert.doesNotMatch(photo, /notes\.bin/, 'nothing about the other file');
+  assert.match(photo, /\bhere\s+committed photo\.jpg$/m);
+  const received = new Set([...photo.matchAll(/^\S+ \S+ {2}(.+?)\s+received photo\.jpg$/gm)].map((m) => m[1]?.trim()));
+  assert.deepEqual([...received].sort(), ['desktop with git-annex', 'here', 'origin'].sort(), photo);
+  // git-annex's own location history of the file names the same copies.
+  const annexLog = (await run('git', ['annex', 'log', 'photo.jpg'], { cwd: net.laptop })).stdout;
+  for (const uuid of [net.uuid.laptop, net.uuid.server, net.uuid.desktop]) assert.match(annexLog, new RegExp(`^\\+ .*${uuid}`, 'm'), annexLog);
+  const notes = await arbor(net.laptop, 'log', 'notes.bin');
+  assert.match(notes, /\bhere\s+committed notes\.bin$/m);
+  assert.match(notes, /\borigin\s+received notes\.bin$/m);
+  assert.doesNotMatch(notes, /photo\.jpg/);
+  // From a subdirectory, a path is relative to it, as git's are; a file with no history says so.
+  mkdirSync(join(net.laptop, 'sub'), { recursive: true });
+  const r = await runArbor(['log', '../notes.bin'], { cwd: join(net.laptop, 'sub') });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /committed notes\.bin/);
+  assert.equal((await arbor(net.laptop, 'log', 'never-there.txt')).trim(), 'no history of never-there.txt');
+});

@@ -24,6 +24,8 @@ export interface WebApi {
   map(): Promise<string>;
   /** Prometheus text exposition. */
   metrics(): Promise<string>;
+  /** One file's history (top-relative path), newest first: its commits and which copies received or dropped its versions. */
+  history(path: string): Promise<unknown>;
   /** Runs an action (`sync`, `pause`, `resume`, `cancel`) with the request's JSON body; returns the answer. */
   action(name: string, body: unknown): Promise<unknown>;
 }
@@ -186,6 +188,11 @@ export async function startWebServer(options: { port: number; token: string; api
     if (path === 'events') return stream(res);
     if (path === 'api/map.svg') return send(res, 200, 'image/svg+xml; charset=utf-8', await api.map());
     if (path === 'metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await api.metrics());
+    if (path === 'api/history') {
+      const file = url.searchParams.get('path')?.replace(/^\/+/, '');
+      if (!file) return json(res, 400, { error: 'api/history needs ?path=<file>' });
+      return json(res, 200, await api.history(file));
+    }
     return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   };
 

@@ -17,12 +17,16 @@ import { startWebServer, type WebApi, type WebServer } from '../web/server.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 import { packageRoot } from '../../util/package-root.js';
+import { describeEntry, readHistory } from '../../sync/history.js';
+import { formatLocalIso } from '../../util/local-time.js';
 
 /** The page's files: plain ES modules and CSS beside the package's bin/ (web/ at the package root). */
 const assetsDir = (): string => join(packageRoot(), 'web') + sep;
 
 /** Entries of the activity history the page shows. */
 const PAGE_ACTIVITY = 30;
+/** Entries of a file's history the page shows. */
+const FILE_HISTORY = 50;
 
 /** The page's API over the assistant's context: the same report as `status --json`, and the actions. */
 function webApi(ctx: AssistantContext): WebApi {
@@ -55,6 +59,10 @@ function webApi(ctx: AssistantContext): WebApi {
     subscribe: (fn) => ctx.status.onWrite(fn),
     map: async () => (await networkMap.current(reachable())).svg,
     metrics: async () => formatMetrics(await report()),
+    history: async (path) => ({
+      path,
+      entries: (await readHistory(ctx.annex, { limit: FILE_HISTORY, path })).map((e) => ({ ...e, at: formatLocalIso(e.time), text: describeEntry(e) })),
+    }),
     action: async (name, body) => {
       switch (name) {
         case 'sync': {
