@@ -71,7 +71,7 @@ async function checkDirectory(value: string, base: string): Promise<string> {
 async function checkKindParameters(kind: SpecialKind, params: ReadonlyMap<string, string>, base: string): Promise<Map<string, string>> {
   for (const r of kind.required) if (!params.get(r)) throw new SpecialRemoteParameterError(`type=${kind.typeName} needs ${r}=`);
   if (kind.closedParameters) {
-    const allowed = new Set<string>([...COMMON_PARAMETERS, ...kind.required, ...kind.localOnly]);
+    const allowed = new Set<string>([...COMMON_PARAMETERS, ...kind.required, ...kind.localOnly, ...(kind.optional ?? [])]);
     const unknown = [...params.keys()].filter((k) => !allowed.has(k));
     if (unknown.length > 0) throw new SpecialRemoteParameterError(`type=${kind.typeName} does not take ${unknown.map((k) => `${k}=`).join(' ')}`);
   }

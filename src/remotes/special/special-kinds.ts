@@ -4,6 +4,9 @@ import type { Annex } from '../../annex/annex.js';
 import type { KeyStorage } from './key-storage.js';
 import { DirectoryStorage } from './directory-storage.js';
 import { ExternalStorage } from './external-storage.js';
+import { RsyncStorage } from './rsync-storage.js';
+import { readNetworkLimits, sshTimeoutOptions } from '../network-limits.js';
+import { join } from 'node:path';
 
 /** git-annex's default costs (Config/Cost.hs). */
 export const CHEAP_REMOTE_COST = 100;
@@ -30,6 +33,8 @@ export interface SpecialKind {
   readonly required: readonly string[];
   /** Parameters kept in local git config only, never in remote.log (they differ per copy). */
   readonly localOnly: readonly string[];
+  /** Further parameters the kind accepts (with closedParameters). */
+  readonly optional?: readonly string[];
   /** Whether parameters other than the common and required ones are refused (false: the kind's program decides). */
   readonly closedParameters: boolean;
   readonly defaultCost: number;
@@ -68,8 +73,42 @@ export const externalKind: SpecialKind = {
   },
 };
 
+/**
+ * `type=rsync`: a place rsync reaches, `host:/path` over ssh or a local path (Remote/Rsync.hs).
+ * rsyncurl is kept in remote.log and in git config (where a copy may override it); the transport
+ * and rsync options come from git config, as git-annex reads them.
+ */
+export const rsyncKind: SpecialKind = {
+  typeName: 'rsync',
+  gitConfigKey: 'rsyncurl',
+  required: ['rsyncurl'],
+  localOnly: [],
+  optional: ['shellescape'],
+  closedParameters: true,
+  defaultCost: EXPENSIVE_REMOTE_COST,
+  storage: (ctx) =>
+    new RsyncStorage({
+      remoteName: ctx.name,
+      scratchDir: join(ctx.annex.annexDir, 'tmp'),
+      settings: async () => {
+        const git = ctx.annex.git;
+        const get = async (k: string): Promise<string | undefined> => (await git.configGet(`remote.${ctx.name}.annex-${k}`)) ?? undefined;
+        const [transport, sshOptions, options, uploadOptions, downloadOptions, limits] = await Promise.all([get('rsync-transport'), get('ssh-options'), get('rsync-options'), get('rsync-upload-options'), get('rsync-download-options'), readNetworkLimits(git)]);
+        return {
+          url: ctx.settings.get('rsyncurl') ?? '',
+          ...(transport !== undefined ? { transport } : {}),
+          ...(sshOptions !== undefined ? { sshOptions } : {}),
+          ...(options !== undefined ? { options } : {}),
+          ...(uploadOptions !== undefined ? { uploadOptions } : {}),
+          ...(downloadOptions !== undefined ? { downloadOptions } : {}),
+          timeoutOptions: sshTimeoutOptions(limits),
+        };
+      },
+    }),
+};
+
 /** Every special remote kind, by type name. */
-export const specialKinds: readonly SpecialKind[] = [directoryKind, externalKind];
+export const specialKinds: readonly SpecialKind[] = [directoryKind, externalKind, rsyncKind];
 
 /** Parameters every kind takes (git-annex's common ones arbor honours). */
 export const COMMON_PARAMETERS = ['type', 'encryption', 'chunk', 'name', 'autoenable', 'cost', 'preferreddir', 'embedcreds', 'mac', 'cipher'] as const;
