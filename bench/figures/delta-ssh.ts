@@ -45,7 +45,7 @@ export const deltaSshFigure: Figure = {
     writeFileSync(join(shims, 'git-arbor'), `#!/bin/sh\nexec "${process.execPath}" "${ARBOR_BIN}" "$@"\n`);
     chmodSync(join(shims, 'git-arbor'), 0o755);
     const path = `${shims}:${ctx.env.PATH ?? ''}`;
-    const sshd = await startSshd({ keyOptions: `environment="PATH=${path}",environment="HOME=${ctx.env.HOME ?? ''}"`, permitUserEnvironment: true });
+    const sshd = await startSshd({ keyOptions: `environment="PATH=${path}",environment="HOME=${ctx.env.HOME ?? ''}"` });
     try {
       const wireLog = join(ctx.tmp, 'wire.log');
       writeFileSync(wireLog, '');

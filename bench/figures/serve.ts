@@ -22,7 +22,7 @@ export const serveFigure: Figure = {
   run: async (ctx) => {
     const mib = sshFileMiB(ctx.scale.transferMiB);
     const bytes = mib * 2 ** 20;
-    const sshd = await startSshd();
+    const sshd = await startSshd(ctx.env.HOME ? { home: ctx.env.HOME } : {});
     try {
       const { src } = await sshServerAndSource(ctx, sshd, bytes);
       // arbor reaches serve through annex-shell (the login has no git-arbor on its PATH); git-annex keeps git-annex-shell.

@@ -23,7 +23,7 @@ export const sshTransferFigure: Figure = {
     const tools = (['arbor', 'annex'] as const).filter((t) => who[t]);
     const mib = sshFileMiB(ctx.scale.transferMiB);
     const bytes = mib * 2 ** 20;
-    const sshd = await startSshd();
+    const sshd = await startSshd(ctx.env.HOME ? { home: ctx.env.HOME } : {});
     try {
       const { src } = await sshServerAndSource(ctx, sshd, bytes);
       const object = join(src, (await tool('annex', src, ['contentlocation', (await tool('annex', src, ['find', '--format=${key}', 'big.bin'], { env: ctx.env })).stdout.trim()], { env: ctx.env })).stdout.trim());

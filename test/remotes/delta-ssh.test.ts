@@ -186,7 +186,7 @@ before(async () => {
   );
   faulty = join(parent, 'faulty-ssh.mjs');
   writeFileSync(faulty, FAULTY_SSH);
-  sshd = await startSshd({ keyOptions: `environment="PATH=${process.env.PATH ?? ''}",environment="HOME=${process.env.HOME ?? ''}"`, permitUserEnvironment: true });
+  sshd = await startSshd({ keyOptions: `environment="PATH=${process.env.PATH ?? ''}",environment="HOME=${process.env.HOME ?? ''}"` });
   server = await makeRepo({ bare: true, parent, name: 'server.git' });
   await annex(server, 'init', '-q', 'server');
   ({ dir: laptop } = await makeArborRepo({ parent, name: 'laptop', description: 'laptop', files: [{ path: 'big.bin', content: random(SIZE, 1), unlocked: false }] }));

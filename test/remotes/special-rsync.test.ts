@@ -67,7 +67,7 @@ before(async () => {
   await useTestSsh(arb.dir, 'arbs');
   ann = await cloneWithGitAnnex({ origin: arb.dir, parent, name: 'annex', description: 'git-annex side' });
   await git(ann.dir, 'fetch', '-q', 'origin', 'git-annex');
-  await annex(ann.dir, 'initremote', 'anns', 'type=rsync', `rsyncurl=${sshd.host}:${byAnnex}`, 'encryption=none', 'chunk=64KiB');
+  await annex(ann.dir, 'initremote', 'anns', 'type=rsync', `rsyncurl=${sshd.host}:${byAnnex}`, 'encryption=none', 'chunk=128KiB');
   await useTestSsh(ann.dir, 'anns');
 });
 
@@ -114,7 +114,7 @@ test('git-annex stores chunked over ssh; arbor gets it, verifies it, and drops o
   assert.ok(readFileSync(join(got.dir, 'video.mov')).equals(video));
   assert.match(await arbor(got.dir, 'whereis', 'video.mov'), /anns/);
   const before = filesUnder(byAnnex);
-  assert.ok(before.filter((f) => f.includes('-S65536-C')).length >= 5, 'git-annex stored chunks (64 KiB each)');
+  assert.ok(before.filter((f) => f.includes('-S131072-C')).length >= 4, 'git-annex stored chunks (128 KiB each)');
   await arbor(got.dir, 'drop', '--from', 'anns', 'video.mov');
   const after = filesUnder(byAnnex);
   assert.ok(!after.some((f) => f.includes(createHash('sha256').update(video).digest('hex'))), 'every chunk of video.mov is gone');

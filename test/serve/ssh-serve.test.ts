@@ -36,9 +36,9 @@ before(async () => {
   writeFileSync(join(binDir, 'git-arbor-shell-wrapper'), '#!/bin/sh\nexec git-arbor serve "$@"\n');
   chmodSync(join(binDir, 'git-annex-shell'), 0o755);
   chmodSync(join(binDir, 'git-arbor-shell-wrapper'), 0o755);
-  open = await startSshd({ keyOptions: environment(binDir), permitUserEnvironment: true });
+  open = await startSshd({ keyOptions: environment(binDir) });
   restrictedRepo = await serverRepo('restricted.git');
-  restricted = await startSshd({ keyOptions: `command="git-arbor serve --restrict ${restrictedRepo}",restrict,${environment(binDir)}`, permitUserEnvironment: true });
+  restricted = await startSshd({ keyOptions: `command="git-arbor serve --restrict ${restrictedRepo}",restrict,${environment(binDir)}` });
 });
 after(async () => {
   if (skip) return;
