@@ -85,6 +85,25 @@ while read -r cmd a b c; do
 done
 `,
   );
+  // A program that tells its cost and availability (GETCOST, GETAVAILABILITY), else like flaky without the crash.
+  script(
+    bin,
+    'git-annex-remote-costly',
+    `echo VERSION 1
+while read -r cmd a b c; do
+  case "$cmd" in
+    INITREMOTE) echo INITREMOTE-SUCCESS ;;
+    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
+    GETCOST) echo COST 75 ;;
+    GETAVAILABILITY) echo AVAILABILITY LOCAL ;;
+    TRANSFER) if [ "$a" = STORE ]; then cp "$c" "$DIR/$b"; else cp "$DIR/$b" "$c"; fi; echo TRANSFER-SUCCESS $a $b ;;
+    CHECKPRESENT) if [ -e "$DIR/$a" ]; then echo CHECKPRESENT-SUCCESS $a; else echo CHECKPRESENT-FAILURE $a; fi ;;
+    REMOVE) rm -f "$DIR/$a"; echo REMOVE-SUCCESS $a ;;
+    *) echo UNSUPPORTED-REQUEST ;;
+  esac
+done
+`,
+  );
   mkdirSync(join(parent, 'rclone'));
   writeFileSync(join(parent, 'rclone', 'rclone.conf'), '[loc]\ntype = local\n');
   // Every process the tests start (arbor, git-annex, the remote programs) finds these.
@@ -132,6 +151,25 @@ test('an encrypted rclone remote arbor made (encryption=shared, chunked): only c
   await annex(clone.dir, 'enableremote', 'sealed');
   await annex(clone.dir, 'get', '-q', '--from', 'sealed', 'big.bin');
   assert.ok(readFileSync(join(clone.dir, 'big.bin')).equals(big));
+});
+
+test('a program\'s own cost and availability (GETCOST, GETAVAILABILITY) are asked once and kept in git config as git-annex keeps them', needs, async () => {
+  const dir = join(parent, 'costly-store');
+  mkdirSync(dir);
+  await arbor(origin.dir, 'initremote', 'costly', 'type=external', 'externaltype=costly', `dir=${dir}`, 'encryption=none');
+  await arbor(origin.dir, 'copy', '--to', 'costly', 'a.txt');
+  assert.equal(await git(origin.dir, 'config', 'remote.costly.annex-cost'), '75.0');
+  assert.equal(await git(origin.dir, 'config', 'remote.costly.annex-availability'), 'LocallyAvailable');
+  // git-annex, asking the same program in its own repository, keeps the same two values.
+  const other = await cloneWithGitAnnex({ origin: origin.dir, description: 'costly-clone', parent, name: 'costly-clone' });
+  await annex(other.dir, 'enableremote', 'costly', `dir=${dir}`);
+  await annex(other.dir, 'info', 'costly');
+  assert.equal(await git(other.dir, 'config', 'remote.costly.annex-cost'), '75.0');
+  assert.equal(await git(other.dir, 'config', 'remote.costly.annex-availability'), 'LocallyAvailable');
+  // A cost the user set is never replaced.
+  await git(origin.dir, 'config', 'remote.costly.annex-cost', '120');
+  await arbor(origin.dir, 'copy', '--to', 'costly', 'b.txt');
+  assert.equal(await git(origin.dir, 'config', 'remote.costly.annex-cost'), '120');
 });
 
 test('a remote program that crashes fails that transfer only; one that speaks garbage fails in one line', needs, async () => {

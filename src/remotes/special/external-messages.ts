@@ -20,6 +20,7 @@ const PARAMETER_COUNTS: Readonly<Record<string, number>> = {
   'REMOVE-SUCCESS': 1,
   'REMOVE-FAILURE': 2,
   COST: 1,
+  AVAILABILITY: 1,
   PROGRESS: 1,
   DIRHASH: 1,
   'DIRHASH-LOWER': 1,

@@ -143,10 +143,34 @@ export class ExternalStorage implements KeyStorage {
     try {
       const failure = await p.request('PREPARE', this.#host, (m) => (m.command === 'PREPARE-SUCCESS' ? '' : m.command === 'PREPARE-FAILURE' ? (m.params[0] ?? '') || 'failed' : undefined));
       if (failure !== '') throw new RemoteUnavailableError(this.#o.name, `${this.#program}: ${failure}`);
+      await this.#learnCostAndAvailability(p);
       return p;
     } catch (err) {
       p.stop();
       throw err;
+    }
+  }
+
+  /**
+   * Asks a program that has not been asked before its cost (GETCOST) and availability
+   * (GETAVAILABILITY), and keeps the answers in git config as git-annex does
+   * (`remote.<name>.annex-cost` as `75.0`, `remote.<name>.annex-availability` as
+   * `GloballyAvailable` / `LocallyAvailable` / `Unavailable`), so later runs and git-annex read
+   * them without starting it. A configured cost is never replaced; UNSUPPORTED-REQUEST leaves the
+   * default (200, +50 when encrypted).
+   */
+  async #learnCostAndAvailability(p: ExternalProcess): Promise<void> {
+    const git = this.#o.annex.git;
+    const prefix = `remote.${this.#o.name}`;
+    const ask = (request: string, answer: string): Promise<string | undefined> =>
+      p.request(request, this.#host, (m) => (m.command === answer ? (m.params[0] ?? '') : m.command === 'UNSUPPORTED-REQUEST' || m.command === 'ERROR' ? null : undefined)).then((v) => v ?? undefined);
+    if ((await git.configGet(`${prefix}.annex-cost`)) === undefined) {
+      const cost = Number(await ask('GETCOST', 'COST'));
+      if (Number.isFinite(cost) && cost > 0) await git.configSet(`${prefix}.annex-cost`, Number.isInteger(cost) ? `${cost}.0` : String(cost));
+    }
+    if ((await git.configGet(`${prefix}.annex-availability`)) === undefined) {
+      const availability = { GLOBAL: 'GloballyAvailable', LOCAL: 'LocallyAvailable', UNAVAILABLE: 'Unavailable' }[(await ask('GETAVAILABILITY', 'AVAILABILITY')) ?? ''];
+      if (availability) await git.configSet(`${prefix}.annex-availability`, availability);
     }
   }
 
