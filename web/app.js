@@ -82,6 +82,15 @@ function divergence(d) {
   return [d.ahead ? `${d.ahead} ahead` : '', d.ahead && d.behind ? ', ' : '', d.behind ? `${d.behind} behind` : ''].join('');
 }
 
+/** The rate of a remote's running transfers now (from the page's own estimates) and its configured limit. */
+function rates(name, r, now) {
+  const running = r.transfers.running.filter((x) => x.remote === name && !x.held);
+  const rate = running.reduce((sum, x) => sum + (rateOf(x, now) ?? 0), 0);
+  const limit = r.rateLimits?.remotes?.[name] ?? r.rateLimits?.overall;
+  const parts = [running.length ? `now ${size(rate)}/s` : '', limit ? `limit ${size(limit)}/s${r.rateLimits?.remotes?.[name] === undefined ? ' (overall)' : ''}` : ''].filter(Boolean);
+  return parts.length ? h('div', { class: 'muted rate' }, parts.join(' · ')) : '';
+}
+
 /** "8 of 10 wanted files (1.2 of 1.5 GiB)", with what is missing and what it holds beyond its wants. */
 function content(c, stale) {
   if (!c) return h('span', { class: 'muted' }, stale === undefined ? 'counting…' : '—');
@@ -149,7 +158,7 @@ function render(r) {
       const s = r.remotes[name];
       const c = r.content?.remotes?.[name];
       const counts = c ? { wanted: c.wanted.files, has: c.wantedPresent.files } : {};
-      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0, ...counts } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, content(c, r.content ? r.content.stale : undefined)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`), h('td', {}, notices(s)));
+      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0, ...counts } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, content(c, r.content ? r.content.stale : undefined)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`, rates(name, r, now)), h('td', {}, notices(s)));
     }),
   );
 

@@ -109,6 +109,9 @@ after(async () => {
 test('the page shows the verdict, both remotes and the conflict the first merge resolved', needsChromium, async () => {
   await page.waitForSelector('tr[data-remote="origin"]');
   await page.waitForSelector('tr[data-remote="backup"]');
+  // origin's configured rate limit is shown in its row; backup has none.
+  assert.match(await page.$eval('tr[data-remote="origin"]', (e) => e.textContent ?? ''), /limit 256\.0 KiB\/s/);
+  assert.doesNotMatch(await page.$eval('tr[data-remote="backup"]', (e) => e.textContent ?? ''), /limit/);
   const verdict = await page.$eval('#verdict-title', (e) => e.textContent ?? '');
   assert.match(verdict, /in sync|pending|scanning|blocked/);
   await page.waitForFunction(() => document.querySelector('#conflicts')?.textContent?.includes('conflict.txt'), { timeout: 60_000 });

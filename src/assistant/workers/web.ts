@@ -5,6 +5,7 @@ import { assistantPaths } from '../paths.js';
 import { statusReport, type StatusReport } from '../status-report.js';
 import { selectRemotes } from '../../sync/sync.js';
 import { setTransfersPaused, transferControlPath } from '../../transfers/control.js';
+import { loadTransferSettings } from '../../transfers/transfer-config.js';
 import { describeError, errnoCode } from '../../util/errors.js';
 import { defaultWebPort, newWebToken, parseWebPort, removeWebAddress, WEB_PORT_KEY, writeWebAddress } from '../web/address.js';
 import { formatMetrics } from '../web/metrics.js';
@@ -28,6 +29,18 @@ const PAGE_ACTIVITY = 30;
 /** Entries of a file's history the page shows. */
 const FILE_HISTORY = 50;
 
+/** The configured rate limits in bytes per second (null: none), overall and per remote, for the page's remotes table. */
+interface RateLimits {
+  readonly overall: number | null;
+  readonly remotes: Record<string, number>;
+}
+
+/** Reads the limits from git config (the config snapshot: no git process while it is unchanged). */
+async function rateLimits(ctx: AssistantContext): Promise<RateLimits> {
+  const s = await loadTransferSettings(ctx.annex.git);
+  return { overall: Number.isFinite(s.rate) ? s.rate : null, remotes: Object.fromEntries([...s.remoteRates].filter(([, r]) => Number.isFinite(r))) };
+}
+
 /** The page's API over the assistant's context: the same report as `status --json`, and the actions. */
 function webApi(ctx: AssistantContext): WebApi {
   const gitDir = ctx.annex.git.repo.gitDir;
@@ -48,11 +61,11 @@ function webApi(ctx: AssistantContext): WebApi {
   // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch,
   // the drives, the version of the map drawing (the page fetches api/map.svg when it changes) and
   // each remote's content wanted vs present (counted in the background; null until the first count).
-  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence>; drives: DriveReport[]; map: { version: string } | null; content: ContentSummaryReport | null }> => {
+  const report = async (): Promise<StatusReport & { divergence: Record<string, Divergence>; drives: DriveReport[]; map: { version: string } | null; content: ContentSummaryReport | null; rateLimits: RateLimits | null }> => {
     const r = await statusNow();
     const map = await networkMap.current(reachable()).then((d) => ({ version: d.version }), () => null);
     const counted = await content.current().catch(() => undefined);
-    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)), drives: await drives.report(ctx.status.snapshot), map, content: counted ?? null };
+    return { ...r, divergence: await divergence.count(Object.keys(r.remotes)), drives: await drives.report(ctx.status.snapshot), map, content: counted ?? null, rateLimits: await rateLimits(ctx).catch(() => null) };
   };
   return {
     report,
