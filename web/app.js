@@ -158,7 +158,7 @@ function render(r) {
       const s = r.remotes[name];
       const c = r.content?.remotes?.[name];
       const counts = c ? { wanted: c.wanted.files, has: c.wantedPresent.files } : {};
-      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0, ...counts } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', {}, ago(now, s.lastSync)), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, content(c, r.content ? r.content.stale : undefined)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`, rates(name, r, now)), h('td', {}, notices(s)));
+      return h('tr', { dataset: { remote: name, sent: s.sent ?? 0, ...counts } }, h('th', {}, name), h('td', {}, remoteState(s, now)), h('td', { class: 'last-sync' }, 'push ', ago(now, s.lastSync), h('div', {}, 'fetch ', ago(now, s.lastFetch))), h('td', {}, divergence(r.divergence?.[name])), h('td', {}, remoteFailure(s, now)), h('td', {}, content(c, r.content ? r.content.stale : undefined)), h('td', {}, `${s.sent ?? 0} / ${s.received ?? 0}`, rates(name, r, now)), h('td', {}, notices(s)));
     }),
   );
 

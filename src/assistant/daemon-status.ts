@@ -5,7 +5,10 @@ import type { Problem } from './problems.js';
 
 /** Per-remote state. */
 export interface RemoteStatus {
+  /** The last successful push to it (ms). */
   lastSync?: number;
+  /** The last successful fetch from it (ms). */
+  lastFetch?: number;
   lastFailure?: { time: number; error: string };
   failingSince?: number;
   attempts: number;

@@ -90,6 +90,8 @@ export function fetchAndMerge(ctx: AssistantContext, name: string, signal?: Abor
       return true;
     }
     ctx.reachability.reached(name);
+    const fetchedAt = ctx.clock.now();
+    ctx.status.update(() => void (ctx.status.remote(name).lastFetch = fetchedAt));
     const merged = await merging(ctx, `remote ${name}`, async (step) => {
       await mergeRemote(step, name);
       await mergeAnnexBranches(step);

@@ -112,6 +112,8 @@ test('the page shows the verdict, both remotes and the conflict the first merge 
   // origin's configured rate limit is shown in its row; backup has none.
   assert.match(await page.$eval('tr[data-remote="origin"]', (e) => e.textContent ?? ''), /limit 256\.0 KiB\/s/);
   assert.doesNotMatch(await page.$eval('tr[data-remote="backup"]', (e) => e.textContent ?? ''), /limit/);
+  // The last push and the last fetch, each on its own (the assistant has done both with origin by the time it is in sync).
+  await page.waitForFunction(() => /push .*ago.*fetch .*ago/.test(document.querySelector('tr[data-remote="origin"] td.last-sync')?.textContent ?? ''), { timeout: 60_000 });
   const verdict = await page.$eval('#verdict-title', (e) => e.textContent ?? '');
   assert.match(verdict, /in sync|pending|scanning|blocked/);
   await page.waitForFunction(() => document.querySelector('#conflicts')?.textContent?.includes('conflict.txt'), { timeout: 60_000 });

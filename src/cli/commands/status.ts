@@ -82,7 +82,7 @@ export const statusCommand: ArborCommand = {
         ctx.out.line(`watcher: ${s.watcher.backend}${s.watcher.degraded ? ` (degraded: ${s.watcher.reason ?? ''})` : ''}`);
         if (s.lastCommit) ctx.out.line(`last commit: ${ago(now, s.lastCommit.time)} (${s.lastCommit.files} files)`);
         for (const [name, r] of Object.entries(s.remotes)) {
-          ctx.out.line(`remote ${name}: last sync ${ago(now, r.lastSync)}${r.lastFailure ? `; last failure ${ago(now, r.lastFailure.time)}: ${r.lastFailure.error}` : ''}`);
+          ctx.out.line(`remote ${name}: last push ${ago(now, r.lastSync)}, last fetch ${ago(now, r.lastFetch)}${r.lastFailure ? `; last failure ${ago(now, r.lastFailure.time)}: ${r.lastFailure.error}` : ''}`);
           const reach = reachabilityLine(name, r);
           if (reach) ctx.out.line(reach);
           const heard = noticesLine(name, r);
