@@ -124,43 +124,23 @@ export interface CopyChunksOptions {
  * caller still fsyncs at the end. Returns the offset reached.
  */
 export async function copyChunks(options: CopyChunksOptions): Promise<number> {
-  const { to, hasher, throttle, written } = options;
-  let background: Promise<void> | undefined;
-  let syncedTo = options.start ?? 0;
-  let failed: unknown;
-  const startSync = (upTo: number): void => {
-    syncedTo = upTo;
-    background = to.datasync().then(
-      () => {
-        background = undefined;
-      },
-      (err: unknown) => {
-        failed ??= err;
-        background = undefined;
-      },
-    );
-  };
-  let reached = options.start ?? 0;
+  const { throttle, written } = options;
+  const writer = hashingWriter(options.to, options.hasher, options.start ?? 0);
   try {
     await forEachChunk(
       options.from,
-      { start: reached, ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }) },
-      async (chunk, offset) => {
-        if (failed !== undefined) throw failed;
+      { start: writer.position, ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }) },
+      async (chunk) => {
         if (throttle) await throttle(chunk);
-        const write = writeAll(to, chunk, offset);
-        hasher?.update(chunk);
-        await write;
-        reached = offset + chunk.length;
-        written?.(reached);
-        if (!background && reached - syncedTo >= BACKGROUND_SYNC_BYTES) startSync(reached);
+        await writer.write(chunk);
+        written?.(writer.position);
       },
     );
   } finally {
-    if (background) await background;
+    await writer.finish().catch(() => undefined);
   }
-  if (failed !== undefined) throw failed;
-  return reached;
+  await writer.finish();
+  return writer.position;
 }
 
 /** Writes all of `chunk` at `offset` (a positional write may write less than asked). */

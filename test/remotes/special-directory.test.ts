@@ -17,6 +17,7 @@ import { prng } from '../helpers/prng.js';
 import { git, writeFiles } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
+import { filesUnder } from '../helpers/files.js';
 
 /** 300 KiB of reproducible bytes: five 64 KiB chunks (the last one short). */
 function bigContent(): Buffer {
@@ -24,13 +25,6 @@ function bigContent(): Buffer {
   const b = Buffer.alloc(300 * 1024);
   for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
   return b;
-}
-
-/** Every file under `dir`, relative, sorted. */
-function filesUnder(dir: string, prefix = ''): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
-    .sort();
 }
 
 /** The SHA256E key git-annex gives `content` with extension `ext`. */

@@ -5,7 +5,7 @@ import { testEnv } from '../helpers/env.js';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { annex, arbor, cloneWithGitAnnex, makeArborRepo, type FixtureRepo } from '../helpers/annex-fixtures.js';
@@ -14,6 +14,7 @@ import { git } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 import { needsGpg, useTempGnupgHome } from '../helpers/gnupg.js';
+import { filesUnder } from '../helpers/files.js';
 
 const hasRclone = spawnSync('git-annex-remote-rclone', ['--version'], { input: '' }).error === undefined && spawnSync('rclone', ['version']).status === 0;
 const needs = { skip: needsGitAnnex.skip || (hasRclone ? false : 'needs rclone and git-annex-remote-rclone (apt-get install rclone git-annex-remote-rclone)') };
@@ -24,13 +25,6 @@ function bigContent(): Buffer {
   const b = Buffer.alloc(150 * 1024);
   for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
   return b;
-}
-
-function filesUnder(dir: string, prefix = ''): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
-    .sort();
 }
 
 function script(dir: string, name: string, body: string): void {

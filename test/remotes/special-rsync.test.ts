@@ -6,7 +6,7 @@ import '../helpers/env.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { needsSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -15,6 +15,7 @@ import { prng } from '../helpers/prng.js';
 import { git, makeRepo } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
+import { filesUnder } from '../helpers/files.js';
 
 const skip = needsGitAnnex.skip || needsSshd.skip;
 const options = { skip };
@@ -24,14 +25,6 @@ function random(n: number, seed: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = Math.floor(rnd() * 256);
   return b;
-}
-
-/** Every file under `dir`, relative, sorted. */
-function filesUnder(dir: string, prefix = ''): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
-    .sort();
 }
 
 function keyOf(content: Buffer, ext: string): string {

@@ -2,26 +2,21 @@
 import '../../helpers/env.js';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ARBOR_ROOT } from '../../helpers/env.js';
 import { changePresence, compactPresence, currentlyPresent, formatPresenceLog, parsePresenceLog } from '../../../src/annex/logs/presence.js';
 import type { PresenceLine, PresenceStatus } from '../../../src/annex/logs/presence.js';
 import { logVariety } from '../../../src/annex/logs/paths.js';
 import { parseVectorClock } from '../../../src/annex/vector-clock.js';
 import type { VectorClock } from '../../../src/annex/vector-clock.js';
+import { filesUnder } from '../../helpers/files.js';
 
 const FIXTURES = join(ARBOR_ROOT, 'test', 'fixtures', 'branch');
 const clock = (text: string): VectorClock => parseVectorClock(text) as VectorClock;
 const line = (date: string, status: PresenceStatus, info: string): PresenceLine => ({ date: clock(date), status, info });
 const U1 = '1e1e1e1e-0000-4000-8000-000000000002';
 const U2 = 'd1d1d1d1-0000-4000-8000-000000000001';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => relative(dir, join(d.parentPath, d.name)));
-}
 
 test('parses lines in file order, keeping obsolete and duplicate lines', () => {
   const text = `1795359401.5s 1 ${U2}\n1795359400s 0 ${U1}\n1795359401.5s 1 ${U2}\n`;
