@@ -8,6 +8,7 @@ import { keysLocations } from '../../annex/logs/location.js';
 import { loadPreferredContent, type PreferredContent } from '../../annex/preferred-content.js';
 import { annexedFileChunks, type AnnexedFile } from '../../content/annexed-files.js';
 import { readRemoteConfigs } from '../../remotes/index.js';
+import type { Clock } from '../../util/clock.js';
 
 /** A number of files and their bytes (keys without a size count as files only). */
 export interface Tally {
@@ -74,23 +75,35 @@ export async function tallyContent(chunks: AsyncIterable<readonly LocatedFile[]>
 }
 
 /**
+ * Counts start at least this long after the previous one ended: a busy assistant changes the
+ * git-annex branch with every transfer, and a page left open must not keep a core walking the tree.
+ */
+const MIN_GAP_MS = 5_000;
+
+/**
  * The page's content summary, counted again only when the index, the git-annex branch or its
  * journal changed, in the background: `current()` answers at once with the last count (stale
- * while a new one runs), so the status report never waits for a walk over the tree. `onChange`
- * is called when a new count is ready.
+ * while a new one runs or waits for its turn), so the status report never waits for a walk over
+ * the tree. `onChange` is called when a new count is ready, and when a count that had to wait may
+ * start (the caller asks again).
  */
 export class ContentSummary {
   readonly #annex: Annex;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #onChange: () => void;
+  readonly #signal: AbortSignal | undefined;
   #last: ContentSummaryReport | undefined;
   #lastStamp: string | undefined;
   #running: Promise<void> | undefined;
+  /** No count starts before this time (ms). */
+  #notBefore = 0;
+  #waiting = false;
 
-  constructor(options: { annex: Annex; now: () => number; onChange: () => void }) {
+  constructor(options: { annex: Annex; clock: Clock; onChange: () => void; signal?: AbortSignal }) {
     this.#annex = options.annex;
-    this.#now = options.now;
+    this.#clock = options.clock;
     this.#onChange = options.onChange;
+    this.#signal = options.signal;
   }
 
   /** What the count depends on: the index file, the git-annex branch, the journal directory and the git config (remotes). */
@@ -109,12 +122,23 @@ export class ContentSummary {
   /** The last count (undefined before the first one is done); starts a new count when something it depends on changed. */
   async current(): Promise<ContentSummaryReport | undefined> {
     const stamp = await this.#stamp();
-    if (stamp !== this.#lastStamp && !this.#running) {
+    const now = this.#clock.now();
+    if (stamp !== this.#lastStamp && !this.#running && now >= this.#notBefore) {
       this.#running = this.#count(stamp).finally(() => {
         this.#running = undefined;
+        this.#notBefore = this.#clock.now() + MIN_GAP_MS;
       });
       // A failed count is tried again at the next report; the page keeps the last one.
       this.#running.catch(() => undefined);
+    } else if (stamp !== this.#lastStamp && !this.#running && !this.#waiting) {
+      this.#waiting = true;
+      this.#clock.sleep(this.#notBefore - now, this.#signal).then(
+        () => {
+          this.#waiting = false;
+          this.#onChange();
+        },
+        () => undefined,
+      );
     }
     return this.#last && { ...this.#last, stale: stamp !== this.#lastStamp };
   }
@@ -133,7 +157,7 @@ export class ContentSummary {
       }
     }
     const r = await tallyContent(located(), preferred, remotes);
-    this.#last = { ...r, at: this.#now(), stale: false };
+    this.#last = { ...r, at: this.#clock.now(), stale: false };
     this.#lastStamp = stamp;
     this.#onChange();
   }

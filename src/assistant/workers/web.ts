@@ -42,7 +42,7 @@ async function rateLimits(ctx: AssistantContext): Promise<RateLimits> {
 }
 
 /** The page's API over the assistant's context: the same report as `status --json`, and the actions. */
-function webApi(ctx: AssistantContext): WebApi {
+function webApi(ctx: AssistantContext, signal?: AbortSignal): WebApi {
   const gitDir = ctx.annex.git.repo.gitDir;
   const controlFile = transferControlPath(gitDir);
   const logFile = assistantPaths(gitDir).log;
@@ -57,7 +57,7 @@ function webApi(ctx: AssistantContext): WebApi {
     new Map(Object.entries(ctx.status.snapshot.remotes).map(([name, r]) => [name, r.state === 'reachable' ? true : r.state === undefined ? undefined : false]));
   /** Makes the status write (and so every open event stream hear) after a change outside the snapshot. */
   const touch = (): void => ctx.status.update(() => undefined);
-  const content = new ContentSummary({ annex: ctx.annex, now: () => ctx.clock.now(), onChange: touch });
+  const content = new ContentSummary({ annex: ctx.annex, clock: ctx.clock, onChange: touch, ...(signal ? { signal } : {}) });
   // The page's report: `status --json`'s, plus commits ahead of and behind each remote's branch,
   // the drives, the version of the map drawing (the page fetches api/map.svg when it changes) and
   // each remote's content wanted vs present (counted in the background; null until the first count).
@@ -132,7 +132,7 @@ export const web: Worker = {
       return waitForStop();
     }
     const token = newWebToken();
-    const api = webApi(ctx);
+    const api = webApi(ctx, signal);
     const onError = (err: unknown): void => ctx.log.warn({ worker: 'web' }, `status page: ${describeError(err)}`);
     let server: WebServer;
     try {
