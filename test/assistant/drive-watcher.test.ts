@@ -349,7 +349,13 @@ test('a drive pulled out in the middle of a large transfer gets it at the next p
     assert.equal(driveHasKey(driveRepo, key), false, 'caught while copying');
     yank(drive); // the cable is pulled: every write fails from now on
     drive.unmount();
-    await eventually('the removal is noticed', () => daemonLog(repo).some((l) => /removed/.test(l.msg)), { logOf: repo });
+    // The watcher reads the mount table every 2 s; the transferrer, retrying the drive every second,
+    // may start the copy first, and a plug-in as short as this one may never be seen. When it was
+    // seen, wait until the removal is too, so that the next mount is a new plug-in.
+    await eventually('the removal is noticed, if the plug-in was', () => {
+      const log = daemonLog(repo);
+      return !log.some((l) => /plugged in/.test(l.msg)) || log.some((l) => /removed/.test(l.msg));
+    }, { logOf: repo });
     drive.mount();
     assert.equal(driveHasKey(driveRepo, key), false, 'no partial object at its final path after the yank');
     await eventually('the transfer completes after the re-plug', () => driveHasKey(driveRepo, key), { logOf: repo, timeoutMs: 180_000 });
