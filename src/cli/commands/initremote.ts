@@ -8,7 +8,7 @@ import type { ArborCommand } from '../command.js';
 export const initremoteCommand: ArborCommand = {
   name: 'initremote',
   writes: true,
-  summary: 'create a special remote (type=directory directory=PATH encryption=none|shared [chunk=SIZE])',
+  summary: 'create a special remote (type=directory directory=PATH, type=rsync rsyncurl=HOST:/PATH, or type=external externaltype=NAME; encryption=none|shared [chunk=SIZE])',
   configure: (cmd) => void cmd.argument('<name>', 'name of the new remote').argument('[params...]', 'key=value settings: type=, encryption=, chunk=, mac=, and the type\'s own'),
   run: (ctx, args) =>
     withAnnex(ctx, async (annex) => {
