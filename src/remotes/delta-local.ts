@@ -19,7 +19,6 @@ export async function onOtherDevice(a: string, b: string): Promise<boolean> {
   return x.dev !== y.dev;
 }
 
-
 /** A stretch of the new object: from the old version here, or from the remote's object. */
 type Segment = { readonly from: 'basis' | 'source'; readonly offset: number; readonly length: number };
 

@@ -10,11 +10,11 @@ import { logKeyPresence } from '../annex/logs/location.js';
 import { copyVerified } from '../annex/verified-copy.js';
 import { findRepository } from '../git/repo.js';
 import { openGit } from '../git/git.js';
-import { ArborError, errnoCode } from '../util/errors.js';
-import { describeError } from '../util/errors.js';
+import { ArborError, describeError, errnoCode } from '../util/errors.js';
 import { blockListPath, readBlockList, removeBlockList, wantsBlockList, writeBlockList } from './block-lists.js';
 import { onOtherDevice, rebuildFromLocal } from './delta-local.js';
 import { deltaCapable } from './delta-server.js';
+import { stopAware } from './stop-aware.js';
 import type { DeltaHints, Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, RetrieveInfo, Throttle } from './remote.js';
 import { RemoteUnavailableError, VerificationError } from './remote.js';
 
@@ -186,8 +186,8 @@ class LocalGitRemote implements Remote {
    * Tries to rebuild `key` in `dest` from an earlier version held here plus the blocks it lacks,
    * read from this remote's object by the block list kept beside it. What it read when `dest`
    * holds verified content; undefined when the object is to be copied whole (no block list, no
-   * earlier version here, both on one device, or the rebuild failed: said once through `delta.note`). A throttle that
-   * rejects (the transfer was stopped) is passed on.
+   * earlier version here, both on one device, or the rebuild failed: said once through
+   * `delta.note`). A throttle that rejects (the transfer was stopped) is passed on.
    */
   async #deltaRetrieve(annex: Annex, key: Key, src: string, dest: string, delta: DeltaHints, progress?: Progress, throttle?: Throttle): Promise<RetrieveInfo | undefined> {
     if (!deltaCapable(key) || !wantsBlockList(key)) return undefined;
@@ -198,27 +198,16 @@ class LocalGitRemote implements Remote {
     let basisPath: string | undefined;
     for (const k of await delta.earlierKeys()) if ((basisPath = await delta.localPath(k))) break;
     if (!basisPath || !(await onOtherDevice(src, basisPath))) return undefined;
-
-    let stopped = false;
-    const watched: Throttle | undefined = throttle
-      ? async (chunk) => {
-          try {
-            await throttle(chunk);
-          } catch (err) {
-            stopped = true;
-            throw err;
-          }
-        }
-      : undefined;
+    const stop = stopAware(throttle);
     try {
-      const r = await rebuildFromLocal({ key, sig, sourcePath: src, basisPath, dest, ...(progress ? { progress } : {}), ...(watched ? { throttle: watched } : {}) });
+      const r = await rebuildFromLocal({ key, sig, sourcePath: src, basisPath, dest, ...(progress ? { progress } : {}), ...stop.throttle });
       if (r.ok) return { delta: { bytes: r.sourceBytes, total: sig.size } };
       await rm(dest, { force: true });
       delta.note(`delta of ${formatKey(key)} from ${this.name} did not verify (is ${blockListPath(annex.git.repo.gitDir, key)} stale, or an object corrupt?); getting it whole`);
       return undefined;
     } catch (err) {
       await rm(dest, { force: true });
-      if (stopped) throw err;
+      if (stop.stopped) throw err;
       delta.note(`delta of ${formatKey(key)} from ${this.name} failed (${describeError(err)}); getting it whole`);
       return undefined;
     }

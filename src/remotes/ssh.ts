@@ -12,6 +12,7 @@ import { P2PConnection, P2PProtocolError } from './p2p-connection.js';
 import { describeError } from '../util/errors.js';
 import { receiveDelta, sendDelta } from './delta-exchange.js';
 import { deltaCapable } from './delta-server.js';
+import { stopAware } from './stop-aware.js';
 import type { DeltaHints, Progress, Remote, RetrieveInfo, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
 import { NoAnnexServiceError, RemoteUnavailableError, VerificationError } from './remote.js';
 import { localPathOf, NotAnnexRemoteError } from './git-local.js';
@@ -460,24 +461,6 @@ class SshRemote implements Remote {
     );
     this.#all.clear();
   }
-}
-
-/** A throttle that remembers whether it refused (the transfer was stopped: no fallback then). */
-function stopAware(throttle: Throttle | undefined): { readonly throttle: { throttle?: Throttle }; readonly stopped: boolean } {
-  const state = { stopped: false, throttle: {} as { throttle?: Throttle } };
-  if (throttle) {
-    state.throttle = {
-      throttle: async (chunk) => {
-        try {
-          await throttle(chunk);
-        } catch (err) {
-          state.stopped = true;
-          throw err;
-        }
-      },
-    };
-  }
-  return state;
 }
 
 /** Remotes whose URL is ssh:// or scp-like host:path. */
