@@ -13,6 +13,7 @@ import { copyChunks, forEachChunk } from './pipelined-io.js';
 import type { SyncBatch } from './sync-batch.js';
 import { objectPath, type HashLayout } from './locations.js';
 import { mkdirUnder } from '../util/mkdir-under.js';
+import { storeKeys } from './store-inventory.js';
 
 /** Another process (arbor or git-annex) holds a conflicting lock on the content. */
 export class ContentLockedError extends ArborError {
@@ -94,6 +95,11 @@ export class ObjectStore {
       }
     }
     return undefined;
+  }
+
+  /** Every key whose object is here, formatted (a walk of annex/objects: O(objects)). */
+  keys(): AsyncGenerator<string> {
+    return storeKeys(this.#gitDir);
   }
 
   /** Whether the content of `key` is here. */

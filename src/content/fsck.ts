@@ -11,6 +11,7 @@ import { describeError } from '../util/errors.js';
 import type { AnnexedFile } from './annexed-files.js';
 import { checkRemoteCopy, remoteCheckMethod, type RemoteCheckMethod, type RemoteCopyState } from './fsck-remote.js';
 import { connectRemote, locationsOf, recordLocation, type ContentSession } from './session.js';
+import { checkInventory, inventoryFailure, type InventoryReport } from './inventory-check.js';
 
 /** One finding; `fixed` ones were repaired in the location log, `failed` ones need the user. */
 export interface FsckFinding {
@@ -29,6 +30,12 @@ export interface FsckOptions {
   readonly repair?: boolean;
   /** Skip checksums (git-annex --fast): here, sizes only; a remote, presence only. */
   readonly fast?: boolean;
+  /**
+   * With `remote` and `fast`: check the remote's whole inventory at once (set reconciliation over
+   * `git arbor serve`, a listing for a path or drive) instead of asking about each file, and repair
+   * every wrong entry, in the work tree or not. Remotes that cannot are asked file by file.
+   */
+  readonly inventory?: boolean;
   readonly onFile?: (path: string, ok: boolean) => void;
 }
 
@@ -40,6 +47,10 @@ export interface FsckReport {
   readonly presenceOnly: readonly string[];
   /** Whether problems were repaired (false: reported only). */
   readonly repaired: boolean;
+  /** The whole-inventory check, when one ran. */
+  readonly inventory?: InventoryReport;
+  /** Why the whole-inventory check could not be used (files were then checked one by one). */
+  readonly inventoryFailed?: string;
 }
 
 /** The local copy: re-hashed, or with `fast` only its size compared; undefined when absent. */
@@ -71,8 +82,30 @@ export async function fsck(session: ContentSession, files: readonly AnnexedFile[
   const remote = options.remote;
   const method: RemoteCheckMethod | undefined = remote ? remoteCheckMethod(remote, { fast }) : undefined;
   const where = remote ? await connectRemote(session, remote) : annex.uuid;
-  const report = (checked: number): FsckReport => ({ checked, findings, presenceOnly: remote && method === 'presence' ? [remote.name] : [], repaired: repair });
+  let inventory: InventoryReport | undefined;
+  let inventoryFailed: string | undefined;
+  const report = (checked: number): FsckReport => ({
+    checked,
+    findings,
+    presenceOnly: remote && method === 'presence' ? [remote.name] : [],
+    repaired: repair,
+    ...(inventory ? { inventory } : {}),
+    ...(inventoryFailed ? { inventoryFailed } : {}),
+  });
   if (!where) return report(0);
+  if (remote && method === 'presence' && options.inventory === true) {
+    try {
+      inventory = await checkInventory(session, remote, where, { repair });
+    } catch (err) {
+      inventoryFailed = inventoryFailure(remote, err);
+    }
+    const pathOf = new Map(files.map((f) => [formatKey(f.key), f.path]));
+    for (const fix of inventory?.fixes ?? []) {
+      const path = pathOf.get(fix.key) ?? fix.key;
+      const said = fix.present ? 'present' : 'not present';
+      findings.push({ path, key: fix.key, kind: fix.present ? 'log-said-absent' : 'log-said-present', failed: false, message: `${path}: location log ${fix.fixed ? 'fixed' : 'wrong'} (content is ${said} on ${remote.name})${fix.fixed ? '' : ' (not fixed: this repository is read-only)'}` });
+    }
+  }
   // Downloads go to annex/tmp (the repository's own disk); a read-only repository uses the system's.
   const tmpDir = repair ? annex.store.tmpDir : await mkdtemp(join(tmpdir(), 'arbor-fsck-'));
   if (repair && method === 'download') await annex.store.ensureTmpDir();
@@ -83,7 +116,8 @@ export async function fsck(session: ContentSession, files: readonly AnnexedFile[
       const key = formatKey(file.key);
       const add = (kind: FsckFinding['kind'], failed: boolean, message: string): void => void findings.push({ path: file.path, key, kind, failed, message });
       const before = findings.length;
-      const copy = remote && method ? await checkRemoteCopy(remote, file.key, { method, tmpDir, quarantine: repair }) : await checkHere(session, file.key, fast);
+      // After a whole-inventory check the log tells the truth about the remote: nothing to ask per file.
+      const copy = inventory ? { state: 'unchanged' as const } : remote && method ? await checkRemoteCopy(remote, file.key, { method, tmpDir, quarantine: repair }) : await checkHere(session, file.key, fast);
       const logged = (await locationsOf(session, file.key)).includes(where);
       if (copy.state === 'bad') {
         add('corrupt', true, await removeBadCopy(session, file, where, { remote, method, repair }));

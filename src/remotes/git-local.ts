@@ -15,6 +15,8 @@ import { blockListPath, readBlockList, removeBlockList, wantsBlockList, writeBlo
 import { onOtherDevice, rebuildFromLocal } from './delta-local.js';
 import { deltaCapable } from './delta-server.js';
 import { stopAware } from './stop-aware.js';
+import { differenceByListing, type InventoryDifference } from './inventory.js';
+import type { KeySummary } from '../reconcile/summary.js';
 import type { DeltaHints, Progress, Remote, RemoteConfig, RemoteDeps, RemoteType, RetrieveInfo, Throttle } from './remote.js';
 import { RemoteUnavailableError, VerificationError } from './remote.js';
 
@@ -134,6 +136,12 @@ class LocalGitRemote implements Remote {
     const p = await annex.store.pathOf(key);
     if (!p) return false;
     return key.size === undefined || (await stat(p)).size === key.size;
+  }
+
+  /** Lists the remote's store here and compares (no reconciliation needed: the listing is local). */
+  async inventoryDifference(expected: KeySummary): Promise<InventoryDifference> {
+    const annex = await this.#stillThere();
+    return differenceByListing(expected, annex.store.keys());
   }
 
   async verifyContent(key: Key, options: { quarantine?: boolean } = {}): Promise<boolean | undefined> {

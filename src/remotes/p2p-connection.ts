@@ -6,6 +6,10 @@ import { ByteReader } from '../util/byte-reader.js';
 import { formatP2PMessage, protocolFileName } from './p2p-messages.js';
 import { FrameLink } from './delta-exchange.js';
 import { DELTA_VERSION, formatDeltaRequest } from './delta-messages.js';
+import { RECONCILE_HELLO, RECONCILE_REQUEST } from './reconcile-messages.js';
+
+/** Largest reconciliation answer accepted: a batch of symbols (27 bytes each) far beyond any summary's capacity. */
+const MAX_RECONCILE_ANSWER = 64 << 20;
 
 export { protocolFileName } from './p2p-messages.js';
 
@@ -44,6 +48,8 @@ export class P2PConnection {
   #broken = false;
   /** Whether the server speaks arbor's delta extension (undefined: not asked yet). */
   #delta: boolean | undefined;
+  /** Whether the server reconciles inventories (undefined: not asked yet). */
+  #reconcile: boolean | undefined;
 
   private constructor(peer: string, uuid: string, version: number, reader: ByteReader, out: Writable) {
     this.peer = peer;
@@ -268,6 +274,37 @@ export class P2PConnection {
       if (!answer.startsWith('ARBOR-BASIS ')) throw unexpected(this.peer, 'ARBOR-BASIS, ALREADY-HAVE or FAILURE', answer);
       await send(this.#frames());
       return (await this.#successOrFailure('ARBOR-DPUT')) ? 'stored' : 'failed';
+    });
+  }
+
+  /**
+   * Whether the server reconciles inventories (`ARBOR-RECONCILE 1`): asked once per conversation.
+   * Only `git arbor serve` answers it; git-annex-shell says `ERROR unknown command` and goes on.
+   */
+  reconcileSupported(): Promise<boolean> {
+    if (this.#reconcile !== undefined) return Promise.resolve(this.#reconcile);
+    return this.#request(async () => {
+      this.#send(RECONCILE_HELLO);
+      const line = await this.#reader.line();
+      this.#reconcile = line === RECONCILE_HELLO;
+      return this.#reconcile;
+    });
+  }
+
+  /** One reconciliation request and its answer (docs/design/reconcile.md); an ERROR answer is a recoverable P2PProtocolError. */
+  reconcileExchange(request: Uint8Array): Promise<Uint8Array> {
+    return this.#request(async () => {
+      this.#send(RECONCILE_REQUEST);
+      const link = this.#frames();
+      await link.send(Buffer.from(request.buffer, request.byteOffset, request.byteLength));
+      const line = await this.#reply();
+      const m = /^DATA (\d+)$/.exec(line);
+      if (!m) throw unexpected(this.peer, 'DATA to ARBOR-RX', line);
+      const n = Number(m[1]);
+      if (n > MAX_RECONCILE_ANSWER) throw unexpected(this.peer, 'a reconciliation answer', `DATA ${n}`);
+      const parts: Buffer[] = [];
+      await this.#reader.bytes(n, (c) => void parts.push(c));
+      return Buffer.concat(parts);
     });
   }
 

@@ -12,6 +12,9 @@ import { ArborError } from '../util/errors.js';
 import type { FcntlLock } from '../util/fcntl-lock.js';
 import { formatP2PMessage, parseP2PMessage, REQUEST_TYPES, type P2PMessage } from './p2p-messages.js';
 import { serveDeltaRequest } from './delta-server.js';
+import { FrameLink } from './delta-exchange.js';
+import { isReconcileLine } from './reconcile-messages.js';
+import { ReconcileServer } from './reconcile-server.js';
 
 /** The highest protocol version served (version 2 adds cluster messages git-annex-shell 10.2023 lacks too). */
 export const SERVER_P2P_VERSION = 1;
@@ -55,10 +58,13 @@ class Session {
   #logged = false;
   /** Whether the client asked for arbor's delta extension (only arbor clients do). */
   readonly #delta = { value: false };
+  /** Inventory reconciliation (arbor clients only): a summary of the store, kept current as content comes and goes. */
+  readonly #reconcile: ReconcileServer;
 
   constructor(o: ServeP2POptions) {
     this.#o = o;
     this.#in = new ByteReader(o.input);
+    this.#reconcile = new ReconcileServer(o.annex.store);
     o.output.on('error', () => undefined); // a client that went away shows as a closed input
   }
 
@@ -111,8 +117,12 @@ class Session {
     }
   }
 
-  /** An arbor-only request (delta transfers); git-annex clients never send one. */
-  #arbor(line: string): Promise<boolean> {
+  /** An arbor-only request (delta transfers, inventory reconciliation); git-annex clients never send one. */
+  async #arbor(line: string): Promise<boolean> {
+    if (isReconcileLine(line)) {
+      await this.#reconcile.handle(line, new FrameLink(this.#in, (d) => this.#send(d)), (l) => this.#send(`${l}\n`));
+      return true;
+    }
     return serveDeltaRequest(
       {
         annex: this.#o.annex,
@@ -204,6 +214,8 @@ class Session {
 
   async #log(key: Key, status: '0' | '1'): Promise<void> {
     const annex = this.#o.annex;
+    if (status === '1') this.#reconcile.added(formatKey(key));
+    else this.#reconcile.removed(formatKey(key));
     if (await logKeyPresence(annex.branch, { key, uuid: annex.uuid, status, now: annex.now() })) this.#logged = true;
   }
 

@@ -3,6 +3,9 @@
 import type { NetworkLimits } from './network-limits.js';
 import type { Annex } from '../annex/annex.js';
 import type { Key } from '../annex/key.js';
+import type { KeyIndex } from '../reconcile/key-index.js';
+import type { KeySummary } from '../reconcile/summary.js';
+import type { InventoryDifference } from './inventory.js';
 import { ArborError } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
 
@@ -82,6 +85,14 @@ export interface Remote {
   remove(key: Key): Promise<void>;
   /** Keeps the content from being dropped on the remote while `fn` runs (for safe drops). */
   lockContent?<T>(key: Key, fn: () => Promise<T>): Promise<T>;
+  /**
+   * How the remote's inventory differs from `expected` (the keys the location log says it holds):
+   * by set reconciliation in bytes that grow with the difference (`git arbor serve`), or by a
+   * listing of a store this process reads (a path, a drive). `known` names keys the caller already
+   * knows (its git-annex branch), so the remote need not spell them out. Undefined when the remote
+   * cannot (git-annex-shell, special remotes): the caller checks key by key instead.
+   */
+  inventoryDifference?(expected: KeySummary, known: KeyIndex): Promise<InventoryDifference | undefined>;
   /** Records in the remote's own git-annex branch that it has / lacks the key, when it has one. */
   recordPresence?(key: Key, present: boolean): Promise<void>;
   close(): Promise<void>;

@@ -13,6 +13,10 @@ import { describeError } from '../util/errors.js';
 import { receiveDelta, sendDelta } from './delta-exchange.js';
 import { deltaCapable } from './delta-server.js';
 import { stopAware } from './stop-aware.js';
+import type { InventoryDifference } from './inventory.js';
+import type { KeyIndex } from '../reconcile/key-index.js';
+import { reconcile } from '../reconcile/session.js';
+import type { KeySummary } from '../reconcile/summary.js';
 import type { DeltaHints, Progress, Remote, RetrieveInfo, RemoteConfig, RemoteDeps, RemoteType, SshCommand, Throttle } from './remote.js';
 import { NoAnnexServiceError, RemoteUnavailableError, VerificationError } from './remote.js';
 import { localPathOf, NotAnnexRemoteError } from './git-local.js';
@@ -287,6 +291,20 @@ class SshRemote implements Remote {
 
   checkPresent(key: Key): Promise<boolean> {
     return this.#with((conn) => conn.checkPresent(formatKey(key)));
+  }
+
+  /**
+   * Reconciles the host's store with `expected` over `git arbor serve` (arbor extension,
+   * docs/design/reconcile.md): bytes on the wire grow with the difference. Undefined when the host
+   * runs git-annex-shell (or a configured annex-shell): the caller checks key by key.
+   */
+  async inventoryDifference(expected: KeySummary, known: KeyIndex): Promise<InventoryDifference | undefined> {
+    return this.#with(async (conn) => {
+      if (this.#arborServe !== true || this.config.annexShell !== undefined || !(await conn.reconcileSupported())) return undefined;
+      const out = await reconcile(expected, { exchange: (request) => conn.reconcileExchange(request) }, { known });
+      const remoteKeys = expected.size - out.localOnly.length + out.remoteOnly.length;
+      return { missing: out.localOnly, extra: out.remoteOnly, method: 'reconciled' as const, bytes: out.bytesSent + out.bytesReceived, remoteKeys };
+    });
   }
 
   /** Whether a delta may be tried with this host: it runs `git arbor serve` (probed) and the key names a hash to check the result against. */
