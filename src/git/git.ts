@@ -5,6 +5,7 @@ import type { Spawner, SpawnResult, StreamEnd } from '../util/spawn.js';
 import { startCatFile } from './cat-file.js';
 import type { CatFile } from './cat-file.js';
 import { GitCommandError } from './errors.js';
+import { fallbackIdentityEnv, missingIdentity } from './identity.js';
 import { findRepository, gitEnv } from './repo.js';
 import type { RepoInfo } from './repo.js';
 import { parseLsTree } from './ls-tree.js';
@@ -288,7 +289,10 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
     },
     async commitTree(opts) {
       const args = ['commit-tree', notAnOption('tree', opts.tree), ...opts.parents.flatMap((p) => ['-p', notAnOption('parent', p)]), '-F', '-'];
-      return runLine(args, { input: opts.message, ...(opts.env === undefined ? {} : { env: opts.env }) });
+      let r = await tryRun(args, { input: opts.message, ...(opts.env === undefined ? {} : { env: opts.env }) });
+      // No identity configured (a fresh machine): commit as arbor rather than fail the first init.
+      if (r.code !== 0 && missingIdentity(r.stderr)) r = await tryRun(args, { input: opts.message, env: { ...fallbackIdentityEnv(), ...opts.env } });
+      return check(args, r).stdout.toString('utf8').trim();
     },
     async isAncestor(ancestor, descendant) {
       const walked = await isAncestorByWalk(getCatFile(), ancestor, descendant);

@@ -1,7 +1,7 @@
 // A fallback committer identity, so automatic commits work on machines without user.name/user.email.
 
-import { hostname } from 'node:os';
 import type { Git } from '../git/git.js';
+import { fallbackIdentityEnv } from '../git/identity.js';
 
 /** Whether git can build an identity from config or environment. */
 async function hasIdentity(git: Git): Promise<boolean> {
@@ -14,12 +14,12 @@ async function hasIdentity(git: Git): Promise<boolean> {
  */
 export async function identityArgs(git: Git): Promise<string[]> {
   if (await hasIdentity(git)) return [];
-  return ['-c', 'user.name=arbor', '-c', `user.email=arbor@${hostname()}`];
+  const env = fallbackIdentityEnv();
+  return ['-c', `user.name=${env.GIT_COMMITTER_NAME ?? ''}`, '-c', `user.email=${env.GIT_COMMITTER_EMAIL ?? ''}`];
 }
 
 /** The same fallback as environment variables (for plumbing such as commit-tree). */
 export async function identityEnv(git: Git): Promise<NodeJS.ProcessEnv> {
   if (await hasIdentity(git)) return {};
-  const email = `arbor@${hostname()}`;
-  return { GIT_AUTHOR_NAME: 'arbor', GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: 'arbor', GIT_COMMITTER_EMAIL: email };
+  return fallbackIdentityEnv();
 }

@@ -33,6 +33,18 @@ export async function startAssistant(repo: string): Promise<number> {
   return pid;
 }
 
+/**
+ * Runs `git arbor assistant --json ...args` in `cwd` (e.g. a folder argument), with `env` when
+ * given, and returns what it printed; the daemon it started is killed at exit if a test did not stop it.
+ */
+export async function startAssistantWith(cwd: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Record<string, unknown> & { pid: number }> {
+  const r = await runArbor(['assistant', '--json', ...args], { cwd, ...(env ? { env } : {}) });
+  if (r.code !== 0) throw new Error(`assistant ${args.join(' ')} did not start: ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as Record<string, unknown> & { pid: number };
+  started.add(out.pid);
+  return out;
+}
+
 /** Stops it gracefully. */
 export async function stopAssistant(repo: string): Promise<void> {
   const r = await runArbor(['assistant', '--stop', '--json'], { cwd: repo });
