@@ -42,6 +42,7 @@ export type TransferCommand =
  * | transferCommands | the web worker (page buttons) | transferrer |
  * | settingsChanged | the daemon's settings store (git config changed validly) | committer, transferrer, supervisor |
  * | reachability | merger, pusher, retrier, drive-watcher | all of them; status |
+ * | reachability.contacts | reachability (reached again, returned from away), inventory (start) | inventory |
  *
  * `lanes` is not a channel: it runs each remote's network work in its own queue.
  */

@@ -30,6 +30,7 @@ import { merger } from './workers/merger.js';
 import { retrier } from './workers/retrier.js';
 import { publisher } from './workers/publisher.js';
 import { transferrer } from './workers/transferrer.js';
+import { inventoryChecker } from './workers/inventory-checker.js';
 import { driveWatcher } from './workers/drive-watcher.js';
 import { watchdog } from './workers/watchdog.js';
 import { noticeListener } from './workers/notice-listener.js';
@@ -45,7 +46,7 @@ import { web } from './workers/web.js';
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--optimize-for-size', '--max-semi-space-size=1'];
 
 /** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
-export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, driveWatcher, noticeListener, watchdog, web, watcher];
+export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, inventoryChecker, driveWatcher, noticeListener, watchdog, web, watcher];
 
 /**
  * Settings the running daemon does not follow yet: a change is logged as applying at the next

@@ -2,7 +2,7 @@
 
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
-import { Signal } from '../util/channel.js';
+import { Pool, Signal } from '../util/channel.js';
 import type { DaemonStatus } from './daemon-status.js';
 
 /** Where a remote stands. `away`: a drive that is unplugged (nothing to try until it is back). */
@@ -53,6 +53,11 @@ export class Reachability {
   readonly #retryMs: () => number;
   /** Notified when a remote becomes unreachable or its next try moves (the retrier recomputes its wake-up). */
   readonly changed = new Signal();
+  /**
+   * Remotes that came back into contact: reached again after failing, or a drive plugged in. The
+   * inventory checker reconciles each one's inventory with the location log then.
+   */
+  readonly contacts = new Pool<string>();
 
   constructor(deps: { clock: Clock; log: Log; status: DaemonStatus; retryMs: () => number }) {
     this.#clock = deps.clock;
@@ -96,6 +101,7 @@ export class Reachability {
     this.#remotes.delete(name);
     if (was.state === 'unreachable') this.#log.info({ worker: 'reachability', remote: name }, `remote ${name} is reachable again`);
     this.#show(name);
+    this.contacts.push(name);
   }
 
   /**
@@ -134,8 +140,10 @@ export class Reachability {
   returned(name: string): void {
     const was = this.get(name);
     if (was.state === 'reachable') return;
-    if (was.state === 'away') this.#remotes.delete(name);
-    else this.#remotes.set(name, { ...was, nextTry: this.#clock.now() });
+    if (was.state === 'away') {
+      this.#remotes.delete(name);
+      this.contacts.push(name);
+    } else this.#remotes.set(name, { ...was, nextTry: this.#clock.now() });
     this.#show(name);
     this.changed.notify();
   }
