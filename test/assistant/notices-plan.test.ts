@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cron from 'node-cron';
-import { planNotices } from '../../src/assistant/notices/notice-plan.js';
+import { noticeShell, planNotices } from '../../src/assistant/notices/notice-plan.js';
 import { parseNotifyLine } from '../../src/assistant/notices/notify-protocol.js';
 import { settingsFromConfig, SettingsError } from '../../src/assistant/settings.js';
 import type { RemoteConfig } from '../../src/remotes/remote.js';
@@ -71,4 +71,16 @@ test('arbor.assistant.notify and noticecommand: defaults, values, and bad values
   assert.equal(parse([['arbor.assistant.noticecommand', 'notifier --remote srv']]).noticeCommand, 'notifier --remote srv');
   assert.throws(() => parse([['arbor.assistant.notify', 'maybe']]), (e: unknown) => e instanceof SettingsError && /arbor\.assistant\.notify=maybe is not a boolean/.test(e.message));
   assert.throws(() => parse([['arbor.assistant.noticecommand', '  ']]), (e: unknown) => e instanceof SettingsError && /arbor\.assistant\.noticecommand=.* is empty/.test(e.message));
+});
+
+test('an ssh listener runs the configured annex-shell, else git-arbor serve on a host known to run it, else git-annex-shell', () => {
+  assert.equal(noticeShell({ annexShell: '/opt/bin/git-annex-shell' }), '/opt/bin/git-annex-shell');
+  assert.equal(noticeShell({ annexShell: '/opt/bin/git-annex-shell', arborServe: true }), '/opt/bin/git-annex-shell');
+  assert.equal(noticeShell({ arborServe: true }), 'git-arbor serve');
+  assert.equal(noticeShell({ arborServe: false }), 'git-annex-shell');
+  assert.equal(noticeShell({}), 'git-annex-shell');
+  // Learning that the host runs serve changes the listener's key, so the listener restarts with it.
+  const before = planNotices({ remotes: [remote('srv', 'server:annex')], notify: true, base: '/w' }).listen[0]?.key;
+  const after = planNotices({ remotes: [{ ...remote('srv', 'server:annex'), arborServe: true }], notify: true, base: '/w' }).listen[0]?.key;
+  assert.notEqual(before, after);
 });

@@ -49,7 +49,7 @@ export function planNotices(options: {
     }
     const ssh = parseSshUrl(r.url);
     if (ssh) {
-      const shell = r.annexShell ?? 'git-annex-shell';
+      const shell = noticeShell(r);
       listen.push({ kind: 'ssh', remote: r.name, location: ssh, config: r, key: `ssh\0${r.name}\0${r.url}\0${shell}\0${r.sshOptions ?? ''}\0${options.sshCommand ?? ''}` });
       continue;
     }
@@ -62,4 +62,13 @@ export function planNotices(options: {
   }
   if (options.noticeCommand) listen.push({ kind: 'command', remote: '', command: options.noticeCommand, key: `command\0${options.noticeCommand}` });
   return { listen, off };
+}
+
+/**
+ * The server program an ssh listener runs: remote.<name>.annex-shell when set, `git-arbor serve`
+ * on a host known to run it (remote.<name>.arbor-serve, probed at the first content connection),
+ * else git-annex-shell. All three answer `notifychanges DIR` alike.
+ */
+export function noticeShell(config: Pick<RemoteConfig, 'annexShell' | 'arborServe'>): string {
+  return config.annexShell ?? (config.arborServe === true ? 'git-arbor serve' : 'git-annex-shell');
 }

@@ -10,6 +10,7 @@ import { sshInvocation } from '../../remotes/ssh.js';
 import type { NetworkLimits } from '../../remotes/network-limits.js';
 import type { Clock } from '../../util/clock.js';
 import { parseNotifyLine } from './notify-protocol.js';
+import { noticeShell } from './notice-plan.js';
 import type { NoticeConnection, NoticeEnd, NoticeHandlers } from './notice-source.js';
 
 /** How long a closed connection's ssh may take to leave after its stdin closed, before it is killed (ms). */
@@ -35,7 +36,7 @@ export function openSshNotices(options: {
   readonly clock: Clock;
   readonly handlers: NoticeHandlers;
 }): NoticeConnection {
-  const shell = options.config.annexShell ?? 'git-annex-shell';
+  const shell = noticeShell(options.config);
   // As git-annex sends it: the program unquoted (a forced command matches `git-annex-shell 'cmd' …`).
   const command = [shell, shellQuote('notifychanges'), shellQuote(options.location.path)].join(' ');
   const { cmd, args } = sshInvocation(options.ssh, options.location, options.config, command, options.limits);
