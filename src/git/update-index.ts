@@ -19,6 +19,8 @@ export interface IndexEntry {
   readonly sha: string;
   /** Path inside the repository. */
   readonly path: string;
+  /** A conflict stage (1 base, 2 ours, 3 theirs), as a merge leaves them; absent: stage 0. */
+  readonly stage?: 1 | 2 | 3;
 }
 
 /** Where to stage. */
@@ -48,7 +50,7 @@ export function formatIndexInfo(e: IndexEntry): string {
   if (!/^[0-7]{1,6}$/.test(e.mode)) throw new UsageError(`bad index entry mode ${JSON.stringify(e.mode)} for ${e.path}`);
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(e.sha)) throw new UsageError(`bad object id ${JSON.stringify(e.sha)} for ${e.path}`);
   if (!isValidIndexPath(e.path)) throw new UsageError(`bad index path ${JSON.stringify(e.path)}`);
-  return `${e.mode} ${e.sha}\t${e.path}\0`;
+  return e.stage === undefined ? `${e.mode} ${e.sha}\t${e.path}\0` : `${e.mode} ${e.sha} ${e.stage}\t${e.path}\0`;
 }
 
 /**

@@ -398,18 +398,24 @@ async function removeCruft(annex: Annex, opts: { workTree: string; path: string;
   }
 }
 
+/** What resolving the conflicts of an index means: the placements, and the index changes that make them. */
+interface Resolution {
+  readonly settled: readonly SettledConflict[];
+  readonly merged: readonly IndexRecord[];
+  readonly unmerged: readonly UnmergedPath[];
+  /** Drop every unmerged stage, then stage each placed version. */
+  readonly index: readonly IndexEntry[];
+}
+
 /**
- * Resolves every unmerged path of a merge that stopped on conflicts, in the index and the work
- * tree, and returns what it did (sorted by path). Afterwards the index has no unmerged entries and
- * the work tree no conflict markers; the merge is ready to commit (MERGE_HEAD is left in place).
- * Does nothing and returns [] when there are no unmerged paths.
+ * Plans the resolution of every unmerged path in `lsFiles` (`git ls-files -s -z` of an index that
+ * a merge left conflicted); undefined when nothing is unmerged. Writes only git objects (pointer
+ * and link blobs), never the index or the work tree.
  */
-export async function resolveConflicts(annex: Annex): Promise<ResolvedConflict[]> {
-  const workTree = annex.workTree;
-  if (!workTree) throw new ArborError('EBARE', 'cannot resolve merge conflicts in a bare repository');
-  const records = parseIndexRecords(await annex.git.run(['ls-files', '-s', '-z']));
+async function planResolution(annex: Annex, lsFiles: string): Promise<Resolution | undefined> {
+  const records = parseIndexRecords(lsFiles);
   const unmerged = unmergedPaths(records);
-  if (unmerged.length === 0) return [];
+  if (unmerged.length === 0) return undefined;
 
   const merged = records.filter((r) => r.stage === 0);
   const directories = new Set<string>();
@@ -431,7 +437,6 @@ export async function resolveConflicts(annex: Annex): Promise<ResolvedConflict[]
     },
   });
 
-  // The index first: drop every unmerged stage, then add the placed versions.
   const index: IndexEntry[] = [];
   for (const s of settled) for (const p of s.conflict.indexPaths) index.push({ mode: '0', sha: ZERO_SHA, path: p });
   for (const s of settled) {
@@ -440,6 +445,41 @@ export async function resolveConflicts(annex: Annex): Promise<ResolvedConflict[]
       index.push({ mode: e.mode, sha: e.sha, path: p.path });
     }
   }
+  return { settled, merged, unmerged, index };
+}
+
+/** What the resolution did, for the caller's report: each conflict's path, kind and resulting paths (sorted). */
+function resolvedList(settled: readonly SettledConflict[]): ResolvedConflict[] {
+  return settled.map((s) => ({ path: s.conflict.path, kind: s.kind, results: s.placements.map((p) => p.path).sort(compare) }));
+}
+
+/**
+ * Resolves the conflicts of a merge held in a separate index file (`indexFile`, built from `git
+ * merge-tree`'s result and its conflicted stages): the same decisions as resolveConflicts, made in
+ * that index alone. Neither the repository's index nor the work tree is touched; the caller writes
+ * the index's tree and brings it in with read-tree, which refuses rather than overwrite a change.
+ */
+export async function resolveConflictsInIndex(annex: Annex, indexFile: string): Promise<ResolvedConflict[]> {
+  const cwd = annex.workTree ?? annex.git.repo.gitDir;
+  const env = { GIT_INDEX_FILE: indexFile };
+  const resolution = await planResolution(annex, await annex.git.run(['ls-files', '-s', '-z'], { env }));
+  if (!resolution) return [];
+  await updateIndexInfo({ cwd, indexFile, entries: resolution.index });
+  return resolvedList(resolution.settled);
+}
+
+/**
+ * Resolves every unmerged path of a merge that stopped on conflicts, in the index and the work
+ * tree, and returns what it did (sorted by path). Afterwards the index has no unmerged entries and
+ * the work tree no conflict markers; the merge is ready to commit (MERGE_HEAD is left in place).
+ * Does nothing and returns [] when there are no unmerged paths.
+ */
+export async function resolveConflicts(annex: Annex): Promise<ResolvedConflict[]> {
+  const workTree = annex.workTree;
+  if (!workTree) throw new ArborError('EBARE', 'cannot resolve merge conflicts in a bare repository');
+  const resolution = await planResolution(annex, await annex.git.run(['ls-files', '-s', '-z']));
+  if (!resolution) return [];
+  const { settled, merged, unmerged, index } = resolution;
   await updateIndexInfo({ cwd: workTree, entries: index });
 
   // Then the work tree: write every placed version before removing anything.
@@ -476,5 +516,5 @@ export async function resolveConflicts(annex: Annex): Promise<ResolvedConflict[]
   // clean filter once). Not `update-index --refresh -- <paths>`: git would re-add those paths.
   if (written.length > 0) await annex.git.tryRun(['update-index', '-q', '--refresh']);
 
-  return settled.map((s) => ({ path: s.conflict.path, kind: s.kind, results: s.placements.map((p) => p.path).sort(compare) }));
+  return resolvedList(settled);
 }

@@ -2,7 +2,11 @@
 
 import type { Annex } from '../annex/annex.js';
 import { describeError } from '../util/errors.js';
-import { resolveConflicts, hasUnmergedPaths, type ResolvedConflict } from './conflicts.js';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readTreeIntoIndex, updateIndexInfo, writeTree, type IndexEntry } from '../git/update-index.js';
+import { resolveConflicts, resolveConflictsInIndex, hasUnmergedPaths, type ResolvedConflict } from './conflicts.js';
 import { simpleGitFor } from './git-client.js';
 import { identityArgs, identityEnv } from './identity.js';
 import { findMarkedFiles, keepMarkersAsConflicts } from './conflict-markers.js';
@@ -42,31 +46,60 @@ async function inspectMerge(annex: Annex, ref: string, before: string, conflicts
   }
 }
 
+/** Removes a path from an index (update-index --index-info). */
+const ZERO_SHA = '0'.repeat(40);
+
 /** Refusals to merge over uncommitted changes (tracked and untracked files): git merge's words and read-tree's. */
 const LOCAL_CHANGES = /would be overwritten by merge|not uptodate\. Cannot merge|would be removed by merge|would lose untracked files/;
 
-/**
- * HEAD merged with `sha` without touching the index or the work tree (`git merge-tree
- * --write-tree`, git 2.38+): the result's tree and whether it is clean. Undefined when this git
- * cannot (older git: `git merge` alone is used, as before).
- */
-async function mergeTree(annex: Annex, head: string, sha: string): Promise<{ tree: string; clean: boolean } | undefined> {
-  const r = await annex.git.tryRun(['-c', 'merge.directoryRenames=false', 'merge-tree', '--write-tree', '--allow-unrelated-histories', '-z', '--name-only', head, sha]);
-  if (r.code !== 0 && r.code !== 1) return undefined;
-  const tree = r.stdout.toString('utf8').split('\0')[0]?.trim() ?? '';
-  return /^[0-9a-f]{40,64}$/.test(tree) ? { tree, clean: r.code === 0 } : undefined;
+/** HEAD merged with a peer's commit in git's object database alone: the result's tree and, when it is not clean, the conflicted stages. */
+interface ComputedMerge {
+  readonly tree: string;
+  readonly clean: boolean;
+  /** `<mode> <sha> <stage>\t<path>` of every conflicted path, as `git merge` would leave them in the index. */
+  readonly stages: readonly IndexEntry[];
 }
 
 /**
- * Why the work tree and index cannot take the merge result `tree` now (a local change in the way
- * of a path the merge changes, or changes staged in the index, which `git merge` refuses), or
- * undefined. Looks only: nothing is written.
+ * HEAD merged with `sha` without touching the index or the work tree (`git merge-tree
+ * --write-tree`, git 2.38+). Undefined when this git cannot (older git: `git merge` alone is
+ * used, as before).
  */
-async function localChangesInTheWay(annex: Annex, head: string, tree: string): Promise<string | undefined> {
-  const staged = await annex.git.tryRun(['diff-index', '--cached', '--quiet', head, '--']);
-  if (staged.code === 1) return 'Your local changes would be overwritten by merge (changes are staged in the index)';
-  const dry = await annex.git.tryRun(['read-tree', '-m', '-n', head, tree]);
-  return dry.code === 0 ? undefined : dry.stderr.trim() || `git read-tree exited ${dry.code}`;
+async function mergeTree(annex: Annex, head: string, sha: string): Promise<ComputedMerge | undefined> {
+  const r = await annex.git.tryRun(['-c', 'merge.directoryRenames=false', 'merge-tree', '--write-tree', '--allow-unrelated-histories', '-z', head, sha]);
+  if (r.code !== 0 && r.code !== 1) return undefined;
+  const records = r.stdout.toString('utf8').split('\0');
+  const tree = records[0]?.trim() ?? '';
+  if (!/^[0-9a-f]{40,64}$/.test(tree)) return undefined;
+  const stages: IndexEntry[] = [];
+  // The conflicted file info follows the tree, up to an empty record; the messages after it are not needed.
+  for (const rec of records.slice(1)) {
+    if (rec === '') break;
+    const m = /^([0-7]+) ([0-9a-f]{40,64}) ([123])\t(.+)$/s.exec(rec);
+    if (!m) return undefined;
+    stages.push({ mode: m[1] as string, sha: m[2] as string, stage: Number(m[3]) as 1 | 2 | 3, path: m[4] as string });
+  }
+  return { tree, clean: r.code === 0, stages };
+}
+
+/**
+ * The tree of a conflicted merge with every conflict resolved as resolveConflicts resolves them
+ * (both versions kept), built in a temporary index from merge-tree's result and its stages: the
+ * repository's index and work tree are not touched, so nothing the user does meanwhile is lost.
+ */
+async function resolvedMergeTree(annex: Annex, computed: ComputedMerge): Promise<{ tree: string; conflicts: ResolvedConflict[] }> {
+  const git = annex.git;
+  const cwd = annex.workTree ?? git.repo.gitDir;
+  const indexFile = join(git.repo.gitDir, `arbor-merge-index-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await readTreeIntoIndex({ cwd, indexFile, treeish: computed.tree });
+    const paths = [...new Set(computed.stages.map((e) => e.path))];
+    await updateIndexInfo({ cwd, indexFile, entries: [...paths.map((path) => ({ mode: '0', sha: ZERO_SHA, path })), ...computed.stages] });
+    const conflicts = await resolveConflictsInIndex(annex, indexFile);
+    return { tree: await writeTree({ cwd, indexFile }), conflicts };
+  } finally {
+    await rm(indexFile, { force: true });
+  }
 }
 
 /**
@@ -78,13 +111,13 @@ async function localChangesInTheWay(annex: Annex, head: string, tree: string): P
  * so an edit or deletion made meanwhile is undone (the file gets HEAD's old bytes back) and files
  * held open lose their later writes (a new inode). Returns the error when it did not merge.
  */
-async function applyCleanMerge(annex: Annex, head: string, sha: string, tree: string): Promise<string | undefined> {
+async function applyCleanMerge(annex: Annex, head: string, sha: string, tree: string, message = `Merge commit '${sha}'\n`): Promise<string | undefined> {
   const git = annex.git;
   // Fresh stat data first, as git merge does: an unlocked file whose content arrived is no change.
   await git.tryRun(['update-index', '-q', '--refresh']);
   const read = await git.tryRun(['read-tree', '-m', '-u', head, tree]);
   if (read.code !== 0) return read.stderr.trim() || `git read-tree exited ${read.code}`;
-  const commit = await git.commitTree({ tree, parents: [head, sha], message: `Merge commit '${sha}'\n`, env: await identityEnv(git) });
+  const commit = await git.commitTree({ tree, parents: [head, sha], message, env: await identityEnv(git) });
   // Compare-and-swap, like the committer: the user's own git may have moved HEAD meanwhile.
   const moved = await git.tryRun(['update-ref', '-m', `merge ${sha}: Merge made by arbor (merge-tree)`, 'HEAD', commit, head]);
   if (moved.code !== 0) {
@@ -137,10 +170,15 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
       if (error === undefined) return { ref, status: 'merged', ...(await inspectMerge(annex, ref, head, [])) };
       return refused(ref, error);
     }
-    if (computed) {
-      // Conflicts: `git merge` leaves them for conflicts.ts, but only after checking that it will not refuse.
-      const inTheWay = await localChangesInTheWay(annex, head, computed.tree);
-      if (inTheWay !== undefined) return refused(ref, inTheWay);
+    if (computed && workTree !== git.repo.gitDir) {
+      // Conflicts, resolved in a temporary index and brought in like a clean merge. Not `git
+      // merge`: when its strategy refuses (a file edited since any check made before it started),
+      // it resets the changed files to HEAD and re-applies a stash, and an edit made meanwhile is
+      // lost (seen in the soak: edits reverted to an older version).
+      const resolved = await resolvedMergeTree(annex, computed);
+      const error = await applyCleanMerge(annex, head, sha, resolved.tree, `${CONFLICT_FIX_MESSAGE}\n`);
+      if (error === undefined) return { ref, status: 'conflicts-resolved', ...(await inspectMerge(annex, ref, head, resolved.conflicts)) };
+      return refused(ref, error);
     }
   }
   let failure: unknown;

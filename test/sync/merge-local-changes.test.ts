@@ -87,3 +87,71 @@ test('once nothing is in its way the merge goes through and keeps uncommitted ed
   assert.throws(() => statSync(join(dir, 'gone.txt')), 'the uncommitted deletion stays');
   assert.equal(await git(dir, ...PLAIN, 'status', '--porcelain'), 'D  gone.txt\n M notes.txt', 'only our own changes are left to commit');
 });
+
+/** Like divergedRepo, but both sides changed shared.txt: the merge conflicts. */
+async function conflictedRepo(): Promise<string> {
+  const dir = await divergedRepo();
+  writeFiles(dir, { 'shared.txt': 's1 from us\n' });
+  await commitAll(dir, 'ours changes shared.txt too');
+  return dir;
+}
+
+test('a conflicted merge is resolved and committed without git merge: files it does not change keep their inode and later writes, both versions are kept', async () => {
+  const dir = await conflictedRepo();
+  const head = await git(dir, 'rev-parse', 'HEAD');
+  const peer = await git(dir, 'rev-parse', 'peer');
+  writeFiles(dir, { 'notes.txt': 'v1, not committed yet\n' });
+  await git(dir, 'rm', '-q', 'gone.txt');
+  const notes = join(dir, 'notes.txt');
+  const inode = statSync(notes).ino;
+  const fd = openSync(notes, 'r+');
+  const annex = await openAnnex(dir);
+  try {
+    const outcome = await mergeRef(annex, 'refs/heads/peer');
+    assert.equal(outcome.status, 'conflicts-resolved', outcome.error);
+    assert.deepEqual(outcome.conflicts.map((c) => c.path), ['shared.txt']);
+    ftruncateSync(fd, 0);
+    writeSync(fd, 'v2 written after the merge\n', 0);
+  } finally {
+    closeSync(fd);
+    await annex.close();
+  }
+  assert.equal(await git(dir, 'rev-parse', 'HEAD^1'), head);
+  assert.equal(await git(dir, 'rev-parse', 'HEAD^2'), peer);
+  assert.equal(await git(dir, 'rev-parse', '-q', '--verify', 'MERGE_HEAD').catch(() => ''), '', 'not left mid-merge');
+  const shared = (await git(dir, 'ls-files')).split('\n').filter((p) => p.startsWith('shared')).sort();
+  const texts = shared.map((p) => readFileSync(join(dir, p), 'utf8')).sort();
+  assert.deepEqual(texts, ['s1 from the peer\n', 's1 from us\n'], `both versions are in the work tree: ${shared.join(', ')}`);
+  assert.ok(texts.every((t) => !t.includes('<<<<<<<')), 'no conflict markers');
+  assert.equal(readFileSync(notes, 'utf8'), 'v2 written after the merge\n');
+  assert.equal(statSync(notes).ino, inode, 'notes.txt was not replaced');
+  assert.throws(() => statSync(join(dir, 'gone.txt')), 'the uncommitted deletion stays');
+  assert.equal(await git(dir, ...PLAIN, 'status', '--porcelain'), 'D  gone.txt\n M notes.txt', 'only our own changes are left to commit');
+});
+
+test('a conflicted merge never overwrites a local edit to the conflicted file: refused, or merged with the edit kept where it is', async () => {
+  const dir = await conflictedRepo();
+  const head = await git(dir, 'rev-parse', 'HEAD');
+  writeFiles(dir, { 'shared.txt': 'local edit, not committed\n' });
+  const inode = statSync(join(dir, 'shared.txt')).ino;
+  const annex = await openAnnex(dir);
+  let status: string;
+  try {
+    const outcome = await mergeRef(annex, 'refs/heads/peer');
+    status = outcome.status;
+    // The version that keeps the name is chosen by blob id: when it is ours, the merge leaves
+    // shared.txt alone and may go through; when it is the peer's, the edit is in the way.
+    if (status === 'failed') assert.equal(outcome.blockedByLocalChanges, true, outcome.error);
+    else assert.equal(status, 'conflicts-resolved', outcome.error);
+  } finally {
+    await annex.close();
+  }
+  assert.equal(readFileSync(join(dir, 'shared.txt'), 'utf8'), 'local edit, not committed\n');
+  assert.equal(statSync(join(dir, 'shared.txt')).ino, inode, 'shared.txt was not replaced');
+  assert.equal(await git(dir, 'rev-parse', '-q', '--verify', 'MERGE_HEAD').catch(() => ''), '', 'not left mid-merge');
+  if (status === 'failed') assert.equal(await git(dir, 'rev-parse', 'HEAD'), head, 'nothing merged');
+  else {
+    const variants = (await git(dir, 'ls-files')).split('\n').filter((p) => p.startsWith('shared') && p !== 'shared.txt');
+    assert.deepEqual(variants.map((p) => readFileSync(join(dir, p), 'utf8')), ['s1 from the peer\n'], 'the peer\'s version is kept beside it');
+  }
+});
