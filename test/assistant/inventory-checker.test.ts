@@ -2,7 +2,7 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { annex, arbor, makeArborRepo, objectPath, simpleFiles, uuidOf } from '../helpers/annex-fixtures.js';
@@ -50,6 +50,9 @@ test('the assistant checks each remote\'s inventory when it starts and when the 
     await eventually('the check at its return repairs b.txt', () => logMessages(laptop).some((m) => /inventory of hub: 2 keys there, 1 wrong entry fixed/.test(m)), { logOf: laptop, timeoutMs: 120_000 });
     assert.equal(await listed(laptop, 'b.txt', hubUuid), false);
     assert.ok(await listed(laptop, 'c.txt', hubUuid));
+    // Remembered, so a restart within a day is no new contact.
+    const checks = JSON.parse(readFileSync(join(laptop, '.git/annex/arbor/inventory-checks.json'), 'utf8')) as Record<string, number>;
+    assert.equal(typeof checks.hub, 'number');
   } finally {
     await stopAssistant(laptop);
   }
