@@ -1,13 +1,11 @@
 // External special remotes: Debian's git-annex-remote-rclone (against rclone's local backend) works
 // through arbor and the result is read by git-annex; a program that crashes or speaks garbage
 // fails that transfer only, in one line.
-import { testEnv } from '../helpers/env.js';
+import '../helpers/env.js';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { needsGitAnnex } from '../helpers/git-annex.js';
 import { annex, arbor, cloneWithGitAnnex, makeArborRepo, type FixtureRepo } from '../helpers/annex-fixtures.js';
 import { prng } from '../helpers/prng.js';
 import { git } from '../helpers/repo.js';
@@ -15,9 +13,9 @@ import { runArbor } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 import { needsGpg, useTempGnupgHome } from '../helpers/gnupg.js';
 import { filesUnder } from '../helpers/files.js';
+import { needsRclone, script, useRclone } from '../helpers/rclone.js';
 
-const hasRclone = spawnSync('git-annex-remote-rclone', ['--version'], { input: '' }).error === undefined && spawnSync('rclone', ['version']).status === 0;
-const needs = { skip: needsGitAnnex.skip || (hasRclone ? false : 'needs rclone and git-annex-remote-rclone (apt-get install rclone git-annex-remote-rclone)') };
+const needs = needsRclone;
 
 /** 150 KiB of reproducible bytes: three 64 KiB chunks. */
 function bigContent(): Buffer {
@@ -27,11 +25,6 @@ function bigContent(): Buffer {
   return b;
 }
 
-function script(dir: string, name: string, body: string): void {
-  writeFileSync(join(dir, name), `#!/bin/sh\n${body}`);
-  chmodSync(join(dir, name), 0o755);
-}
-
 let parent: string;
 let origin: FixtureRepo;
 const big = bigContent();
@@ -39,13 +32,7 @@ const big = bigContent();
 before(async () => {
   if (needs.skip) return;
   parent = tempDir('arbor-external-');
-  const bin = join(parent, 'bin');
-  mkdirSync(bin);
-  // Debian's git-annex-remote-rclone parses `rclone size` output of older rclone releases ("Total
-  // objects: 1"); today's rclone prints "Total objects: 1 (1)", which makes git-annex's own
-  // CHECKPRESENT fail too. This wrapper restores the old line; everything else is the real rclone.
-  const realRclone = spawnSync('sh', ['-c', 'command -v rclone'], { encoding: 'utf8' }).stdout.trim();
-  script(bin, 'rclone', `if [ "$1" = size ]; then ${realRclone} "$@" 2>&1 | sed -E 's/^(Total objects: [0-9]+) \\([^)]*\\)/\\1/'; exit $?; fi\nexec ${realRclone} "$@"\n`);
+  const bin = useRclone(parent);
   // A program that crashes on its first transfer (the marker file), then works (a folder store).
   script(
     bin,
@@ -98,11 +85,6 @@ while read -r cmd a b c; do
 done
 `,
   );
-  mkdirSync(join(parent, 'rclone'));
-  writeFileSync(join(parent, 'rclone', 'rclone.conf'), '[loc]\ntype = local\n');
-  // Every process the tests start (arbor, git-annex, the remote programs) finds these.
-  testEnv.PATH = `${bin}:${testEnv.PATH ?? ''}`;
-  testEnv.RCLONE_CONFIG = join(parent, 'rclone', 'rclone.conf');
   origin = await makeArborRepo({
     description: 'origin',
     parent,
