@@ -296,11 +296,14 @@ class SshRemote implements Remote {
   /**
    * Reconciles the host's store with `expected` over `git arbor serve` (arbor extension,
    * docs/design/reconcile.md): bytes on the wire grow with the difference. Undefined when the host
-   * runs git-annex-shell (or a configured annex-shell): the caller checks key by key.
+   * runs git-annex-shell: the caller checks key by key.
    */
   async inventoryDifference(expected: KeySummary, known: KeyIndex): Promise<InventoryDifference | undefined> {
     return this.#with(async (conn) => {
-      if (this.#arborServe !== true || this.config.annexShell !== undefined || !(await conn.reconcileSupported())) return undefined;
+      // Asked of a host known to run serve, and of a configured annex-shell (which may be serve:
+      // git-annex-shell answers `ERROR unknown command` and goes on).
+      const mayAsk = this.#arborServe === true || this.config.annexShell !== undefined;
+      if (!mayAsk || !(await conn.reconcileSupported())) return undefined;
       const out = await reconcile(expected, { exchange: (request) => conn.reconcileExchange(request) }, { known });
       const remoteKeys = expected.size - out.localOnly.length + out.remoteOnly.length;
       return { missing: out.localOnly, extra: out.remoteOnly, method: 'reconciled' as const, bytes: out.bytesSent + out.bytesReceived, remoteKeys };

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { needsSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -200,4 +201,27 @@ test('fsck --fast --from a server whose reconciliation answers are damaged says 
   assert.deepEqual(await whereisKey(s.client, s.gone), [here]);
   assert.deepEqual(await whereisKey(s.client, s.unlogged), [here, s.serverUuid].sort());
   assert.deepEqual(await whereisKey(s.client, s.stranger), []);
+});
+
+test('a configured annex-shell: the real git-annex-shell is checked file by file (asking it changes nothing), a wrapper that runs serve reconciles', options, async () => {
+  const dir = await makeRepo({ bare: true, parent, name: 'shell.git' });
+  await annex(dir, 'init', '-q', 'shell server');
+  const realShell = spawnSync('sh', ['-c', 'command -v git-annex-shell'], { encoding: 'utf8' }).stdout.trim();
+  const s = await wrongLog({ dir, bare: true }, `${sshd.host}:${dir}`, 'laptop-shell');
+  await git(s.client, 'config', 'remote.server.annex-shell', realShell);
+  const plain = await runArbor(['fsck', '--fast', '--from', 'server'], { cwd: s.client });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stdout + plain.stderr, /inventory of server/);
+  assert.match(plain.stdout, /f3\.txt: location log fixed \(content is not present on server\)/);
+  assert.match(plain.stdout, /f7\.txt: location log fixed \(content is present on server\)/);
+  assert.deepEqual(await whereisKey(s.client, s.stranger), [], 'file by file, a key in no file is not looked at');
+
+  const wrapper = join(parent, 'serve-as-annex-shell');
+  writeFileSync(wrapper, '#!/bin/sh\nexec git-arbor serve "$@"\n');
+  chmodSync(wrapper, 0o755);
+  await git(s.client, 'config', 'remote.server.annex-shell', wrapper);
+  const reconciled = await runArbor(['fsck', '--fast', '--from', 'server'], { cwd: s.client });
+  assert.equal(reconciled.code, 0, reconciled.stderr);
+  assert.match(reconciled.stdout, /fsck: inventory of server: 12 keys there, 1 wrong entry fixed \(\d+ bytes exchanged\)/);
+  assert.deepEqual(await whereisKey(s.client, s.stranger), [s.serverUuid]);
 });
