@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Annex } from '../annex/annex.js';
 import { formatKey, requireKey, type Key } from '../annex/key.js';
 import { logKeyPresence } from '../annex/logs/location.js';
-import { writeAll } from '../annex/pipelined-io.js';
+import { hashingWriter } from '../annex/pipelined-io.js';
 import { digestMatches, openPartial } from '../annex/verified-copy.js';
 import { ByteReader, StreamEndedError } from '../util/byte-reader.js';
 import { ArborError } from '../util/errors.js';
@@ -270,12 +270,11 @@ class Session {
         await this.#say({ type: 'ERROR', message: 'expected DATA' });
         return true;
       }
-      let pos = have;
-      await this.#in.bytes(data.length, async (chunk) => {
-        hasher?.update(chunk);
-        await writeAll(handle, chunk, pos);
-        pos += chunk.length;
-      });
+      // Written (thread pool) and hashed (here) side by side, synced in the background as it grows.
+      const writer = hashingWriter(handle, hasher, have);
+      await this.#in.bytes(data.length, (chunk) => writer.write(chunk));
+      await writer.finish();
+      const pos = writer.position;
       let valid = true;
       if (this.#version >= 1) {
         const v = await this.#line();

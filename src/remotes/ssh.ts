@@ -4,7 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { open, rm, stat } from 'node:fs/promises';
 import type { Key } from '../annex/key.js';
 import { formatKey } from '../annex/key.js';
-import { writeAll } from '../annex/pipelined-io.js';
+import { hashingWriter } from '../annex/pipelined-io.js';
 import { digestMatches, openPartial } from '../annex/verified-copy.js';
 import { nodeSpawner } from '../util/spawn.js';
 import { ArborError } from '../util/errors.js';
@@ -406,6 +406,8 @@ class SshRemote implements Remote {
       if (info) return info;
     }
     const { handle: out, have, hasher } = await openPartial(key, dest);
+    // Written (thread pool) and hashed (here) side by side, synced in the background as it grows.
+    const writer = hashingWriter(out, hasher, have);
     let good = false;
     let serverHad = true;
     try {
@@ -418,14 +420,14 @@ class SshRemote implements Remote {
           have,
           async (chunk) => {
             if (throttle) await throttle(chunk);
-            hasher?.update(chunk);
-            await writeAll(out, chunk, pos);
+            await writer.write(chunk);
             pos += chunk.length;
             progress?.(pos, key.size);
           },
           async (serverSaysValid) => {
             // git-annex answers GET of a key it lacks with DATA 0 and INVALID.
             if (!serverSaysValid && pos === have) serverHad = false;
+            await writer.finish();
             await out.sync();
             if (!serverSaysValid) return false;
             if (key.size !== undefined && pos !== key.size) return false;
