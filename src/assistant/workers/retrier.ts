@@ -91,8 +91,12 @@ export const retrier: Worker = {
           lastProbe + PROBE_MS,
           ...ctx.reachability.inState('unreachable').filter((n) => !trying.has(n)).map((n) => ctx.reachability.get(n).nextTry ?? now),
         );
+        // Woken by the time, a reachability change, or the stop: the stop must not wait out a probe interval.
         const woken = new AbortController();
+        const stop = (): void => woken.abort();
+        signal.addEventListener('abort', stop, { once: true });
         await Promise.race([ctx.clock.sleep(Math.max(0, next - now), woken.signal), ctx.reachability.changed.wait(woken.signal)]).catch(() => undefined);
+        signal.removeEventListener('abort', stop);
         woken.abort();
         if (signal.aborted) break;
         retry(ctx.reachability.due());
