@@ -1,7 +1,7 @@
 // Making directories inside a repository without ever making the repository itself.
 
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import { errnoCode } from './errors.js';
 
 /**
@@ -20,18 +20,17 @@ export async function mkdirUnder(root: string, dir: string): Promise<string | un
     return dir;
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return undefined;
-    if (errnoCode(err) !== 'ENOENT') throw err;
+    // Directly under `root` and ENOENT: `root` is gone, and is not made afresh.
+    if (errnoCode(err) !== 'ENOENT' || dirname(dir) === root) throw err;
   }
-  let first: string | undefined;
-  let at = root;
-  for (const part of rel.split(sep)) {
-    at = join(at, part);
-    try {
-      await mkdir(at);
-      first ??= at;
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-    }
+  // A parent is missing: made first, upwards only as far as needed (an object's hash directories
+  // mostly exist but for the newest level), then this one.
+  const first = await mkdirUnder(root, dirname(dir));
+  try {
+    await mkdir(dir);
+    return first ?? dir;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return first;
+    throw err;
   }
-  return first;
 }
