@@ -8,11 +8,22 @@
 // DNS-rebinding page names its own host), gets the same bare 403 whatever it asked for. No
 // response carries CORS headers, so another origin's script cannot read any answer, and a POST
 // with a foreign Origin is refused too. GET never acts.
+//
+// Served with hono (routing, the body limit, the server-sent events helper) on @hono/node-server's
+// request listener, inside our own node:http server (listen options, timeouts and shutdown stay
+// ours). The security checks are one middleware that runs before any route, so they are read in
+// one place (docs/design/web.md says why these libraries).
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { getRequestListener, RequestError } from '@hono/node-server';
 
 /** What the server serves; the worker (workers/web.ts) builds it from the assistant's context. */
 export interface WebApi {
@@ -42,7 +53,7 @@ export interface WebServer {
 /** The actions, each only by POST. */
 export const WEB_ACTIONS: readonly string[] = ['sync', 'pause', 'resume', 'cancel'];
 
-/** The page's files (shipped as they are: plain ES modules and CSS, no build step). */
+/** The page's files (shipped as they are: plain ES modules and CSS, no build step), by their path under the secret. */
 const ASSETS: ReadonlyMap<string, { readonly file: string; readonly type: string }> = new Map([
   ['', { file: 'index.html', type: 'text/html; charset=utf-8' }],
   ['app.js', { file: 'app.js', type: 'text/javascript; charset=utf-8' }],
@@ -58,40 +69,42 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+const EVENT_STREAM = 'text/event-stream; charset=utf-8';
+
 /** How often an idle event stream gets a comment line, so proxies and browsers keep it (no work in between). */
 const KEEPALIVE_MS = 30_000;
 /** The largest action body read. */
 const MAX_BODY = 16 * 1024;
 
-function send(res: ServerResponse, code: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
-  res.writeHead(code, { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
-  res.end(body);
+type Body = string | Uint8Array<ArrayBuffer>;
+
+const byteLength = (body: Body): number => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+
+/** An answer inside a route; the security middleware adds COMMON_HEADERS to it. */
+function answer(c: Context, status: ContentfulStatusCode, type: string, body: Body, extra: Record<string, string> = {}): Response {
+  return c.body(body, status, { 'Content-Type': type, 'Content-Length': String(byteLength(body)), ...extra });
 }
 
-function forbidden(res: ServerResponse): void {
-  send(res, 403, 'text/plain; charset=utf-8', 'forbidden\n');
+function json(c: Context, status: ContentfulStatusCode, value: unknown): Response {
+  return answer(c, status, JSON_TYPE, JSON.stringify(value) + '\n');
 }
 
-function json(res: ServerResponse, code: number, value: unknown): void {
-  send(res, code, 'application/json; charset=utf-8', JSON.stringify(value) + '\n');
+/** An answer made outside any route (a refusal, an error hono did not catch), with COMMON_HEADERS of its own. */
+function bare(status: number, type: string, body: string): Response {
+  return new Response(body, { status, headers: { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': String(byteLength(body)) } });
 }
+
+/** The one answer to every refused request, whatever it asked for. */
+const forbidden = (): Response => bare(403, TEXT, 'forbidden\n');
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function sameSecret(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new Error('request body too large');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  return text ? (JSON.parse(text) as unknown) : {};
 }
 
 /**
@@ -100,27 +113,54 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
  */
 export async function startWebServer(options: { port: number; token: string; api: WebApi; assetsDir: string; onError?: (err: unknown) => void }): Promise<WebServer> {
   const { token, api } = options;
-  const streams = new Set<ServerResponse>();
+  /** Ends each open event stream; an entry leaves when its stream ends. */
+  const streams = new Set<() => void>();
+  /** The port listened on: options.port until listen() gives the real one (port 0). */
   let port = options.port;
   const hosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
   /** The page's files, read once: they ship with the package and do not change while the assistant runs. */
-  const assets = new Map<string, Promise<Buffer>>();
-  const assetBody = (file: string): Promise<Buffer> => {
+  const assets = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  const assetBody = (file: string): Promise<Uint8Array<ArrayBuffer>> => {
     let body = assets.get(file);
     if (!body) {
-      body = readFile(join(options.assetsDir, file));
+      body = readFile(join(options.assetsDir, file)).then((b) => new Uint8Array(b));
       assets.set(file, body);
       body.catch(() => assets.delete(file));
     }
     return body;
   };
 
-  const stream = (res: ServerResponse): void => {
-    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    res.write('retry: 2000\n\n');
-    streams.add(res);
-    // One report at a time per stream; a change during one is sent once it is done (latest wins).
+  /** An internal error: reported, and answered as JSON. */
+  const failed = (err: unknown): Response => {
+    options.onError?.(err);
+    return bare(500, JSON_TYPE, JSON.stringify({ error: message(err) }) + '\n');
+  };
+
+  /**
+   * The security checks, before any route: the Host, then the secret (constant-time), then the
+   * Origin when there is one. Every answer that gets past them leaves with COMMON_HEADERS.
+   */
+  const secured: MiddlewareHandler = async (c, next) => {
+    if (!hosts().includes(c.req.header('host') ?? '')) return forbidden();
+    const [, given = ''] = c.req.path.split('/');
+    if (!sameSecret(given, token)) return forbidden();
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !hosts().some((h) => origin === `http://${h}`)) return forbidden();
+    await next();
+    const headers = c.res.headers;
+    for (const [name, value] of Object.entries(COMMON_HEADERS)) headers.set(name, value);
+  };
+
+  /** Sends `retry`, then the report at once and after every change: one report at a time, a change during one is sent once it is done (latest wins). */
+  const follow = async (stream: SSEStreamingApi): Promise<void> => {
+    let stop!: () => void;
+    const ended = new Promise<void>((resolve) => (stop = resolve));
+    streams.add(stop);
+    stream.onAbort(stop);
+    const open = (): boolean => !stream.closed && !stream.aborted;
+    // The library's write never throws (a closed stream swallows it); writes are sent in order.
+    void stream.write('retry: 2000\n\n');
     let sending = false;
     let again = false;
     const push = async (): Promise<void> => {
@@ -133,8 +173,8 @@ export async function startWebServer(options: { port: number; token: string; api
         do {
           again = false;
           const data = JSON.stringify(await api.report());
-          if (!res.writableEnded) res.write(`event: status\ndata: ${data}\n\n`);
-        } while (again && !res.writableEnded);
+          if (open()) await stream.writeSSE({ event: 'status', data });
+        } while (again && open());
       } catch (err) {
         options.onError?.(err);
       } finally {
@@ -142,69 +182,73 @@ export async function startWebServer(options: { port: number; token: string; api
       }
     };
     const unsubscribe = api.subscribe(() => void push());
-    const keepalive = setInterval(() => void (res.writableEnded || res.write(': keepalive\n\n')), KEEPALIVE_MS);
+    const keepalive = setInterval(() => void (open() && stream.write(': keepalive\n\n')), KEEPALIVE_MS);
     keepalive.unref();
-    const end = (): void => {
+    void push();
+    try {
+      await ended;
+    } finally {
       unsubscribe();
       clearInterval(keepalive);
-      streams.delete(res);
-    };
-    // The response's close, not the request's: a GET's request closes as soon as it is read.
-    res.on('close', end);
-    void push();
+      streams.delete(stop);
+    }
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!hosts().includes(req.headers.host ?? '')) return forbidden(res);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const [, given = '', ...rest] = url.pathname.split('/');
-    if (!sameSecret(given, token)) return forbidden(res);
-    const origin = req.headers.origin;
-    if (origin !== undefined && !hosts().some((h) => origin === `http://${h}`)) return forbidden(res);
-    if (rest.length === 0) {
-      res.writeHead(308, { ...COMMON_HEADERS, Location: `/${token}/` });
-      return void res.end();
+  // The raw path, not decoded: the secret is compared as sent, and a route matches only its plain spelling.
+  const app = new Hono({ getPath: (request) => new URL(request.url).pathname });
+  app.onError((err) => failed(err));
+  app.use(secured);
+  app.all('/:secret', (c) => c.redirect(`/${token}/`, 308));
+  const limit = bodyLimit({ maxSize: MAX_BODY, onError: (c) => json(c, 400, { error: 'request body too large' }) });
+  for (const name of WEB_ACTIONS) {
+    for (const path of [`/:secret/api/${name}`, `/:secret/api/transfers/${name}`]) {
+      app.post(path, limit, async (c) => {
+        let body: unknown;
+        try {
+          const text = (await c.req.text()).trim();
+          body = text ? (JSON.parse(text) as unknown) : {};
+        } catch (err) {
+          return json(c, 400, { error: message(err) });
+        }
+        try {
+          return json(c, 200, await api.action(name, body));
+        } catch (err) {
+          return json(c, 409, { error: message(err) });
+        }
+      });
+      app.all(path, (c) => answer(c, 405, TEXT, 'actions need POST\n', { Allow: 'POST' }));
     }
-    const path = rest.join('/');
-    const method = req.method ?? 'GET';
-    if (path.startsWith('api/') && WEB_ACTIONS.includes(path.slice(4).replace(/^transfers\//, ''))) {
-      if (method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'actions need POST\n', { Allow: 'POST' });
-      let body: unknown;
-      try {
-        body = await readBody(req);
-      } catch (err) {
-        return json(res, 400, { error: err instanceof Error ? err.message : String(err) });
-      }
-      try {
-        return json(res, 200, await api.action(path.slice(4).replace(/^transfers\//, ''), body));
-      } catch (err) {
-        return json(res, 409, { error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    if (method !== 'GET' && method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET' });
-    const asset = ASSETS.get(path);
-    if (asset) return send(res, 200, asset.type, await assetBody(asset.file));
-    if (path === 'api/status') return json(res, 200, await api.report());
-    if (path === 'events') return stream(res);
-    if (path === 'api/map.svg') return send(res, 200, 'image/svg+xml; charset=utf-8', await api.map());
-    if (path === 'metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await api.metrics());
-    if (path === 'api/history') {
-      const file = url.searchParams.get('path')?.replace(/^\/+/, '');
-      if (!file) return json(res, 400, { error: 'api/history needs ?path=<file>' });
-      return json(res, 200, await api.history(file));
-    }
-    return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-  };
-
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      options.onError?.(err);
-      if (!res.headersSent) json(res, 500, { error: err instanceof Error ? err.message : String(err) });
-      else res.end();
-    });
+  }
+  // GET routes answer HEAD too (hono runs the GET route and drops the body).
+  for (const [path, asset] of ASSETS) app.get(`/:secret/${path}`, async (c) => answer(c, 200, asset.type, await assetBody(asset.file)));
+  app.get('/:secret/api/status', async (c) => json(c, 200, await api.report()));
+  app.get('/:secret/events', (c) => {
+    // A HEAD gets the headers alone: no stream is started for an answer that has no body.
+    if (c.req.method === 'HEAD') return answer(c, 200, EVENT_STREAM, '');
+    const res = streamSSE(c, follow);
+    res.headers.set('Content-Type', EVENT_STREAM);
+    return res;
   });
-  // Request timeouts would cut the event stream; an idle keep-alive socket still closes (Node's default).
-  server.requestTimeout = 0;
+  app.get('/:secret/api/map.svg', async (c) => answer(c, 200, 'image/svg+xml; charset=utf-8', await api.map()));
+  app.get('/:secret/metrics', async (c) => answer(c, 200, 'text/plain; version=0.0.4; charset=utf-8', await api.metrics()));
+  app.get('/:secret/api/history', async (c) => {
+    const file = c.req.query('path')?.replace(/^\/+/, '');
+    if (!file) return json(c, 400, { error: 'api/history needs ?path=<file>' });
+    return json(c, 200, await api.history(file));
+  });
+  // Last: any other path, or a method its route does not take.
+  app.all('*', (c) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? answer(c, 404, TEXT, 'not found\n') : answer(c, 405, TEXT, 'method not allowed\n', { Allow: 'GET' }),
+  );
+
+  const listener = getRequestListener(
+    // hono's onError takes only Error objects: anything else thrown is answered here.
+    (request, env) => Promise.resolve(app.fetch(request, env)).catch(failed),
+    // A request the adapter cannot make a URL of (no Host over HTTP/1.0, a bad Host) is refused like any other.
+    { errorHandler: (err) => (err instanceof RequestError ? forbidden() : failed(err)) },
+  );
+  const server: Server = createServer({ requestTimeout: 0 }, (req, res) => void listener(req, res));
+  // requestTimeout 0: a request timeout would cut the event stream; an idle keep-alive socket still closes (Node's default).
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: options.port, host: '127.0.0.1', exclusive: true }, () => {
@@ -218,7 +262,7 @@ export async function startWebServer(options: { port: number; token: string; api
     port,
     url: `http://127.0.0.1:${port}/${token}/`,
     close: async () => {
-      for (const res of streams) res.end();
+      for (const stop of streams) stop();
       streams.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
