@@ -1,7 +1,7 @@
 // Entry point of `npm run bench`: runs the figures of issue 7 (arbor vs git-annex vs plain git), prints a markdown table, writes bench/out/latest.json.
 //
 // Usage: npm run bench [-- --quick | --full] [--only 1,4,planner] [--keep] [--write-docs]
-//   --quick        (default) sizes scaled down, under 5 minutes
+//   --quick        (default) sizes scaled down, at most 5 minutes on 2 cores (bench/lib/scale.ts)
 //   --full         issue 7's sizes (10,000 files, 100,000-file tree, 1 GiB), under 30 minutes
 //   --only <list>  figures by number or slug (latency, burst, large-tree, ingest, transfer, planner, noop-sync, ssh, reconcile, everyday, serve, notices, web, delta, delta-ssh)
 //   --keep         keep the temporary directories (paths are printed)

@@ -14,9 +14,9 @@ export const deltaFigure: Figure = {
   slug: 'delta',
   title: 'Bytes for a small change to a large file: arbor delta (patch payload) vs whole transfer (git-annex, arbor without a basis)',
   needs: ['git', 'arbor'],
-  describeScale: (mode) => `${sized(mode, (x) => x.transferMiB, 'MiB')} random file; 1 MiB overwritten in the middle, 4 KiB inserted near the start`,
+  describeScale: (mode) => `${sized(mode, (x) => x.deltaMiB, 'MiB')} random file; 1 MiB overwritten in the middle, 4 KiB inserted near the start`,
   run: async (ctx) => {
-    const mib = ctx.scale.transferMiB;
+    const mib = ctx.scale.deltaMiB;
     const size = mib * 2 ** 20;
     const dir = join(ctx.tmp, 'repo');
     const o = { env: ctx.env, timeoutMs: 900_000 };

@@ -8,9 +8,8 @@ import { ARBOR_BIN } from '../lib/env.js';
 import { run, type RunResult } from '../lib/exec.js';
 import { ANNEX_EVERYTHING, arbor, annex, git, makeRepo, tool, writeBigFile } from '../lib/fixtures.js';
 import { contenders, makeRow } from '../lib/rows.js';
+import { sized } from '../lib/scale.js';
 
-/** Rounds per command (the medians are of these): 5, or 3 in quick mode to keep it under a minute or so. */
-const runsFor = (mode: string): number => (mode === 'quick' ? 3 : 5);
 /** The file sizes measured: one big enough that the copy shows, one that is all overhead. */
 const SIZES = [
   { label: '20 MB', bytes: 20_000_000 },
@@ -63,10 +62,10 @@ export const everydayFigure: Figure = {
   slug: 'everyday',
   title: 'Everyday commands on one file: arbor vs git-annex vs the start-up floor',
   needs: ['git', 'git-annex'],
-  describeScale: (mode) => `one file of ${SIZES.map((s) => s.label).join(' and of ')}, ${runsFor(mode)} runs each (medians); a local bare remote initialised by git-annex; floor = node -e 0 + git rev-parse`,
+  describeScale: (mode) => `one file of ${SIZES.map((s) => s.label).join(' and of ')}, ${sized(mode, (x) => x.everydayRuns, 'runs')} each (medians); a local bare remote initialised by git-annex; floor = node -e 0 + git rev-parse`,
   run: async (ctx) => {
     const who = contenders(ctx);
-    const RUNS = runsFor(ctx.mode);
+    const RUNS = ctx.scale.everydayRuns;
     const tools = (['arbor', 'annex'] as const).filter((t) => who[t]);
     const src = join(ctx.tmp, 'src');
     await makeRepo({ env: ctx.env, dir: src, tool: 'annex', largefiles: ANNEX_EVERYTHING });
@@ -80,8 +79,9 @@ export const everydayFigure: Figure = {
       await tool('annex', src, ['add', '-q', `f-${s.bytes}.bin`], { env: ctx.env });
     }
     await git(src, ['commit', '-q', '-m', 'files'], { env: ctx.env });
-    const counts = hasStrace();
-    const notes = [...who.notes, ...(counts ? [] : ['git process counts skipped: strace is not installed'])];
+    // strace slows each command it traces several times over: the quick run leaves the counts to the full one.
+    const counts = ctx.scale.everydayCounts && hasStrace();
+    const notes = [...who.notes, ...(counts ? [] : [ctx.scale.everydayCounts ? 'git process counts skipped: strace is not installed' : 'git process counts: in the full run only (strace slows each command it traces several times over)'])];
     const floors: number[] = [];
     const execNote = async (args: readonly string[], before?: () => Promise<void>): Promise<string> => {
       if (!counts) return '';
@@ -161,7 +161,7 @@ export const everydayFigure: Figure = {
         }),
         add: await addNote(),
       };
-      await getBack();
+      if (counts) await getBack();
       for (const name of ['whereis', 'copy --to', 'get', 'drop --from', 'add']) {
         const x = samples[name];
         if (!x) continue;

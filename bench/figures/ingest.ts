@@ -37,7 +37,7 @@ export const ingestFigure: Figure = {
   title: 'Ingest: add of a big file and of many small files; hashing vs openssl',
   needs: ['git'],
   describeScale: (mode, s) =>
-    `${sized(mode, (x) => x.ingestBigMiB, 'MiB')} file × ${s.ingestBigRuns} runs; ${sized(mode, (x) => x.ingestSmallFiles, 'small files')} × ${s.ingestSmallRuns} runs; fresh repository per run, everything annexed (annex.largefiles=anything), warm page cache`,
+    `${sized(mode, (x) => x.ingestBigMiB, 'MiB')} file × ${sized(mode, (x) => x.ingestBigRuns, 'runs')}; ${sized(mode, (x) => x.ingestSmallFiles, 'small files')} × ${s.ingestSmallRuns} runs; fresh repository per run, everything annexed (annex.largefiles=anything), warm page cache`,
   run: async (ctx) => {
     const who = contenders(ctx);
     const tools = (['arbor', 'annex'] as const).filter((t) => who[t]);

@@ -87,7 +87,7 @@ export const largeTreeFigure: Figure = {
   title: 'Large tree: assistant start → startup scan done, idle; idle memory',
   needs: ['git'],
   describeScale: (mode, s) =>
-    `${sized(mode, (x) => x.treeFiles, 'files')} committed (10×100 dirs of 100 small text files at full size), no remote; git-annex started once, arbor with watcher=parcel (its first start), then restarted with auto${s.treeChokidar ? ', chokidar' : ''}`,
+    `${sized(mode, (x) => x.treeFiles, 'files')} committed (10×100 dirs of 100 small text files at full size), no remote; git-annex started once, arbor with watcher=${s.treeWatchers.join(', then restarted with ')}${mode === 'quick' ? ' (quick; full: parcel, auto, chokidar)' : ''}`,
   run: async (ctx) => {
     const who = contenders(ctx, { assistant: true });
     const notes = [...who.notes];
@@ -107,7 +107,7 @@ export const largeTreeFigure: Figure = {
     if (who.arbor) {
       ctx.log('figure 3: building the arbor tree');
       const dir = await makeTree(ctx, 'arbor');
-      for (const watcher of ['parcel', 'auto', ...(ctx.scale.treeChokidar ? ['chokidar'] : [])]) {
+      for (const watcher of ctx.scale.treeWatchers) {
         ctx.log(`figure 3: arbor assistant, watcher=${watcher}`);
         await git(dir, ['config', 'arbor.assistant.watcher', watcher], { env: ctx.env });
         try {

@@ -10,6 +10,7 @@ import { ARBOR_DEFAULT_RULE, firstSync, makeRepo } from '../lib/fixtures.js';
 import { waitCpuQuiet } from '../lib/proc.js';
 import { hasPath, pushedCommits, waitForPush } from '../lib/remote-watch.js';
 import { contenders, makeRow } from '../lib/rows.js';
+import { sized } from '../lib/scale.js';
 import { quantile } from '../lib/stats.js';
 
 const WRITE_TIMEOUT_MS = 30_000;
@@ -37,8 +38,8 @@ export const latencyFigure: Figure = {
   slug: 'latency',
   title: 'Latency: file written → commit in a local bare remote (assistants)',
   needs: ['git'],
-  describeScale: (_mode, s) =>
-    `${s.latencyWrites} spaced writes × ${s.latencyRounds} round(s) per assistant; small text files (arbor's default annex.largefiles rule in both repositories, so they go to git)`,
+  describeScale: (mode) =>
+    `${sized(mode, (x) => x.latencyWrites, 'spaced writes')} × ${sized(mode, (x) => x.latencyRounds, 'round(s)')} per assistant; small text files (arbor's default annex.largefiles rule in both repositories, so they go to git)`,
   run: async (ctx) => {
     const who = contenders(ctx, { assistant: true });
     const tools = (['arbor', 'annex'] as const).filter((t) => who[t]);

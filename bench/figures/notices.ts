@@ -8,16 +8,16 @@ import { startIdle, waitFor } from '../lib/daemons.js';
 import type { BenchContext, Figure } from '../lib/figure.js';
 import { ARBOR_DEFAULT_RULE, arbor, firstSync, git, makeRepo } from '../lib/fixtures.js';
 import { makeRow } from '../lib/rows.js';
+import { sized } from '../lib/scale.js';
 
-const PUSHES = 5;
 const ARRIVAL_TIMEOUT_MS = 60_000;
-/** The fallback the notices replace, made short so the figure ends: a fetch every 10 s (the default is 15 min). */
-const SCHEDULE = '*/10 * * * * *';
+/** The fallback the notices replace, made short so the figure ends: a fetch every N s (the default is 15 min). */
+const schedule = (seconds: number): string => `*/${seconds} * * * * *`;
 
 /** One round: B commits a file and syncs it to origin; ms until A's work tree has it (NaN when not seen). */
 async function round(ctx: BenchContext, a: string, b: string, tag: string): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < PUSHES; i++) {
+  for (let i = 0; i < ctx.scale.noticesPushes; i++) {
     const rel = `pushed-${tag}-${i}.txt`;
     writeFileSync(join(b, rel), `${tag} ${i}\n`);
     const r = await arbor(b, ['sync'], { env: ctx.env, timeoutMs: 120_000 });
@@ -37,7 +37,8 @@ export const noticesFigure: Figure = {
   slug: 'notices',
   title: 'Change notices: push into a shared local remote → the assistant\'s work tree has it',
   needs: ['git'],
-  describeScale: () => `${PUSHES} pushes with notices (fetch schedule once a year), ${PUSHES} with notices off and the fetch schedule every 10 s`,
+  describeScale: (mode) =>
+    `${sized(mode, (x) => x.noticesPushes, 'pushes')} with notices (fetch schedule once a year), as many with notices off and the fetch schedule every ${sized(mode, (x) => x.noticesFetchSeconds, 's')}`,
   run: async (ctx) => {
     const a = join(ctx.tmp, 'A');
     const b = join(ctx.tmp, 'B');
@@ -51,7 +52,7 @@ export const noticesFigure: Figure = {
     const samples: Record<'notices' | 'schedule', number[]> = { notices: [], schedule: [] };
     for (const mode of ['notices', 'schedule'] as const) {
       await git(a, ['config', 'arbor.assistant.notify', mode === 'notices' ? 'true' : 'false'], { env: ctx.env });
-      await git(a, ['config', 'arbor.assistant.fetch', mode === 'notices' ? '0 0 1 1 *' : SCHEDULE], { env: ctx.env });
+      await git(a, ['config', 'arbor.assistant.fetch', mode === 'notices' ? '0 0 1 1 *' : schedule(ctx.scale.noticesFetchSeconds)], { env: ctx.env });
       ctx.log(`figure 12: ${mode}`);
       const h = await startIdle(ctx.daemons, 'arbor', a);
       try {
@@ -67,7 +68,7 @@ export const noticesFigure: Figure = {
         unit: 'ms',
         arbor: samples.notices,
         anchor: samples.schedule,
-        anchorName: 'fetch schedule every 10 s (notify off)',
+        anchorName: `fetch schedule every ${ctx.scale.noticesFetchSeconds} s (notify off)`,
         note: `git-annex's assistant hears only ssh remotes (its remote daemon), so it has no column for a local remote${lost ? `; ${lost} push(es) not seen within ${ARRIVAL_TIMEOUT_MS / 1000} s` : ''}`,
       }),
     );

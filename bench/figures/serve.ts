@@ -8,7 +8,7 @@ import { ARBOR_BIN } from '../lib/env.js';
 import { annex, arbor, git, tool } from '../lib/fixtures.js';
 import { makeRow, mbps } from '../lib/rows.js';
 import { sized } from '../lib/scale.js';
-import { sshFileMiB, sshServerAndSource } from '../lib/ssh-server.js';
+import { sshServerAndSource } from '../lib/ssh-server.js';
 // The same real sshd the ssh tests use (own host key, client key and client config).
 import { startSshd } from '../../test/helpers/sshd.js';
 
@@ -18,9 +18,9 @@ export const serveFigure: Figure = {
   slug: 'serve',
   title: 'Transfer over ssh: arbor through git arbor serve vs git-annex through git-annex-shell vs a raw ssh pipe',
   needs: ['git', 'git-annex', 'sshd', 'arbor'],
-  describeScale: (mode, s) => `${sized(mode, (x) => sshFileMiB(x.transferMiB), 'MiB')} file × ${s.transferRuns} runs; one bare repository behind sshd on 127.0.0.1`,
+  describeScale: (mode) => `${sized(mode, (x) => x.sshMiB, 'MiB')} file × ${sized(mode, (x) => x.sshRuns, 'runs')}; one bare repository behind sshd on 127.0.0.1`,
   run: async (ctx) => {
-    const mib = sshFileMiB(ctx.scale.transferMiB);
+    const mib = ctx.scale.sshMiB;
     const bytes = mib * 2 ** 20;
     const sshd = await startSshd(ctx.env.HOME ? { home: ctx.env.HOME } : {});
     try {
@@ -35,8 +35,9 @@ export const serveFigure: Figure = {
       const o = { env: ctx.env, timeoutMs: 900_000 };
       const dropThere = (): Promise<unknown> => annex(src, ['drop', '-q', '--force', '--from', 's', 'big.bin'], o);
       const dropHere = (): Promise<unknown> => annex(src, ['drop', '-q', '--force', 'big.bin'], o);
-      for (let r = 0; r < ctx.scale.transferRuns; r++) {
-        for (const t of r % 2 === 0 ? (['serve', 'annex'] as const) : (['annex', 'serve'] as const)) {
+      for (let r = 0; r < ctx.scale.sshRuns; r++) {
+        const order = r % 2 === 0 ? (['serve', 'annex'] as const) : (['annex', 'serve'] as const);
+        for (const t of order) {
           ctx.log(`figure 11: run ${r + 1}, ${t} copy --to and get over ssh`);
           if (t === 'serve') await git(src, ['config', 'remote.s.annex-shell', wrapper], o);
           else await git(src, ['config', '--unset', 'remote.s.annex-shell'], o).catch(() => undefined);
@@ -45,7 +46,8 @@ export const serveFigure: Figure = {
           await dropHere();
           const down = t === 'serve' ? await arbor(src, ['get', 'big.bin'], o) : await annex(src, ['get', '-q', 'big.bin'], o);
           get[t].push(down.code === 0 ? down.ms / 1000 : Number.NaN);
-          await dropThere();
+          // The next transfer starts from a remote without the file (after the very last, nothing follows).
+          if (r < ctx.scale.sshRuns - 1 || t !== order[order.length - 1]) await dropThere();
         }
         const sink = join(ctx.tmp, 'pipe.out');
         const pipe = await ok('sh', ['-c', `${sshd.sshCommand} -T ${sshd.host} "cat > ${sink}" < "$1"`, 'sh', object], { cwd: ctx.tmp, env: ctx.env });

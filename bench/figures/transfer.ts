@@ -44,8 +44,8 @@ export const transferFigure: Figure = {
   slug: 'transfer',
   title: 'Transfer: copy --to a local bare remote vs cp',
   needs: ['git', 'git-annex'],
-  describeScale: (mode, s) =>
-    `${sized(mode, (x) => x.transferMiB, 'MiB')} file × ${s.transferRuns} runs; source added by git-annex (locked); fresh git-annex-initialised bare remote per run; warm page cache`,
+  describeScale: (mode) =>
+    `${sized(mode, (x) => x.transferMiB, 'MiB')} file × ${sized(mode, (x) => x.transferRuns, 'runs')}; source added by git-annex (locked); fresh git-annex-initialised bare remote per run; warm page cache`,
   run: async (ctx) => {
     const who = contenders(ctx);
     const tools = (['arbor', 'annex'] as const).filter((t) => who[t]);

@@ -9,11 +9,9 @@ import type { BenchContext, Figure } from '../lib/figure.js';
 import { ARBOR_DEFAULT_RULE, firstSync, makeRepo } from '../lib/fixtures.js';
 import { treeCpuSeconds } from '../lib/proc.js';
 import { makeRow } from '../lib/rows.js';
+import { sized } from '../lib/scale.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const LOADS = 20;
-/** The window over which idle CPU is measured, without and then with the page open. */
-const IDLE_WINDOW_MS = 20_000;
 
 /** ms to fetch the page, its two files and the first report, one after another (what a first visit asks). */
 async function httpLoad(url: string): Promise<number> {
@@ -56,8 +54,11 @@ export const webFigure: Figure = {
   slug: 'web',
   title: 'Status page: first load from the daemon; the daemon\'s idle CPU with the page open',
   needs: ['git', 'arbor'],
-  describeScale: () => `${LOADS} loads; idle CPU over ${IDLE_WINDOW_MS / 1000} s without and with the page open${existsSync(CHROMIUM) ? '' : ' (no chromium: HTTP only)'}`,
+  describeScale: (mode) =>
+    `${sized(mode, (x) => x.webLoads, 'loads')}; idle CPU over ${sized(mode, (x) => x.webIdleMs / 1000, 's')} without and with the page open${existsSync(CHROMIUM) ? '' : ' (no chromium: HTTP only)'}`,
   run: async (ctx: BenchContext) => {
+    const loads = ctx.scale.webLoads;
+    const idleMs = ctx.scale.webIdleMs;
     const a = join(ctx.tmp, 'A');
     await makeRepo({ env: ctx.env, dir: a, tool: 'arbor', largefiles: ARBOR_DEFAULT_RULE, bare: join(ctx.tmp, 'hub.git') });
     await firstSync('arbor', a, ctx.env);
@@ -67,12 +68,12 @@ export const webFigure: Figure = {
       for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(50);
       const url = (JSON.parse(readFileSync(file, 'utf8')) as { url: string }).url;
       const http: number[] = [];
-      for (let i = 0; i < LOADS; i++) http.push(await httpLoad(url));
+      for (let i = 0; i < loads; i++) http.push(await httpLoad(url));
       ctx.rows.push(makeRow({ measure: 'first load over HTTP: page, CSS, script, report (ms)', unit: 'ms', arbor: http.slice(1), note: 'the four requests a first visit makes, one after another; the first load (cold caches) left out' }));
       const parts = new Map<string, number[]>(PATHS.map((p) => [p, []]));
-      for (let i = 0; i < LOADS; i++) for (const [p, ms] of await perPath(url)) parts.get(p)?.push(ms);
+      for (let i = 0; i < loads; i++) for (const [p, ms] of await perPath(url)) parts.get(p)?.push(ms);
       for (const [p, ms] of parts) ctx.rows.push(makeRow({ measure: `  of which GET ${p || '(page)'} (ms)`, unit: 'ms', arbor: ms.slice(1), note: p === 'api/map.svg' ? 'fetched by the page after its first report, and again only when the map changes' : 'where the first load\'s time goes' }));
-      const idle = await cpuShare(h.pid, IDLE_WINDOW_MS);
+      const idle = await cpuShare(h.pid, idleMs);
       if (!existsSync(CHROMIUM)) {
         ctx.rows.push(makeRow({ measure: 'daemon idle CPU (% of a core)', unit: '%', arbor: [idle], note: `no ${CHROMIUM}: the page-open column is missing` }));
         return;
@@ -82,7 +83,7 @@ export const webFigure: Figure = {
       try {
         const page = await browser.newPage();
         const rendered: number[] = [];
-        for (let i = 0; i < LOADS; i++) {
+        for (let i = 0; i < loads; i++) {
           await page.goto('about:blank');
           await page.goto(url);
           await page.waitForFunction('performance.getEntriesByName("arbor:first-render").length > 0');
@@ -90,7 +91,7 @@ export const webFigure: Figure = {
           rendered.push((await page.evaluate('performance.getEntriesByName("arbor:first-render")[0].startTime')) as number);
         }
         ctx.rows.push(makeRow({ measure: 'Chromium: navigation → verdict rendered (ms)', unit: 'ms', arbor: rendered.slice(1), note: 'headless Chromium on the same machine, first navigation left out' }));
-        const open = await cpuShare(h.pid, IDLE_WINDOW_MS);
+        const open = await cpuShare(h.pid, idleMs);
         ctx.rows.push(makeRow({ measure: 'daemon idle CPU (% of a core)', unit: '%', arbor: [open], anchor: [idle], anchorName: 'no page open', note: 'the page keeps its event stream open; idle, the daemon sends only a keep-alive comment every 30 s' }));
       } finally {
         await browser.close();

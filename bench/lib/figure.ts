@@ -4,7 +4,7 @@ import type { Daemons } from './daemons.js';
 import type { ToolName, ToolStatus } from './env.js';
 import type { Summary } from './stats.js';
 
-/** quick: under 5 minutes, sizes scaled down; full: the sizes of issue 7, under 30 minutes. */
+/** quick: at most 5 minutes on 2 cores, sizes scaled down; full: the sizes of issue 7, under 30 minutes. */
 export type Mode = 'quick' | 'full';
 
 /** Every size and repetition count, per mode (see scale.ts). */
@@ -16,16 +16,36 @@ export interface Scale {
   readonly burstTimeoutMs: number;
   readonly treeFiles: number;
   readonly treeTimeoutMs: number;
-  /** Also measure the chokidar backend on the large tree. */
-  readonly treeChokidar: boolean;
+  /** The arbor watcher settings started on the large tree, in order (the first start is the one with cold caches). */
+  readonly treeWatchers: readonly string[];
   readonly ingestBigMiB: number;
   readonly ingestSmallFiles: number;
   readonly ingestBigRuns: number;
   readonly ingestSmallRuns: number;
   readonly transferMiB: number;
+  /** Figures 8 and 11: the file sent over ssh (ssh's cipher, not the disk, sets the pace). */
+  readonly sshMiB: number;
+  /** Figures 14 and 15: the large file that gets a small change. */
+  readonly deltaMiB: number;
   readonly transferRuns: number;
+  /** Figures 8 and 11: runs of each transfer over ssh. */
+  readonly sshRuns: number;
+  /** Figure 15: runs of each change over ssh. */
+  readonly deltaSshRuns: number;
   readonly noopFiles: number;
   readonly noopRuns: number;
+  /** Figure 10: rounds per command (the medians are of these). */
+  readonly everydayRuns: number;
+  /** Figure 10: count each command's git processes (under strace, which slows what it traces several times over). */
+  readonly everydayCounts: boolean;
+  /** Figure 12: pushes per mode (notices, then the fetch schedule). */
+  readonly noticesPushes: number;
+  /** Figure 12: the fetch schedule the notices are compared with, every N seconds (the default is 15 min). */
+  readonly noticesFetchSeconds: number;
+  /** Figure 13: page loads per measure. */
+  readonly webLoads: number;
+  /** Figure 13: the window over which idle CPU is measured, without and then with the page open. */
+  readonly webIdleMs: number;
 }
 
 /** One line of the report: a measured quantity for arbor, git-annex and the plain anchor. */

@@ -1,26 +1,42 @@
-// The sizes of each mode: quick (under 5 minutes, scaled down) and full (issue 7's sizes, under 30 minutes).
+// The sizes of each mode: quick (at most 5 minutes on 2 cores, scaled down) and full (issue 7's sizes, under 30 minutes).
+//
+// Quick sizes are chosen so the whole quick run takes at most 300 s on a 2-core machine while every
+// figure keeps its columns (arbor next to git-annex and/or the floor): fewer samples and rounds,
+// smaller trees and files, shorter schedules. Each figure says its quick size in its scale line.
 
 import type { Mode, Scale } from './figure.js';
 
 /** Sizes and repetitions per mode. */
 export const scales: Readonly<Record<Mode, Scale>> = {
   quick: {
-    latencyWrites: 20,
+    latencyWrites: 6,
     latencyRounds: 1,
-    burstFiles: 1_000,
+    burstFiles: 300,
     burstRuns: 1,
     burstTimeoutMs: 180_000,
-    treeFiles: 2_000,
+    // git-annex's assistant stays busy ~20 ms per file after its scan (46 s to idle for 2,000 files).
+    treeFiles: 400,
     treeTimeoutMs: 90_000,
-    treeChokidar: false,
+    treeWatchers: ['auto'],
+    // Big enough that hashing, not the start of the command, sets the throughput.
     ingestBigMiB: 100,
-    ingestSmallFiles: 1_000,
-    ingestBigRuns: 3,
+    ingestSmallFiles: 300,
+    ingestBigRuns: 2,
     ingestSmallRuns: 1,
     transferMiB: 100,
-    transferRuns: 3,
-    noopFiles: 1_000,
+    sshMiB: 16,
+    deltaMiB: 24,
+    transferRuns: 2,
+    sshRuns: 2,
+    deltaSshRuns: 1,
+    noopFiles: 300,
     noopRuns: 2,
+    everydayRuns: 2,
+    everydayCounts: false,
+    noticesPushes: 3,
+    noticesFetchSeconds: 4,
+    webLoads: 5,
+    webIdleMs: 5_000,
   },
   full: {
     latencyWrites: 20,
@@ -30,15 +46,25 @@ export const scales: Readonly<Record<Mode, Scale>> = {
     burstTimeoutMs: 420_000,
     treeFiles: 100_000,
     treeTimeoutMs: 240_000,
-    treeChokidar: true,
+    treeWatchers: ['parcel', 'auto', 'chokidar'],
     ingestBigMiB: 1024,
     ingestSmallFiles: 10_000,
     ingestBigRuns: 3,
     ingestSmallRuns: 1,
     transferMiB: 1024,
+    sshMiB: 256,
+    deltaMiB: 1024,
     transferRuns: 3,
+    sshRuns: 3,
+    deltaSshRuns: 3,
     noopFiles: 10_000,
     noopRuns: 2,
+    everydayRuns: 5,
+    everydayCounts: true,
+    noticesPushes: 5,
+    noticesFetchSeconds: 10,
+    webLoads: 20,
+    webIdleMs: 20_000,
   },
 };
 

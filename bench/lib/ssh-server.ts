@@ -6,9 +6,6 @@ import { ANNEX_EVERYTHING, git, makeRepo, tool, writeBigFile } from './fixtures.
 // The same real sshd the ssh tests use (own host key, client key and client config).
 import type { TestSshd } from '../../test/helpers/sshd.js';
 
-/** A quarter of the local transfer figure's file: ssh's cipher, not the disk, sets the pace. */
-export const sshFileMiB = (transferMiB: number): number => Math.max(16, Math.round(transferMiB / 4));
-
 /** Makes `server.git` (git-annex initialised) and `src` (big.bin of `bytes`, annexed, remote `s` reached through `sshd`). */
 export async function sshServerAndSource(ctx: BenchContext, sshd: TestSshd, bytes: number): Promise<{ server: string; src: string }> {
   const server = join(ctx.tmp, 'server.git');
