@@ -46,6 +46,8 @@ export interface Scale {
   readonly webLoads: number;
   /** Figure 13: the window over which idle CPU is measured, without and then with the page open. */
   readonly webIdleMs: number;
+  /** Figure 16: spaced writes on the laptop per tool (laptop → ssh server → desktop). */
+  readonly chainWrites: number;
 }
 
 /** One line of the report: a measured quantity for arbor, git-annex and the plain anchor. */

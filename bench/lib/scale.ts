@@ -37,6 +37,7 @@ export const scales: Readonly<Record<Mode, Scale>> = {
     noticesFetchSeconds: 4,
     webLoads: 5,
     webIdleMs: 5_000,
+    chainWrites: 5,
   },
   full: {
     latencyWrites: 20,
@@ -65,6 +66,7 @@ export const scales: Readonly<Record<Mode, Scale>> = {
     noticesFetchSeconds: 10,
     webLoads: 20,
     webIdleMs: 20_000,
+    chainWrites: 15,
   },
 };
 
