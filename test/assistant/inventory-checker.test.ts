@@ -12,9 +12,19 @@ import { tempDir } from '../helpers/tmp.js';
 
 const options = { skip: needsGitAnnex.skip };
 
-/** Whether git-annex's whereis, run in `dir`, lists `uuid` for `path`. */
+/**
+ * Whether git-annex's whereis, run in `dir`, lists `uuid` for `path`. Asked again when git-annex
+ * trips over a journal file the running assistant committed meanwhile ("removeLink: does not
+ * exist"): arbor does not take git-annex's journal.lck yet (noted in docs/design/annex-compat.md).
+ */
 async function listed(dir: string, path: string, uuid: string): Promise<boolean> {
-  return (await annex(dir, 'whereis', '--json', path)).includes(uuid);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await annex(dir, 'whereis', '--json', path)).includes(uuid);
+    } catch (err) {
+      if (attempt >= 5 || !/journal.*does not exist/.test(String(err))) throw err;
+    }
+  }
 }
 
 test('the assistant checks each remote\'s inventory when it starts and when the remote comes back, and repairs the location log', options, async () => {

@@ -35,7 +35,8 @@ export const inventoryChecker: Worker = {
   name: WORKER,
   run: async (ctx, signal) => {
     // Hosts known to run git-annex-shell only are left out: they cannot answer as a whole.
-    const all = (await readRemoteConfigs(ctx.annex)).filter((c) => c.sync && !c.ignore && !c.special && c.arborServe !== false).map((c) => c.name);
+    // A remote whose uuid is not known yet has no location log to check (and is not initialised here).
+    const all = (await readRemoteConfigs(ctx.annex)).filter((c) => c.sync && !c.ignore && !c.special && c.arborServe !== false && c.uuid !== undefined).map((c) => c.name);
     const file = assistantPaths(ctx.annex.git.repo.gitDir).inventoryChecks;
     const checked = await readChecks(file);
     // Start-up is a contact with every remote reachable now and not checked within a day; the others are checked when they return.
@@ -77,7 +78,8 @@ async function checkRemote(ctx: AssistantContext, name: string): Promise<boolean
     // Unreachable remotes are left to the workers that track reachability: they say so once.
     session = await openSession(ctx.annex, (e) => ctx.log.debug(log, e.message), () => true);
     const remote = session.remotes.find((r) => r.name === name);
-    if (!remote?.inventoryDifference || remote.config.special || remote.config.arborServe === false) return false;
+    // No uuid yet: nothing can be logged about it, and connecting would initialise a plain repository as an annex.
+    if (!remote?.inventoryDifference || remote.config.special || remote.config.arborServe === false || remote.config.uuid === undefined) return false;
     const uuid = await connectRemote(session, remote);
     if (!uuid) return false;
     const report = await checkInventory(session, remote, uuid, { repair: true });
