@@ -2,7 +2,7 @@
 import '../helpers/env.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arbor } from '../helpers/arbor.js';
 import { annex } from '../helpers/annex-fixtures.js';
@@ -10,7 +10,7 @@ import { configureFastAssistant, eventually, logMessages, startAssistant, stopAs
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { git, makeRepo } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
-import { needsSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { needsSshd, startServeOnlySshd, type TestSshd } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const skip = needsGitAnnex.skip || needsSshd.skip;
@@ -21,12 +21,8 @@ let sshd: TestSshd;
 before(async () => {
   if (skip) return;
   parent = tempDir('arbor-notices-chain-');
-  const binDir = join(parent, 'server-bin');
-  mkdirSync(binDir);
   // The server has no working git-annex-shell: notices and content can only come through serve.
-  writeFileSync(join(binDir, 'git-annex-shell'), '#!/bin/sh\necho "git-annex-shell was run, serve was expected" >&2\nexit 1\n');
-  chmodSync(join(binDir, 'git-annex-shell'), 0o755);
-  sshd = await startSshd({ keyOptions: `environment="PATH=${binDir}:${process.env.PATH ?? ''}"` });
+  sshd = await startServeOnlySshd(join(parent, 'server-bin'));
 });
 after(async () => {
   if (skip) return;

@@ -144,3 +144,14 @@ export async function startSshd(options: { restricted?: boolean; keyOptions?: st
   await start();
   return { host, port, clientConfig, sshCommand: `ssh -F ${clientConfig}`, stop, start };
 }
+
+/**
+ * An sshd whose sessions find a git-annex-shell that always fails ahead of the real one on their
+ * PATH: only `git arbor serve` can answer, so a client that fell back to git-annex-shell fails
+ * loudly instead of passing unnoticed. `binDir` receives the stub.
+ */
+export async function startServeOnlySshd(binDir: string): Promise<TestSshd> {
+  mkdirSync(binDir, { recursive: true });
+  writeFileSync(join(binDir, 'git-annex-shell'), '#!/bin/sh\necho "git-annex-shell was run, serve was expected" >&2\nexit 1\n', { mode: 0o755 });
+  return startSshd({ keyOptions: `environment="PATH=${binDir}:${process.env.PATH ?? ''}"` });
+}

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { needsGitAnnex } from '../helpers/git-annex.js';
-import { needsSshd, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { needsSshd, startServeOnlySshd, type TestSshd } from '../helpers/sshd.js';
 import { annex, arbor, makeArborRepo, objectPath, simpleFiles, uuidOf } from '../helpers/annex-fixtures.js';
 import { git, makeRepo } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
@@ -60,12 +60,8 @@ let sshd: TestSshd;
 before(async () => {
   if (skip) return;
   parent = tempDir('arbor-inventory-');
-  const binDir = join(parent, 'remote-bin');
-  mkdirSync(binDir);
   // Only serve may answer: a git-annex-shell on the host would hide a client that never asked for reconciliation.
-  writeFileSync(join(binDir, 'git-annex-shell'), '#!/bin/sh\necho "git-annex-shell was run, serve was expected" >&2\nexit 1\n');
-  chmodSync(join(binDir, 'git-annex-shell'), 0o755);
-  sshd = await startSshd({ keyOptions: `environment="PATH=${binDir}:${process.env.PATH ?? ''}"` });
+  sshd = await startServeOnlySshd(join(parent, 'remote-bin'));
 });
 after(async () => {
   if (skip) return;
