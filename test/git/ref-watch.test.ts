@@ -7,7 +7,7 @@ import { systemClock } from '../../src/util/clock.js';
 import { git, makeRepo } from '../helpers/repo.js';
 import { tempDir } from '../helpers/tmp.js';
 
-/** `p`, or a failure after `ms` (a lost answer would otherwise hang the test). */
+/** `p`, or a failure after `ms`: a bound on waiting for the event (a lost answer would otherwise hang the test), generous for two busy cores, never a pause. */
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms: ${what}`)), ms)));
@@ -36,13 +36,13 @@ test('watchRefs answers every push into a bare repository, and refs in a directo
       await git(work, 'commit', '-q', '--allow-empty', '-m', `update ${i}`);
       await git(work, 'push', '-q', bare, 'HEAD:refs/heads/main');
       const sha = await git(work, 'rev-parse', 'HEAD');
-      assert.deepEqual(await within(watch.next(), 5000, `push ${i + 1} of main`), [sha]);
+      assert.deepEqual(await within(watch.next(), 60_000, `push ${i + 1} of main`), [sha]);
     }
     for (let i = 0; i < 2; i++) {
       await git(work, 'commit', '-q', '--allow-empty', '-m', `synced ${i}`);
       await git(work, 'push', '-q', bare, 'HEAD:refs/heads/synced/main');
       const sha = await git(work, 'rev-parse', 'HEAD');
-      assert.deepEqual(await within(watch.next(), 5000, `push ${i + 1} of synced/main (a directory made after the watch began)`), [sha]);
+      assert.deepEqual(await within(watch.next(), 60_000, `push ${i + 1} of synced/main (a directory made after the watch began)`), [sha]);
     }
   } finally {
     watch.close();
