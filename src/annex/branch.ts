@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Git } from '../git/git.js';
 import { readTreeIntoIndex, updateIndexInfo, writeTree } from '../git/update-index.js';
 import { withLock } from '../util/lockfile.js';
+import { withFcntlWaitLock } from '../util/fcntl-wait-lock.js';
 import { errnoCode, ReadOnlyError, readOnlyErrno } from '../util/errors.js';
 import { Journal } from './journal.js';
 import { unionMergeContent } from './logs/union-merge.js';
@@ -85,7 +86,10 @@ export class AnnexBranch {
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     try {
       await mkdirUnder(dirname(this.#annexDir), this.#annexDir);
-      return await withLock(this.#lockPath, fn);
+      // arbor's own lock queues arbor's writers; git-annex's journal.lck (fcntl) keeps git-annex
+      // from staging or removing journal files while arbor writes or commits them, and arbor
+      // from doing so while git-annex does.
+      return await withLock(this.#lockPath, () => withFcntlWaitLock(join(this.#annexDir, 'journal.lck'), fn));
     } catch (err) {
       const errno = readOnlyErrno(err, { anyDenial: true });
       if (errno && !(err instanceof ReadOnlyError)) throw new ReadOnlyError(this.#repoPath, errno, { cause: err });
