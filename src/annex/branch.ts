@@ -59,6 +59,8 @@ export class AnnexBranch {
    * (a read-only repository); reads union-merge them in memory, as git-annex does there.
    */
   #overlay: readonly string[] = [];
+  /** Invariant: the number of holdCommits scopes running; while positive, commit() without `now` only journals. */
+  #held = 0;
 
   constructor(options: AnnexBranchOptions) {
     this.#git = options.git;
@@ -353,10 +355,36 @@ export class AnnexBranch {
    * Commits the journal to the branch ("update"). A branch moved by someone else meanwhile
    * (git-annex, another arbor) is union-merged in rather than overwritten.
    */
-  async commit(message = 'update'): Promise<string | undefined> {
+  async commit(message = 'update', options: { now?: boolean } = {}): Promise<string | undefined> {
+    // Inside holdCommits only a commit that must move the ref now (before a push) commits.
+    if (this.#held > 0 && options.now !== true) return this.head();
     // An empty journal needs no lock (so read-only repositories are never written to).
     if ((await this.#journal.list()).length === 0) return this.head();
     return this.locked(() => this.#commitJournal(message));
+  }
+
+  /**
+   * Runs `fn` with commit() deferred, then commits once: a command that changes the branch in
+   * several steps makes one commit (five git processes), not one per step. Readers in this
+   * process and git-annex read the journal, so nothing is hidden meanwhile; a commit that must
+   * move the ref at once (before a push) passes `now`. Merging siblings (update) still commits
+   * the journal first, as it must.
+   */
+  async holdCommits<T>(fn: () => Promise<T>): Promise<T> {
+    this.#held++;
+    let ok = false;
+    try {
+      const out = await fn();
+      ok = true;
+      return out;
+    } finally {
+      this.#held--;
+      if (this.#held === 0) {
+        // After a failure the journal stays for the next command rather than hiding the error.
+        if (ok) await this.commit();
+        else await this.commit().catch(() => undefined);
+      }
+    }
   }
 
   /** Stages the journal into the annex index and commits it. Callers hold the lock. */
@@ -485,6 +513,11 @@ export class AnnexBranch {
         if (value !== undefined && value !== current) next.set(c.branchPath, value);
       }
       if (next.size === 0) return 0;
+      if (this.#held > 0 && next.size < FAST_IMPORT_MIN_FILES) {
+        // Inside holdCommits a few changes are journalled and ride on the one commit at the end.
+        for (const [branchPath, value] of next) await this.#journal.write(branchPath, value);
+        return next.size;
+      }
       if (next.size >= FAST_IMPORT_MIN_FILES && (await this.#commitByFastImport(next, message))) {
         const imported = new Set(next.keys());
         await this.#journal.remove((await this.#journal.list()).filter((e) => imported.has(e.branchPath)));

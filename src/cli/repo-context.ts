@@ -8,7 +8,7 @@ import type { CliContext } from './command.js';
 export async function withAnnex<T>(ctx: CliContext, fn: (annex: Annex) => Promise<T>): Promise<T> {
   const annex = await openAnnex(ctx.cwd);
   try {
-    return await fn(annex);
+    return await annex.branch.holdCommits(() => fn(annex));
   } finally {
     await annex.close();
   }

@@ -132,7 +132,8 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
   const drops = await autoDrop(session, policy, dropCandidates, targets);
   failed += drops.failed.length;
   pending.push(...drops.failed);
-  await annex.branch.commit();
+  // The state below names the branch head: it must include this pass's location changes.
+  await annex.branch.commit('update', { now: true });
   // A remote that went away during the pass did not get its files: the next pass looks at all again.
   const reached = targets.filter((t) => !session.unavailable.has(t.remote.name));
   const after = (await annex.branch.head()) ?? '';

@@ -157,7 +157,7 @@ export async function mergeRemote(ctx: StepContext, remote: string): Promise<boo
 export async function mergeAnnexBranches(ctx: StepContext): Promise<string[]> {
   return serialised(async () => {
     const merged = await ctx.annex.branch.update();
-    await ctx.annex.branch.commit();
+    await ctx.annex.branch.commit('update', { now: true });
     return merged;
   });
 }

@@ -127,7 +127,7 @@ export async function sync(annex: Annex, options: SyncOptions = {}): Promise<Syn
     } finally {
       await closeSession(session);
     }
-    await annex.branch.commit();
+    await annex.branch.commit('update', { now: true });
   }
 
   if (pushing) {
