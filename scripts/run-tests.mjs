@@ -11,7 +11,7 @@
 // busy. The other files spawn git, git-annex and arbor one after another and keep a core busy
 // each. So the daemon files run alongside the others from the start, ARBOR_DAEMON_TEST_EARLY
 // (default 2) at a time while other files remain and ARBOR_DAEMON_TEST_CONCURRENCY (default 3)
-// after, and the other files ARBOR_TEST_CONCURRENCY (default 4) at a time. More than that starves
+// after, and the other files ARBOR_TEST_CONCURRENCY (default 3) at a time. More than that starves
 // the daemons until their bounded waits run out: that is load, not a finding.
 // The longest files start first: test/durations.json holds each file's last measured wall time
 // (the runner rewrites it after a whole-suite run outside CI); a file not in it counts by size.
@@ -53,7 +53,7 @@ const limit = (name, dflt, least = 1) => {
   const n = Number(process.env[name] ?? dflt);
   return Number.isInteger(n) && n >= least ? n : dflt;
 };
-const OTHERS = limit('ARBOR_TEST_CONCURRENCY', 4);
+const OTHERS = limit('ARBOR_TEST_CONCURRENCY', 3);
 const DAEMONS_EARLY = limit('ARBOR_DAEMON_TEST_EARLY', 2, 0); // 0: daemon files only after the others
 const DAEMONS_LATE = limit('ARBOR_DAEMON_TEST_CONCURRENCY', 3);
 

@@ -66,7 +66,7 @@ export class SettingsError extends ArborError {
 }
 
 /** Every key the settings are made of, as one `git config --get-regexp` pattern. */
-export const SETTINGS_CONFIG_PATTERN = `^(arbor\\.assistant\\..*|arbor\\.network\\..*|arbor\\.drives\\.usb)$|${TRANSFER_CONFIG_PATTERN}`;
+export const SETTINGS_CONFIG_PATTERN = `^(arbor\\.assistant\\..*|arbor\\.network\\..*|arbor\\.drives\\.usb|annex\\.sshcaching)$|${TRANSFER_CONFIG_PATTERN}`;
 
 /** Config entries as `git config --get-regexp` lists them (key names in lower case). */
 export type ConfigEntries = ReadonlyArray<readonly [string, string]>;

@@ -62,28 +62,65 @@ export async function annexBranchStamp(gitDir: string): Promise<string> {
   return parts.join('|');
 }
 
+/** Up to this many replaced blobs, the running cat-file reads them; past it, two batch runs are cheaper. */
+const THROUGH_RUNNING_CAT_FILE = 64;
+
+/** What changed between two trees of the work tree's history: every changed path, and the old blob of each deleted or changed one. */
+export interface TreeChanges {
+  readonly paths: string[];
+  /** (mode, blob) that a deleted, modified or type-changed path held in `from`. */
+  readonly replaced: Array<{ mode: string; sha: string }>;
+}
+
 /**
- * The keys that paths used in `from` and no longer use in `to` (deleted or changed annexed files):
- * another path may still use such a key, and may now be the only one deciding whether it is
- * wanted. Two git processes (`diff-tree`, then `cat-file --batch` for the small blobs); undefined
- * when a commit is gone.
+ * The changes between two commits or trees, from one `git diff-tree -r --raw`: the changed paths
+ * and the blobs that deleted or changed paths held. Undefined when one of them is gone.
  */
-export async function replacedTreeKeys(annex: Annex, from: string, to: string): Promise<Set<string> | undefined> {
-  const keys = new Set<string>();
-  if (from === to) return keys;
-  const r = await annex.git.tryRun(['diff-tree', '-r', '--no-renames', '--diff-filter=DMT', '-z', from, to]);
+export async function treeChanges(annex: Annex, from: string, to: string): Promise<TreeChanges | undefined> {
+  if (from === to) return { paths: [], replaced: [] };
+  const r = await annex.git.tryRun(['diff-tree', '-r', '--raw', '--no-renames', '-z', from, to]);
   if (r.code !== 0) return undefined;
+  // ":<old mode> <new mode> <old sha> <new sha> <status>\0<path>\0" per change.
   const fields = r.stdout.toString('utf8').split('\0');
+  const paths: string[] = [];
+  const replaced: Array<{ mode: string; sha: string }> = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [oldMode, , oldSha, , status] = (fields[i] ?? '').replace(/^:/, '').split(' ');
+    const path = fields[i + 1];
+    if (path) paths.push(path);
+    if (oldMode && oldSha && (status === 'D' || status === 'M' || status === 'T')) replaced.push({ mode: oldMode, sha: oldSha });
+  }
+  return { paths, replaced };
+}
+
+/**
+ * The keys of the blobs that deleted or changed paths held (TreeChanges.replaced): another path
+ * may still use such a key, and may now be the only one deciding whether it is wanted. A few are
+ * read through the running cat-file; many with `cat-file --batch-check` and `--batch`. Undefined
+ * when git could not read them.
+ */
+export async function replacedKeys(annex: Annex, replaced: TreeChanges['replaced']): Promise<Set<string> | undefined> {
+  const keys = new Set<string>();
   const links: string[] = [];
   const blobs: string[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const [oldMode, , oldSha] = (fields[i] ?? '').replace(/^:/, '').split(' ');
-    if (!oldSha) continue;
-    if (oldMode === '120000') links.push(oldSha);
-    else if (oldMode === '100644' || oldMode === '100755') blobs.push(oldSha);
+  for (const { mode, sha } of replaced) {
+    if (mode === '120000') links.push(sha);
+    else if (mode === '100644' || mode === '100755') blobs.push(sha);
   }
   const shas = [...links, ...blobs];
   if (shas.length === 0) return keys;
+  if (shas.length <= THROUGH_RUNNING_CAT_FILE) {
+    // A few (the usual sync): the running cat-file answers, no git started.
+    const cat = annex.git.catFile();
+    await Promise.all(shas.map(async (sha) => {
+      const info = await cat.info(sha);
+      if (!info || info.size > MAX_POINTER_BYTES) return;
+      const blob = await cat.get(sha);
+      const key = blob && (keyFromLinkTarget(blob.content.toString('utf8')) ?? parsePointer(blob.content));
+      if (key) keys.add(formatKey(key));
+    }));
+    return keys;
+  }
   const sizes = await annex.git.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], { input: shas.join('\n') + '\n' });
   const small = sizes
     .split('\n')

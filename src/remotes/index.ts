@@ -35,7 +35,7 @@ export function sshCommandOf(configured: string | undefined, env: NodeJS.Process
 
 /** The remotes' configs and what opening them needs, from one read of git's config. */
 async function readRemoteSetup(annex: Annex): Promise<{ configs: RemoteConfig[]; deps: RemoteDeps }> {
-  const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$|arbor\\.network\\.)');
+  const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$|arbor\\.network\\.|annex\\.sshcaching$)');
   const sshCommand = entries.find(([k]) => k === 'core.sshcommand')?.[1];
   const network = networkLimitsFrom((key) => entries.find(([k]) => k === key)?.[1]);
   const remoteEntries = entries.filter(([k]) => k.startsWith('remote.'));

@@ -3,6 +3,7 @@
 import type { Git } from '../git/git.js';
 import { UsageError } from '../util/errors.js';
 import type { SshCommand } from './remote.js';
+import { sshCachingEnabled, sshCachingOptions } from './ssh-caching.js';
 
 /** The time-outs of network operations, from git config. */
 export interface NetworkLimits {
@@ -12,6 +13,8 @@ export interface NetworkLimits {
   readonly timeoutMs: number;
   /** The assistant's first wait before retrying an unreachable remote (ms); it doubles with each failure, up to 1 h. arbor.network.retryseconds, default 60. */
   readonly retryMs: number;
+  /** Share one ssh connection per host (git-annex's annex.sshcaching; absent: yes). */
+  readonly sshCaching?: boolean;
 }
 
 /** The defaults, in seconds, as documented in README's configuration table. */
@@ -32,12 +35,12 @@ export function networkLimitsFrom(get: (key: string) => string | undefined): Net
     }
     return Math.round(n * 1000);
   };
-  return { stallMs: seconds('stallseconds', 0), timeoutMs: seconds('timeoutseconds', 0), retryMs: seconds('retryseconds', 1) };
+  return { stallMs: seconds('stallseconds', 0), timeoutMs: seconds('timeoutseconds', 0), retryMs: seconds('retryseconds', 1), sshCaching: sshCachingEnabled(get('annex.sshcaching')) };
 }
 
 /** Reads arbor.network.* from a repository's config. */
 export async function readNetworkLimits(git: Git): Promise<NetworkLimits> {
-  const entries = new Map(await git.configGetRegexp('^arbor\\.network\\.'));
+  const entries = new Map(await git.configGetRegexp('^(arbor\\.network\\.|annex\\.sshcaching$)'));
   return networkLimitsFrom((k) => entries.get(k));
 }
 
@@ -65,15 +68,16 @@ function isPlainSsh(command: string): boolean {
  * did not set. A wrapper program (anything not `ssh`, and GIT_SSH) is never given options it may
  * not understand; the stall watch still bounds it.
  */
-export function gitSshCommand(ssh: SshCommand, limits: Pick<NetworkLimits, 'stallMs'>): string | undefined {
-  const extra = sshTimeoutOptions(limits);
+export function gitSshCommand(ssh: SshCommand, limits: Pick<NetworkLimits, 'stallMs' | 'sshCaching'>): string | undefined {
+  const extra = [...sshTimeoutOptions(limits), ...(limits.sshCaching === false ? [] : sshCachingOptions())];
   if (extra.length === 0) return undefined;
   if ('shellCommand' in ssh) return isPlainSsh(ssh.shellCommand) ? `${ssh.shellCommand} ${extra.join(' ')}` : undefined;
   return ssh.program === 'ssh' ? `ssh ${extra.join(' ')}` : undefined;
 }
 
 /** The options to add to a direct ssh invocation (arbor's own git-annex-shell conversations), by the same rule. */
-export function sshArgsFor(ssh: SshCommand, limits: Pick<NetworkLimits, 'stallMs'>): string[] {
+export function sshArgsFor(ssh: SshCommand, limits: Pick<NetworkLimits, 'stallMs' | 'sshCaching'>, sshOptions = ''): string[] {
   const plain = 'shellCommand' in ssh ? isPlainSsh(ssh.shellCommand) : /(^|\/)ssh$/.test(ssh.program);
-  return plain ? sshTimeoutOptions(limits) : [];
+  if (!plain) return [];
+  return [...sshTimeoutOptions(limits), ...(limits.sshCaching === false ? [] : sshCachingOptions(sshOptions))];
 }

@@ -38,10 +38,10 @@ export function sshInvocation(
   location: SshLocation,
   config: Pick<RemoteConfig, 'sshOptions'>,
   remoteCommand: string,
-  limits?: Pick<NetworkLimits, 'stallMs'>,
+  limits?: Pick<NetworkLimits, 'stallMs' | 'sshCaching'>,
 ): { cmd: string; args: string[] } {
   // The user's options come first: ssh keeps the first value of an option, so ours only fill gaps.
-  const bounds = limits ? sshArgsFor(ssh, limits) : [];
+  const bounds = sshArgsFor(ssh, limits ?? { stallMs: 0 }, config.sshOptions ?? '');
   const args = [...(config.sshOptions?.split(/\s+/).filter(Boolean) ?? []), ...bounds, ...(location.port ? ['-p', String(location.port)] : []), '-T', location.host, remoteCommand];
   if ('program' in ssh) return { cmd: ssh.program, args };
   // As git runs GIT_SSH_COMMAND: through the shell, with the arguments appended.

@@ -9,7 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { changedTreePaths, locationLogKeys, policyLogsIn, replacedTreeKeys } from '../content/location-changes.js';
+import { changedTreePaths, locationLogKeys, policyLogsIn, replacedKeys, treeChanges } from '../content/location-changes.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Bumped when the meaning of the record changes: an unknown version means "look at everything". */
@@ -70,13 +70,14 @@ export async function writeContentState(gitDir: string, state: Omit<ContentSyncS
  */
 export async function contentWorkSince(annex: Annex, state: ContentSyncState | undefined, now: { tree: string; annex: string; remotes: string }): Promise<ContentWork> {
   if (!state || state.remotes !== now.remotes) return { all: true };
-  const paths = await changedTreePaths(annex, state.tree, now.tree);
+  const tree = await treeChanges(annex, state.tree, now.tree);
   const logs = await changedTreePaths(annex, state.annex, now.annex);
-  if (!paths || !logs || policyLogsIn(logs)) return { all: true };
+  if (!tree || !logs || policyLogsIn(logs)) return { all: true };
+  const paths = tree.paths;
   // .gitattributes sets per-file numcopies (and largefiles): any change may change any file.
   if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return { all: true };
   // A key a deleted or changed path used may now be wanted by none of the paths still using it.
-  const replaced = await replacedTreeKeys(annex, state.tree, now.tree);
+  const replaced = await replacedKeys(annex, tree.replaced);
   if (!replaced) return { all: true };
   return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: new Set([...locationLogKeys(logs), ...replaced]) };
 }

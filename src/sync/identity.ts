@@ -3,9 +3,18 @@
 import type { Git } from '../git/git.js';
 import { fallbackIdentityEnv } from '../git/identity.js';
 
-/** Whether git can build an identity from config or environment. */
+/** Repositories whose git was seen to build an identity (it stays: config rarely loses one). */
+const known = new WeakSet<Git>();
+
+/**
+ * Whether git can build an identity from config or environment. A yes is remembered per Git (a
+ * sync that commits and merges asks once); a no is asked again, so setting user.name takes effect.
+ */
 async function hasIdentity(git: Git): Promise<boolean> {
-  return (await git.tryRun(['var', 'GIT_COMMITTER_IDENT'])).code === 0;
+  if (known.has(git)) return true;
+  const ok = (await git.tryRun(['var', 'GIT_COMMITTER_IDENT'])).code === 0;
+  if (ok) known.add(git);
+  return ok;
 }
 
 /**

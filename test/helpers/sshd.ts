@@ -1,6 +1,6 @@
 // A real sshd on 127.0.0.1 for ssh remote tests: its own host key, one client key, a client config file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +27,52 @@ export interface TestSshd {
   readonly clientConfig: string;
   /** The value for core.sshCommand / GIT_SSH_COMMAND. */
   readonly sshCommand: string;
-  /** Stops the server (open sessions end). */
+  /** Connections open now (each is a child process of the listening sshd). */
+  connections(): number;
+  /** Logins so far (sshd's "Accepted publickey" lines): one per ssh connection made. */
+  logins(): number;
+  /** Stops the server; its open connections end, as when a host goes down. */
   stop(): Promise<void>;
   /** Starts it again on the same port, after stop(). */
   start(): Promise<void>;
+}
+
+/** Processes by parent, from /proc. */
+function processTree(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses; the last ')' ends it.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children;
+}
+
+/** The direct children of `pid`. */
+function childrenOf(pid: number): number[] {
+  return processTree().get(pid) ?? [];
+}
+
+/** Every process below `pid` (by parent links in /proc), deepest first. */
+function descendantsOf(pid: number): number[] {
+  const children = processTree();
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      walk(c);
+      out.push(c);
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 async function freePort(): Promise<number> {
@@ -85,6 +127,7 @@ export async function startSshd(options: { restricted?: boolean; keyOptions?: st
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const port = await freePort();
   const config = join(dir, 'sshd_config');
+  const log = join(dir, 'sshd.log');
   writeFileSync(
     config,
     [
@@ -100,7 +143,7 @@ export async function startSshd(options: { restricted?: boolean; keyOptions?: st
       'StrictModes no',
       'MaxStartups 100',
       'MaxSessions 100',
-      'LogLevel ERROR',
+      'LogLevel INFO',
       'PermitUserEnvironment yes',
       '',
     ].join('\n'),
@@ -127,7 +170,7 @@ export async function startSshd(options: { restricted?: boolean; keyOptions?: st
   const start = async (): Promise<void> => {
     // -D: stay in the foreground (a child of the test process); -e: log to stderr.
     // Unref'd, so a test file ends when its tests do; killed at exit (and by stop()).
-    child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: 'ignore' });
+    child = spawn(SSHD, ['-D', '-E', log, '-f', config], { stdio: 'ignore' });
     child.unref();
     await waitForPort(port, child);
   };
@@ -137,12 +180,27 @@ export async function startSshd(options: { restricted?: boolean; keyOptions?: st
     if (!c || c.exitCode !== null) return;
     const closed = new Promise((r) => c.once('close', r));
     c.ref(); // keep the loop alive until it has gone
+    // A host going down takes its open connections with it: the sessions sshd forked (a notice
+    // listener, a cached ssh connection) end too, not only the listener.
+    const sessions = c.pid === undefined ? [] : descendantsOf(c.pid);
     c.kill('SIGTERM');
+    for (const pid of sessions) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
     await closed;
   };
-  onBeforeCleanup(() => child?.kill('SIGTERM'));
+  onBeforeCleanup(() => {
+    if (child?.pid !== undefined) for (const pid of descendantsOf(child.pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    child?.kill('SIGTERM');
+  });
   await start();
-  return { host, port, clientConfig, sshCommand: `ssh -F ${clientConfig}`, stop, start };
+  const connections = (): number => (child?.pid === undefined ? 0 : childrenOf(child.pid).length);
+  const logins = (): number => (existsSync(log) ? (readFileSync(log, 'utf8').match(/^.*Accepted publickey/gm) ?? []).length : 0);
+  return { host, port, clientConfig, sshCommand: `ssh -F ${clientConfig}`, connections, logins, stop, start };
 }
 
 /**
