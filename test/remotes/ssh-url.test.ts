@@ -29,8 +29,13 @@ test('ssh command: options, port and a quoted remote command; GIT_SSH_COMMAND go
   const where = { host: 'me@h', port: 2222, path: "/it's here" };
   const cmd = ['git-annex-shell', 'p2pstdio', where.path].map(shellQuote).join(' ');
   assert.equal(cmd, `'git-annex-shell' 'p2pstdio' '/it'\\''s here'`);
-  assert.deepEqual(sshInvocation({ program: 'ssh' }, where, { sshOptions: '-F cfg  -o X=1' }, cmd), { cmd: 'ssh', args: ['-F', 'cfg', '-o', 'X=1', '-p', '2222', '-T', 'me@h', cmd] });
-  assert.deepEqual(sshInvocation({ shellCommand: 'ssh -i key' }, { host: 'h', path: '/x' }, {}, 'c'), { cmd: 'sh', args: ['-c', 'ssh -i key "$@"', 'ssh -i key', '-T', 'h', 'c'] });
+  const uncached = { stallMs: 0, sshCaching: false };
+  assert.deepEqual(sshInvocation({ program: 'ssh' }, where, { sshOptions: '-F cfg  -o X=1' }, cmd, uncached), { cmd: 'ssh', args: ['-F', 'cfg', '-o', 'X=1', '-p', '2222', '-T', 'me@h', cmd] });
+  assert.deepEqual(sshInvocation({ shellCommand: 'ssh -i key' }, { host: 'h', path: '/x' }, {}, 'c', uncached), { cmd: 'sh', args: ['-c', 'ssh -i key "$@"', 'ssh -i key', '-T', 'h', 'c'] });
+  // By default the connection is shared (annex.sshcaching), after the user's own options, which win.
+  const cached = sshInvocation({ program: 'ssh' }, where, { sshOptions: '-o ControlMaster=no' }, cmd);
+  assert.deepEqual(cached.args.slice(0, 4), ['-o', 'ControlMaster=no', '-o', 'ControlMaster=auto']);
+  assert.ok(cached.args.some((a) => /^ControlPath=.*-%C$/.test(a)));
 });
 
 test('ssh time-out options follow the stall setting and never override the user\'s own', () => {
@@ -41,13 +46,15 @@ test('ssh time-out options follow the stall setting and never override the user\
   assert.deepEqual(plain.args.slice(0, 8), ['-o', 'ConnectTimeout=5', '-o', 'ConnectTimeout=30', '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3']);
   const wrapper = sshInvocation({ shellCommand: 'my-ssh-wrapper --fast' }, loc, {}, 'x', limits);
   assert.ok(!wrapper.args.some((a) => a.startsWith('ConnectTimeout')), 'a wrapper gets no options it may not understand');
-  assert.equal(gitSshCommand({ shellCommand: 'ssh -F /etc/cfg' }, limits), 'ssh -F /etc/cfg -o ConnectTimeout=30 -o ServerAliveInterval=10 -o ServerAliveCountMax=3');
+  assert.equal(gitSshCommand({ shellCommand: 'ssh -F /etc/cfg' }, { ...limits, sshCaching: false }), 'ssh -F /etc/cfg -o ConnectTimeout=30 -o ServerAliveInterval=10 -o ServerAliveCountMax=3');
+  assert.match(gitSshCommand({ shellCommand: 'ssh -F /etc/cfg' }, limits) ?? '', /^ssh -F \/etc\/cfg -o ConnectTimeout=30 .* -o ControlMaster=auto -o ControlPersist=60 -o ControlPath=\S+-%C$/);
   assert.equal(gitSshCommand({ shellCommand: 'plink -batch' }, limits), undefined);
-  assert.equal(gitSshCommand({ program: 'ssh' }, { stallMs: 0 }), undefined, 'no stall watch, no options');
+  assert.equal(gitSshCommand({ program: 'ssh' }, { stallMs: 0, sshCaching: false }), undefined, 'no stall watch and no caching: no options');
 });
 
 test('network settings: defaults, and a bad value is one line naming the key', () => {
-  assert.deepEqual(networkLimitsFrom(() => undefined), { stallMs: 60_000, timeoutMs: 3_600_000, retryMs: 60_000 });
+  assert.deepEqual(networkLimitsFrom(() => undefined), { stallMs: 60_000, timeoutMs: 3_600_000, retryMs: 60_000, sshCaching: true });
+  assert.equal(networkLimitsFrom((k) => (k === 'annex.sshcaching' ? 'false' : undefined)).sshCaching, false);
   assert.deepEqual(networkLimitsFrom((k) => (k === 'arbor.network.stallseconds' ? '2' : undefined)).stallMs, 2000);
   assert.throws(() => networkLimitsFrom((k) => (k === 'arbor.network.timeoutseconds' ? '-1' : undefined)), /^UsageError: git config arbor\.network\.timeoutseconds=-1 is not a number of seconds/);
   assert.throws(() => networkLimitsFrom((k) => (k === 'arbor.network.retryseconds' ? '0' : undefined)), /arbor\.network\.retryseconds=0 .*at least 1/);
