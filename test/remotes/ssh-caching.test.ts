@@ -41,7 +41,7 @@ test('the options name a private socket directory, one socket per destination an
 });
 
 /** A bare git-annex repository on the test sshd and an arbor clone with an ssh remote to it. */
-async function serverAndClient(): Promise<{ client: string }> {
+async function makeServerAndClient(): Promise<{ client: string }> {
   const parent = tempDir('arbor-ssh-cache-');
   const server = await makeRepo({ bare: true, parent, name: 'server.git' });
   await annex(server, 'init', '-q', 'server');
@@ -60,18 +60,22 @@ async function closeCached(): Promise<void> {
   }
 }
 
-async function sync(client: string): Promise<void> {
-  const r = await runArbor(['sync', '--content'], { cwd: client });
+/** The one client the tests below share, made by the first that needs it. */
+let shared: Promise<{ client: string }> | undefined;
+const serverAndClient = (): Promise<{ client: string }> => (shared ??= makeServerAndClient());
+
+async function sync(client: string, ...args: string[]): Promise<void> {
+  const r = await runArbor(['sync', ...args], { cwd: client });
   assert.equal(r.code, 0, r.stderr);
 }
 
 test('a second sync with an ssh server makes no new ssh connection: the first one\'s are reused', { skip }, async () => {
   const { client } = await serverAndClient();
-  await sync(client);
+  await sync(client, '--content');
   const afterFirst = sshd.logins();
   assert.ok(afterFirst >= 1);
   assert.ok(sshd.connections() >= 1, 'the connection stays for the next command');
-  await sync(client); // fetch, push, and a P2P conversation to check the content
+  await sync(client, '--content'); // fetch, push, and a P2P conversation to check the content
   assert.equal(sshd.logins(), afterFirst, 'no new login: every ssh rode on the cached connections');
   await closeCached();
 });
@@ -79,19 +83,24 @@ test('a second sync with an ssh server makes no new ssh connection: the first on
 test('annex.sshcaching=false: each ssh connects anew and none stays behind', { skip }, async () => {
   const { client } = await serverAndClient();
   await git(client, 'config', 'annex.sshcaching', 'false');
-  await closeCached();
-  const before = sshd.logins();
-  await sync(client);
-  const first = sshd.logins() - before;
-  assert.ok(first >= 2, `fetch and push log in separately (${first} logins)`);
-  assert.equal(sshd.connections(), 0, 'nothing left connected');
-  await sync(client);
-  assert.ok(sshd.logins() - before - first >= 2, 'the second sync logs in again');
+  try {
+    await closeCached();
+    const before = sshd.logins();
+    await sync(client);
+    const first = sshd.logins() - before;
+    assert.ok(first >= 2, `fetch and push log in separately (${first} logins)`);
+    assert.equal(sshd.connections(), 0, 'nothing left connected');
+    await sync(client);
+    assert.ok(sshd.logins() - before - first >= 2, 'the second sync logs in again');
+  } finally {
+    await git(client, 'config', '--unset', 'annex.sshcaching');
+  }
 });
 
 test('a host that goes down takes its cached connection along: the next sync names the remote and fails, then works when it is back', { skip }, async () => {
   const { client } = await serverAndClient();
   await sync(client);
+  assert.ok(sshd.connections() >= 1, 'a cached connection is open');
   await sshd.stop();
   try {
     const r = await runArbor(['sync'], { cwd: client });
