@@ -146,8 +146,9 @@ export class AnnexBranch {
   }
 
   async #updateNow(): Promise<string[]> {
-    // Nothing journalled and nothing to merge: no lock, no write (read-only repositories stay readable).
-    if ((await this.#journal.list()).length === 0 && (await this.#pendingSiblings()).length === 0) return [];
+    // Nothing to merge: no lock, no write (read-only repositories stay readable). The journal
+    // stays for commit(): it only has to be committed first when a merge follows.
+    if ((await this.#pendingSiblings()).length === 0) return [];
     return this.locked(async () => {
       // Journalled changes were computed from the branch as it was; commit them before merging so
       // the union merge combines them with the siblings' lines instead of a later commit of the

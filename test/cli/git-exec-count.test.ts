@@ -91,3 +91,15 @@ test('add of one file starts at most 10 git processes', options, async () => {
   writeFiles(a, { 'new.bin': 'y'.repeat(1024) });
   atMost(await gitsStartedBy(a, ['add', 'new.bin']), 10);
 });
+
+// A sync that commits one new file and pushes it to a local remote: the commit (5), one commit of
+// the git-annex branch for its location log and the published links (5), the synced branch and
+// the push with git's own helpers on both ends.
+test('sync of one new file with a local remote starts at most 23 git processes and commits the git-annex branch once', options, async () => {
+  const { a } = await fixture;
+  await arbor(a, 'sync', 'b'); // takes what b's branches gained in the tests above: nothing is left to merge
+  writeFiles(a, { 'new.txt': 'new\n' });
+  const gits = await gitsStartedBy(a, ['sync', 'b']);
+  atMost(gits, 23);
+  assert.equal(gits.filter((g) => g.startsWith('update-ref, --no-deref, refs/heads/git-annex')).length, 1, gits.join('\n'));
+});
