@@ -403,8 +403,15 @@ export class AnnexBranch {
    * union-merged in. Callers hold the lock.
    */
   async #commitFiles(entries: ReadonlyArray<{ branchPath: string; file: string }>, message: string): Promise<void> {
-    let parent = await this.ensureExists();
-    await this.#syncIndex(parent);
+    // A branch that does not exist yet (and has no origin/git-annex to start from) begins with
+    // this commit itself, not with an empty "branch created" commit first: four git processes
+    // fewer for every new repository.
+    let parent: string | undefined = (await this.head()) ?? ((await this.#git.revParse('refs/remotes/origin/git-annex')) ? await this.ensureExists() : undefined);
+    if (parent) await this.#syncIndex(parent);
+    else {
+      await rm(this.#indexFile, { force: true });
+      await this.#writeIndexStatus('');
+    }
     const out = await this.#git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
       input: entries.map((e) => e.file).join('\n') + '\n',
     });
@@ -416,11 +423,10 @@ export class AnnexBranch {
     });
     for (let attempt = 0; ; attempt++) {
       const tree = await writeTree({ cwd: this.#cwd, indexFile: this.#indexFile });
-      const parentTree = await this.#git.treeOf(parent);
-      if (tree === parentTree) return;
-      const commit = await this.#git.commitTree({ tree, parents: [parent], message });
+      if (parent && tree === (await this.#git.treeOf(parent))) return;
+      const commit = await this.#git.commitTree({ tree, parents: parent ? [parent] : [], message });
       try {
-        await this.#git.updateRef(ANNEX_BRANCH_REF, commit, parent);
+        await this.#git.updateRef(ANNEX_BRANCH_REF, commit, parent ?? '');
         await this.#writeIndexStatus(commit);
         return;
       } catch (err) {
