@@ -103,3 +103,10 @@ test('sync of one new file with a local remote starts at most 23 git processes a
   atMost(gits, 23);
   assert.equal(gits.filter((g) => g.startsWith('update-ref, --no-deref, refs/heads/git-annex')).length, 1, gits.join('\n'));
 });
+
+test('init of a new repository starts at most 12 git processes: the git-annex branch begins with its first real commit', options, async () => {
+  const repo = await makeRepo({ parent: tempDir('arbor-execs-init-'), name: 'fresh' });
+  const gits = await gitsStartedBy(repo, ['init', 'fresh']);
+  atMost(gits, 12);
+  assert.equal(gits.filter((g) => g.startsWith('commit-tree')).length, 1, gits.join('\n'));
+});
