@@ -65,7 +65,11 @@ test('a lock file that cannot be opened fails at once with one line naming it', 
   await assert.rejects(withFcntlWaitLock(join(file, 'journal.lck'), async () => undefined), /cannot lock .*not-a-dir\/journal\.lck: Not a directory/);
 });
 
-/** Resolves once /proc/locks shows a process blocked waiting for a POSIX lock on the inode of `path`. */
+/**
+ * Resolves once /proc/locks shows a process blocked waiting for a POSIX lock on the inode of `path`.
+ * /proc/locks sends no notification, so this looks again every 20 ms: it waits for the state, with
+ * a bound only a wedged process reaches, and never passes or fails by timing.
+ */
 async function someoneWaitsOn(path: string): Promise<void> {
   const { ino } = statSync(path);
   const blocked = new RegExp(`^\\d+: -> POSIX +ADVISORY +WRITE +\\d+ [0-9a-f]+:[0-9a-f]+:${ino} `, 'm');
