@@ -65,7 +65,9 @@ let running = { daemon: 0, other: 0 };
 function runFile(file) {
   const t0 = Date.now();
   const js = join('.build', file.replace(/\.ts$/, '.js'));
-  const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=tap', js], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The file runs its tests in its own process and reports them as TAP. Not `node --test FILE`:
+  // that starts a second node process per file just to relay the first one's report.
+  const child = spawn(process.execPath, ['--enable-source-maps', '--test-reporter=tap', js], { stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks = [];
   child.stdout.on('data', (c) => chunks.push(c));
   child.stderr.on('data', (c) => chunks.push(c));
