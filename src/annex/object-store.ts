@@ -1,6 +1,7 @@
 // The content store: .git/annex/objects/<hash>/<keyfile>/<keyfile>, written atomically, kept read-only.
 
 import { chmod, link, lstat, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ArborError, errnoCode } from '../util/errors.js';
@@ -49,6 +50,12 @@ export interface IngestOptions {
   readonly size?: number;
 }
 
+/** Files up to this size are stored by ObjectStore.ingestSmall, one system call after another. */
+export const SMALL_OBJECT_BYTES = 64 * 1024;
+
+/** Link errors after which content is copied instead (another filesystem, no hard links there). */
+const NO_HARD_LINK = ['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'];
+
 /** Options for ObjectStore. */
 export interface ObjectStoreOptions {
   /** The git dir (`.git` of a non-bare repository, the repository itself when bare). */
@@ -67,6 +74,11 @@ export class ObjectStore {
   readonly #gitDir: string;
   /** Invariant: the layout new objects are written in; the other one is only read. */
   readonly #layouts: readonly HashLayout[];
+  /** Directories this process made or found under annex/ (they are never removed while it runs, but by remove()). */
+  readonly #knownDirs = new Set<string>();
+  /** Temp names: this process's pid, a tag drawn once, and a counter (unique without drawing random bytes per file). */
+  readonly #tmpTag = randomBytes(4).toString('hex');
+  #tmpSeq = 0;
 
   constructor(options: ObjectStoreOptions) {
     this.#gitDir = options.gitDir;
@@ -76,6 +88,11 @@ export class ObjectStore {
   /** annex/tmp: partial content, resumable transfers. */
   get tmpDir(): string {
     return join(this.#gitDir, 'annex', 'tmp');
+  }
+
+  /** annex/objects: every object lives under it (a filesystem of its own where a user moved it). */
+  get objectsDir(): string {
+    return join(this.#gitDir, 'annex', 'objects');
   }
 
   /** Where a new object for `key` is written (absolute). */
@@ -123,7 +140,31 @@ export class ObjectStore {
   /** A fresh unique temp path in annex/tmp. */
   async uniqueTmpPath(): Promise<string> {
     await this.ensureTmpDir();
-    return join(this.tmpDir, `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
+    return this.#nextTmpName();
+  }
+
+  #nextTmpName(): string {
+    return join(this.tmpDir, `ingest-${process.pid}-${this.#tmpTag}-${this.#tmpSeq++}`);
+  }
+
+  /** mkdirUnder without waiting on the thread pool, remembering what exists: for the small-file path, which makes a directory per object. */
+  #mkdirUnderSync(dir: string): void {
+    if (this.#knownDirs.has(dir)) return;
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      const code = errnoCode(err);
+      // Directly under the git dir and ENOENT: the repository is gone, and is not made afresh.
+      if (code === 'ENOENT' && dirname(dir) !== this.#gitDir && dir.startsWith(this.#gitDir)) {
+        this.#mkdirUnderSync(dirname(dir));
+        try {
+          mkdirSync(dir);
+        } catch (again) {
+          if (errnoCode(again) !== 'EEXIST') throw again;
+        }
+      } else if (code !== 'EEXIST') throw err;
+    }
+    this.#knownDirs.add(dir);
   }
 
   /**
@@ -178,7 +219,7 @@ export class ObjectStore {
           linked = true;
           key = await hashLink(tmp, { ...options, sync });
         } catch (err) {
-          if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'].includes(errnoCode(err) ?? '')) throw err;
+          if (!NO_HARD_LINK.includes(errnoCode(err) ?? '')) throw err;
           await rm(tmp, { force: true });
           linked = false;
           key = await copyHashing(source, tmp, { ...options, sync });
@@ -193,6 +234,91 @@ export class ObjectStore {
       if (errnoCode(err) === 'ENOSPC') throw new DiskFullError(source, err);
       throw err;
     }
+  }
+
+  /**
+   * ingest in `mode: 'link'` with `syncs`, for a file of at most SMALL_OBJECT_BYTES: the same steps
+   * (hard link into annex/tmp, read-only, hashed, renamed into place, fsyncs owed to the batch), as
+   * one system call after another instead of a trip through the thread pool each: for a small file
+   * those trips cost more than the calls. Undefined when the file cannot be hard-linked here (the
+   * caller then ingests it the usual way, which copies).
+   */
+  ingestSmall(source: string, options: { readonly backend: string; readonly fileName: string; readonly syncs: SyncBatch }): Key | undefined {
+    const hasher = createHasher(options.backend);
+    const tmp = this.#nextTmpName();
+    let dest: string | undefined;
+    try {
+      this.#mkdirUnderSync(this.tmpDir);
+      try {
+        this.#again(this.tmpDir, () => linkSync(source, tmp));
+      } catch (err) {
+        if (NO_HARD_LINK.includes(errnoCode(err) ?? '')) return undefined;
+        throw err;
+      }
+      chmodSync(tmp, 0o444);
+      const bytes = readFileSync(tmp);
+      hasher.update(bytes);
+      const key = keyFromDigest({ backend: options.backend, digestHex: hasher.digestHex(), size: bytes.length, fileName: options.fileName });
+      if (this.#pathOfSync(key) !== undefined) return key;
+      const target = this.preferredPath(key);
+      const dir = dirname(target);
+      // A directory mkdir just made is writable already; an existing one may have been left read-only.
+      if (!this.#again(dirname(dir), () => this.#mkdirKeyDirSync(dir))) chmodSync(dir, 0o755);
+      renameSync(tmp, target);
+      dest = target;
+      options.syncs.add(target);
+      options.syncs.add(dir);
+      chmodSync(dir, 0o555);
+      return key;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOSPC') throw new DiskFullError(source, err);
+      throw err;
+    } finally {
+      if (dest === undefined) rmSync(tmp, { force: true });
+    }
+  }
+
+  /**
+   * Runs `fn`, which works inside directory `dir`, making `dir` first if this process has not seen
+   * it. When `fn` fails with ENOENT although `dir` was known (another process, git-annex's drop,
+   * removed it), `dir` is made again and `fn` tried once more; an ENOENT then is `fn`'s own.
+   */
+  #again<T>(dir: string, fn: () => T): T {
+    const known = this.#knownDirs.has(dir);
+    this.#mkdirUnderSync(dir);
+    try {
+      return fn();
+    } catch (err) {
+      if (!known || errnoCode(err) !== 'ENOENT') throw err;
+      this.#forget(dir);
+      this.#mkdirUnderSync(dir);
+      return fn();
+    }
+  }
+
+  /** Forgets that `dir` and its parents up to the git dir exist. */
+  #forget(dir: string): void {
+    for (let d = dir; d.length > this.#gitDir.length; d = dirname(d)) this.#knownDirs.delete(d);
+  }
+
+  /** Makes an object's own directory; false when it was there already. */
+  #mkdirKeyDirSync(dir: string): boolean {
+    try {
+      mkdirSync(dir);
+      return true;
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
+  #pathOfSync(key: Key): string | undefined {
+    for (const layout of this.#layouts) {
+      const p = join(this.#gitDir, objectPath(key, layout));
+      const s = statSync(p, { throwIfNoEntry: false });
+      if (s?.isFile()) return p;
+    }
+    return undefined;
   }
 
   /** Checks the object's content against its key; undefined when the object is absent. */
@@ -283,6 +409,7 @@ export class ObjectStore {
       await rmdir(dir).catch(() => undefined);
       await rmdir(dirname(dir)).catch(() => undefined);
       await rmdir(dirname(dirname(dir))).catch(() => undefined);
+      this.#forget(dir);
       removed = true;
     }
     return removed;

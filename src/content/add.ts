@@ -1,6 +1,7 @@
 // add: large files into the annex (locked, or unlocked with annex.addunlocked), the rest into git.
 
-import { chmod, lstat, readlink, symlink, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, readlink } from 'node:fs/promises';
+import { lstatSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Annex } from '../annex/annex.js';
@@ -13,11 +14,12 @@ import { annexedFilesAt } from './annexed-files.js';
 import { stagePaths } from './stage.js';
 import { ArborError, errnoCode } from '../util/errors.js';
 import { GitCommandError } from '../git/errors.js';
-import { DiskFullError } from '../annex/object-store.js';
+import { DiskFullError, SMALL_OBJECT_BYTES } from '../annex/object-store.js';
 import { addIsolating, NO_FILTER, type FailedFile } from './git-add.js';
 import { addThroughFilter } from './add-through-filter.js';
 import type { Key } from '../annex/key.js';
 import { SyncBatch } from '../annex/sync-batch.js';
+import { writeBlobsPacked } from '../git/packed-blobs.js';
 import PQueue from 'p-queue';
 
 /** Files looked at (and ingested) at once: each waits mostly on the filesystem and git check-attr. */
@@ -113,6 +115,8 @@ export async function addFiles(
   const toUnlocked: string[] = [];
   const presence: Parameters<typeof logKeysPresence>[1][number][] = [];
   const locked: string[] = [];
+  /** The link targets of `locked`: their blobs are written into one pack before they are staged. */
+  const linkTargets: string[] = [];
   const results: AddedFile[] = [];
   const failures: FailedFile[] = [];
   /**
@@ -126,7 +130,7 @@ export async function addFiles(
     if (code === 'ENOENT') return;
     failures.push({ path, reason: err instanceof Error ? err.message : String(err) });
   };
-  const syncs = new SyncBatch();
+  const syncs = new SyncBatch({ volume: annex.store.objectsDir });
   /** What one file of the work list turned out to be. */
   type Outcome = { readonly kind: 'skip' | 'git' | 'unlocked' } | { readonly kind: 'moved-link'; readonly key: Key } | { readonly kind: 'ingested'; readonly key: Key; readonly before: FileStamp };
   const classify = async (path: string): Promise<Outcome> => {
@@ -139,7 +143,7 @@ export async function addFiles(
       const key = keyFromLinkTarget(target);
       if (!key) return { kind: 'git' };
       const wanted = lockedLinkTarget(path, key);
-      if (target !== wanted) await replaceLink(abs, wanted);
+      if (target !== wanted) replaceLink(abs, wanted);
       return { kind: 'moved-link', key };
     }
     if (!st.isFile()) return { kind: 'skip' };
@@ -147,7 +151,8 @@ export async function addFiles(
     if (!annexIt) return { kind: 'git' };
     if (unlocked || alreadyUnlocked.has(path)) return { kind: 'unlocked' };
     // The object's fsyncs go to the batch; the file is replaced by a link only after the flush.
-    return { kind: 'ingested', key: await annex.store.ingest(abs, { backend, fileName: path, mode: 'link', syncs, size: st.size }), before: st };
+    const small = st.size <= SMALL_OBJECT_BYTES ? annex.store.ingestSmall(abs, { backend, fileName: path, syncs }) : undefined;
+    return { kind: 'ingested', key: small ?? (await annex.store.ingest(abs, { backend, fileName: path, mode: 'link', syncs, size: st.size })), before: st };
   };
   /** Makes a window's objects durable, then turns their files into links and notes them, in path order. */
   const settle = async (window: readonly string[], outcomes: ReadonlyArray<PromiseSettledResult<Outcome>>): Promise<void> => {
@@ -169,10 +174,12 @@ export async function addFiles(
       else if (v.kind === 'unlocked') toUnlocked.push(path);
       else if (v.kind === 'moved-link') {
         locked.push(path);
+        linkTargets.push(lockedLinkTarget(path, v.key));
         results.push({ path, kind: 'locked', key: formatKey(v.key) });
       } else if (v.kind === 'ingested') {
         presence.push({ key: v.key, uuid: annex.uuid, status: '1', now: annex.now() });
         locked.push(path);
+        linkTargets.push(lockedLinkTarget(path, v.key));
         const r: AddedFile = { path, kind: 'locked', key: formatKey(v.key) };
         results.push(r);
         options.onFile?.(r);
@@ -195,7 +202,8 @@ export async function addFiles(
     await rules.close();
   }
   // One branch commit for all location changes (not one fsync'd journal file per added file).
-  await logKeysPresence(annex.branch, presence);
+  // Side by side: the links' blobs go into one pack, so that staging them writes no loose objects.
+  await Promise.all([logKeysPresence(annex.branch, presence), writeBlobsPacked(annex.git, linkTargets)]);
   await stagePaths(annex, locked);
   const toGitOutcome = await addIsolating(annex, toGit, { filter: false });
   failures.push(...toGitOutcome.failed);
@@ -239,10 +247,12 @@ interface FileStamp {
  */
 export async function linkIfUnchanged(annex: Annex, file: { path: string; key: Key; before: FileStamp & { readonly mode?: number } }): Promise<boolean> {
   const abs = join(annex.workTree ?? '', file.path);
-  const now = await lstat(abs).catch(() => undefined);
+  // Three quick calls on a file just read: made directly, not through the thread pool (a bulk add
+  // makes them for every file, and the trips cost more than the calls).
+  const now = lstatSync(abs, { throwIfNoEntry: false });
   const b = file.before;
   if (now && now.ino === b.ino && now.size === b.size && now.mtimeMs === b.mtimeMs) {
-    await replaceLink(abs, lockedLinkTarget(file.path, file.key));
+    replaceLink(abs, lockedLinkTarget(file.path, file.key));
     return true;
   }
   if (now && b.mode !== undefined) await chmod(abs, b.mode & 0o7777).catch(() => undefined);
@@ -250,11 +260,18 @@ export async function linkIfUnchanged(annex: Annex, file: { path: string; key: K
   return false;
 }
 
-async function replaceLink(path: string, target: string): Promise<void> {
-  const tmp = join(dirname(path), `.arbor-${randomBytes(6).toString('hex')}.tmp`);
-  await symlink(target, tmp);
-  await rename(tmp, path).catch(async (err: unknown) => {
-    await rm(tmp, { force: true });
+/** Temp names beside work-tree files: this process's pid, a tag drawn once, a counter. */
+const linkTmpTag = randomBytes(4).toString('hex');
+let linkTmpSeq = 0;
+
+/** Replaces `path` by a symlink to `target`, atomically (a new link renamed over it). */
+function replaceLink(path: string, target: string): void {
+  const tmp = join(dirname(path), `.arbor-${process.pid}-${linkTmpTag}-${linkTmpSeq++}.tmp`);
+  symlinkSync(target, tmp);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
     throw err;
-  });
+  }
 }

@@ -2,13 +2,14 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ObjectStore } from '../../src/annex/object-store.js';
 import { formatKey } from '../../src/annex/key.js';
 import { objectPath } from '../../src/annex/locations.js';
 import { PIPELINE_CHUNK_BYTES } from '../../src/annex/pipelined-io.js';
+import { SyncBatch } from '../../src/annex/sync-batch.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function store(bare = false): { s: ObjectStore; gitDir: string; dir: string } {
@@ -102,4 +103,49 @@ test('a failure between writing and the rename into place leaves no object and n
   assert.equal(await s.has(expected), false);
   assert.deepEqual(readdirSync(s.tmpDir), []);
   assert.equal(readFileSync(join(dir, 'f.txt'), 'utf8'), 'some content\n', 'the source is untouched');
+});
+
+test('a small file stored by ingestSmall: the same key, object and read-only layout as ingest, fsyncs owed to the batch', async () => {
+  const { s, gitDir, dir } = store();
+  writeFileSync(join(dir, 'hello.txt'), 'hello\n');
+  const syncs = new SyncBatch();
+  const key = s.ingestSmall(join(dir, 'hello.txt'), { backend: 'SHA256E', fileName: 'hello.txt', syncs });
+  assert.ok(key);
+  assert.equal(formatKey(key), 'SHA256E-s6--5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03.txt');
+  const p = join(gitDir, objectPath(key, 'mixed'));
+  assert.equal(statSync(p).ino, statSync(join(dir, 'hello.txt')).ino, 'hard-linked: the work-tree file stays until it is replaced');
+  assert.equal(statSync(p).mode & 0o777, 0o444, 'object is read-only');
+  assert.equal(statSync(join(p, '..')).mode & 0o777, 0o555, 'object dir is read-only');
+  assert.deepEqual(readdirSync(s.tmpDir), [], 'no temp files left');
+  assert.equal(syncs.size, 2, 'the object and its directory are owed an fsync');
+  // The same content under another name: already stored, nothing new owed, no temp file left.
+  writeFileSync(join(dir, 'again.txt'), 'hello\n');
+  const again = s.ingestSmall(join(dir, 'again.txt'), { backend: 'SHA256E', fileName: 'again.txt', syncs });
+  assert.equal(again && formatKey(again), formatKey(key));
+  assert.equal(syncs.size, 2);
+  assert.deepEqual(readdirSync(s.tmpDir), []);
+});
+
+test('ingestSmall makes annex/tmp and hash directories again when another process removed them meanwhile', async () => {
+  const { s, gitDir, dir } = store();
+  const syncs = new SyncBatch();
+  writeFileSync(join(dir, 'a'), 'first\n');
+  const first = s.ingestSmall(join(dir, 'a'), { backend: 'SHA256E', fileName: 'a', syncs });
+  assert.ok(first);
+  // git-annex's drop (or a user) removes the object with its directories, and the temp directory.
+  assert.equal(await new ObjectStore({ gitDir, bare: false }).remove(first), true);
+  rmSync(join(gitDir, 'annex'), { recursive: true, force: true });
+  writeFileSync(join(dir, 'b'), 'first\n');
+  const second = s.ingestSmall(join(dir, 'b'), { backend: 'SHA256E', fileName: 'b', syncs });
+  assert.ok(second);
+  assert.equal(readFileSync(join(gitDir, objectPath(second, 'mixed')), 'utf8'), 'first\n');
+});
+
+test('ingestSmall of a file that vanished fails with ENOENT and leaves nothing behind', async () => {
+  const { s, dir } = store();
+  const syncs = new SyncBatch();
+  writeFileSync(join(dir, 'seed'), 'x');
+  assert.ok(s.ingestSmall(join(dir, 'seed'), { backend: 'SHA256E', fileName: 'seed', syncs }), 'annex/tmp exists');
+  assert.throws(() => s.ingestSmall(join(dir, 'gone'), { backend: 'SHA256E', fileName: 'gone', syncs }), { code: 'ENOENT' });
+  assert.deepEqual(readdirSync(s.tmpDir), []);
 });

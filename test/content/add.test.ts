@@ -50,6 +50,10 @@ test('a bulk add of more files than one fsync window: every file a link to its o
   }
   const staged = await git(dir, 'diff', '--cached', '--name-only');
   assert.equal(staged.split('\n').length, 303, 'every file staged (with .gitattributes)');
+  assert.equal(await git(dir, 'diff-files', '--name-only'), '', 'the index matches the work tree (stat data staged too)');
+  // The links' blobs went into one pack: staging 301 links wrote no loose object for any of them.
+  const loose = Number(/^count: (\d+)$/m.exec(await git(dir, 'count-objects', '-v'))?.[1]);
+  assert.ok(loose < 10, `${loose} loose objects after adding 301 links`);
 });
 
 test('a failing ingest leaves the work-tree files as they were and nothing staged or stored', async () => {
