@@ -24,6 +24,7 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { systemClock, type Clock } from '../../util/clock.js';
 
 /** What the server serves; the worker (workers/web.ts) builds it from the assistant's context. */
 export interface WebApi {
@@ -111,8 +112,9 @@ function sameSecret(given: string, token: string): boolean {
  * Starts the server on 127.0.0.1:`port` (0: any free port). `assetsDir` holds index.html, app.js
  * and style.css. Rejects with the listen error (EADDRINUSE) when the port is taken.
  */
-export async function startWebServer(options: { port: number; token: string; api: WebApi; assetsDir: string; onError?: (err: unknown) => void }): Promise<WebServer> {
+export async function startWebServer(options: { port: number; token: string; api: WebApi; assetsDir: string; onError?: (err: unknown) => void; clock?: Clock }): Promise<WebServer> {
   const { token, api } = options;
+  const clock = options.clock ?? systemClock;
   /** Ends each open event stream; an entry leaves when its stream ends. */
   const streams = new Set<() => void>();
   /** The port listened on: options.port until listen() gives the real one (port 0). */
@@ -182,14 +184,21 @@ export async function startWebServer(options: { port: number; token: string; api
       }
     };
     const unsubscribe = api.subscribe(() => void push());
-    const keepalive = setInterval(() => void (open() && stream.write(': keepalive\n\n')), KEEPALIVE_MS);
-    keepalive.unref();
+    // The keep-alive sleeps on the clock (tests move it), and its sleep ends with the stream.
+    const beat = new AbortController();
+    const keepAlive = async (): Promise<void> => {
+      for (;;) {
+        await clock.sleep(KEEPALIVE_MS, beat.signal);
+        if (open()) void stream.write(': keepalive\n\n');
+      }
+    };
+    keepAlive().catch(() => undefined);
     void push();
     try {
       await ended;
     } finally {
       unsubscribe();
-      clearInterval(keepalive);
+      beat.abort();
       streams.delete(stop);
     }
   };

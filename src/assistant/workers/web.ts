@@ -136,13 +136,13 @@ export const web: Worker = {
     const onError = (err: unknown): void => ctx.log.warn({ worker: 'web' }, `status page: ${describeError(err)}`);
     let server: WebServer;
     try {
-      server = await startWebServer({ port: configured ?? defaultWebPort(ctx.annex.git.repo.commonDir), token, api, assetsDir: assetsDir(), onError });
+      server = await startWebServer({ port: configured ?? defaultWebPort(ctx.annex.git.repo.commonDir), token, api, assetsDir: assetsDir(), onError, clock: ctx.clock });
     } catch (err) {
       if (configured !== undefined || errnoCode(err) !== 'EADDRINUSE') {
         ctx.problems.raise('web', `the status page is off: cannot listen on 127.0.0.1:${configured ?? 'default port'}: ${describeError(err)}`);
         return waitForStop();
       }
-      server = await startWebServer({ port: 0, token, api, assetsDir: assetsDir(), onError });
+      server = await startWebServer({ port: 0, token, api, assetsDir: assetsDir(), onError, clock: ctx.clock });
     }
     ctx.problems.clear('web');
     try {

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWebServer, type WebApi, type WebServer } from '../../../src/assistant/web/server.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { ManualClock } from '../../transfers/manual-clock.js';
 
 const TOKEN = 'S3cret-token_0123456789abcdefghijklmnopqrstu';
 
@@ -399,4 +400,31 @@ test('close() ends the open event streams and stops listening; a taken port is E
   await s.ended;
   await own.unsubscribed.promise;
   await assert.rejects(ask(page('api/status'), { port: other.port }), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
+});
+
+test('an idle event stream gets a keep-alive comment every 30 s on the injected clock, and its timer ends with the stream', async () => {
+  const clock = new ManualClock();
+  const quiet = new FakeApi();
+  const s2 = await startWebServer({ port: 0, token: TOKEN, api: quiet, assetsDir: assets, clock });
+  try {
+    const s = await openStream(s2);
+    await s.until(/event: status\n/);
+    assert.equal(clock.sleeping, 1, 'one keep-alive timer for the open stream');
+    assert.doesNotMatch(s.text(), /keepalive/);
+    await clock.tick(29_999);
+    assert.doesNotMatch(s.text(), /keepalive/, 'nothing before 30 s');
+    await clock.tick(1);
+    await s.until(/^: keepalive\n\n/m);
+    await clock.tick(30_000);
+    await s.until(/(: keepalive\n\n[^]*){2}/);
+    assert.equal(statusEvents(s.text()).length, 1, 'keep-alives are comments, not reports');
+    s.close();
+    await quiet.unsubscribed.promise;
+    await new Promise<void>((done) => {
+      const check = (): void => (clock.sleeping === 0 ? done() : void setImmediate(check));
+      check();
+    });
+  } finally {
+    await s2.close();
+  }
 });
