@@ -61,6 +61,8 @@ export class AnnexBranch {
   #overlay: readonly string[] = [];
   /** Invariant: the number of holdCommits scopes running; while positive, commit() without `now` only journals. */
   #held = 0;
+  /** `Name <email>` of the author and committer, asked of git once per process; undefined: git has none to give. */
+  #idents: Promise<{ readonly author: string; readonly committer: string } | undefined> | undefined;
 
   constructor(options: AnnexBranchOptions) {
     this.#git = options.git;
@@ -407,6 +409,7 @@ export class AnnexBranch {
     // this commit itself, not with an empty "branch created" commit first: four git processes
     // fewer for every new repository.
     let parent: string | undefined = (await this.head()) ?? ((await this.#git.revParse('refs/remotes/origin/git-annex')) ? await this.ensureExists() : undefined);
+    if (parent && entries.length < FAST_IMPORT_MIN_FILES && (await this.#commitSmall(parent, entries, message))) return;
     if (parent) await this.#syncIndex(parent);
     else {
       await rm(this.#indexFile, { force: true });
@@ -442,6 +445,61 @@ export class AnnexBranch {
         parent = moved;
       }
     }
+  }
+
+  /**
+   * Commits a few files on top of `parent` through one `git fast-import` that writes the blobs,
+   * trees and commit and moves the branch itself: one git process instead of five (hash-object,
+   * update-index, write-tree, commit-tree, update-ref), and a few loose objects (fast-import
+   * unpacks small imports). fast-import moves the branch only if it still is at `parent` (it
+   * refuses a tip its commit does not contain), so a branch moved by someone else meanwhile is
+   * never overwritten: false then, and the caller takes the index path, which merges. The annex
+   * index is left as it was: index.lck still names the commit it holds, so the next index user
+   * (arbor or git-annex) brings it up to date first. True when committed, or when nothing changed.
+   */
+  async #commitSmall(parent: string, entries: ReadonlyArray<{ branchPath: string; file: string }>, message: string): Promise<boolean> {
+    // fast-import reads an unquoted path to the end of the line.
+    if (entries.some((e) => e.branchPath.includes('\n') || e.branchPath.startsWith('"'))) return false;
+    const idents = await this.#identities();
+    if (!idents) return false;
+    const contents = await Promise.all(entries.map((e) => readFile(e.file)));
+    // Nothing new (each file already holds these bytes on the branch): no commit, as the index path.
+    const cat = this.#git.catFile();
+    const same = await Promise.all(entries.map(async (e, i) => (await cat.get(`${parent}:${e.branchPath}`))?.content.equals(contents[i] ?? Buffer.alloc(0)) === true));
+    if (same.every(Boolean)) return true;
+    const msg = Buffer.from(message);
+    const parts: Buffer[] = [Buffer.from(`commit ${ANNEX_BRANCH_REF}\nauthor ${idents.author} now\ncommitter ${idents.committer} now\ndata ${msg.length}\n`), msg, Buffer.from(`\nfrom ${parent}\n`)];
+    entries.forEach((e, i) => {
+      const body = contents[i] ?? Buffer.alloc(0);
+      parts.push(Buffer.from(`M 100644 inline ${e.branchPath}\ndata ${body.length}\n`), body, Buffer.from('\n'));
+    });
+    parts.push(Buffer.from('\ndone\n'));
+    const r = await this.#git.tryRun(['fast-import', '--quiet', '--done', '--date-format=now'], { input: Buffer.concat(parts) });
+    return r.code === 0;
+  }
+
+  /**
+   * The author and committer `Name <email>`, from one `git var -l` per process. Undefined when git
+   * could not build a real identity (no name, no email, or a guessed one it would refuse, which it
+   * marks "(none)"): commit-tree then commits with arbor's fallback identity, on the index path.
+   */
+  #identities(): Promise<{ readonly author: string; readonly committer: string } | undefined> {
+    this.#idents ??= this.#git.tryRun(['var', '-l']).then(
+      (r) => {
+        if (r.code !== 0) return undefined;
+        const text = r.stdout.toString('utf8');
+        const ident = (name: string): string | undefined => {
+          const m = new RegExp(`^${name}=(.+) \\d+ [+-]\\d{4}$`, 'm').exec(text);
+          const who = m?.[1];
+          return who && /^[^<>\n]*[^<>\s][^<>\n]* <[^<>\s]+>$/.test(who) && !who.includes('(none)') ? who : undefined;
+        };
+        const author = ident('GIT_AUTHOR_IDENT');
+        const committer = ident('GIT_COMMITTER_IDENT');
+        return author && committer ? { author, committer } : undefined;
+      },
+      () => undefined,
+    );
+    return this.#idents;
   }
 
   /**

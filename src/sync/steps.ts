@@ -142,8 +142,20 @@ export async function fetchRemote(ctx: StepContext, result: RemoteSyncResult): P
   const r = await runNetworkGit(ctx.annex, result.remote, ['fetch', '--progress', result.remote], limits, ctx.signal);
   result.fetched = r.code === 0 && !r.limit;
   if (result.fetched) return true;
-  remoteFailed(ctx, result, `fetch from ${result.remote} failed: ${r.reason ?? gitErrorLine(r.stderr, r.code)}`, r.unreachable);
+  const gone = await vanishedDuring(ctx, result.remote);
+  if (gone) remoteFailed(ctx, result, gone.message, gone.unreachable);
+  else remoteFailed(ctx, result, `fetch from ${result.remote} failed: ${r.reason ?? gitErrorLine(r.stderr, r.code)}`, r.unreachable);
   return false;
+}
+
+/**
+ * Why a fetch or push to a remote on a local path failed when the path went away while it ran (a
+ * drive pulled out mid-push: git says "unable to get current working directory"): the same answer
+ * the check before it would now give, so the remote is away, not failing. Undefined otherwise.
+ */
+async function vanishedDuring(ctx: StepContext, remote: string): Promise<{ message: string; unreachable: string } | undefined> {
+  const problem = await identityProblem(ctx, remote).catch(() => undefined);
+  return problem?.unreachable === undefined ? undefined : { message: problem.message, unreachable: problem.unreachable };
 }
 
 /** Merges a fetched remote's <branch> and synced/<branch>. Returns whether HEAD moved. */
@@ -220,7 +232,9 @@ async function pushOne(ctx: StepContext, r: RemoteSyncResult, retries: number): 
     r.branchUpdated = outcome.branchUpdated;
     if (outcome.ok) return;
     if (!outcome.rejected || attempt >= retries) {
-      remoteFailed(ctx, r, `push to ${r.remote} failed: ${outcome.error ?? ''}`, outcome.unreachable);
+      const gone = await vanishedDuring(ctx, r.remote);
+      if (gone) remoteFailed(ctx, r, gone.message, gone.unreachable);
+      else remoteFailed(ctx, r, `push to ${r.remote} failed: ${outcome.error ?? ''}`, outcome.unreachable);
       return;
     }
     // The remote moved on (another node pushed first): take its changes and try again.

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openGit } from '../../src/git/git.js';
 import { AnnexBranch } from '../../src/annex/branch.js';
 import { makeRepo, git, writeFiles } from '../helpers/repo.js';
+import { needsGitAnnex } from '../helpers/git-annex.js';
 
 async function branchOf(path: string): Promise<{ branch: AnnexBranch; close: () => Promise<void> }> {
   const g = await openGit(path);
@@ -227,4 +228,29 @@ test('a bulk change commits once through fast-import: one pack, the index in ste
   await close();
   assert.equal((await git(repo, 'ls-tree', '-r', '--name-only', 'git-annex')).split('\n').length, 202, '200 logs, uuid.log and the other journalled file');
   await git(repo, 'fsck', '--no-progress');
+});
+
+test('a small change is committed by one fast-import; the annex index is left for its next user, and git-annex, committing after it, keeps both', needsGitAnnex, async () => {
+  const repo = await makeRepo();
+  const { branch, close } = await branchOf(repo);
+  await branch.change('uuid.log', () => 'u1 first timestamp=1s\n');
+  await branch.commit();
+  const first = await git(repo, 'rev-parse', 'git-annex');
+  await branch.change('a.log', () => 'mine\n');
+  await branch.commit();
+  assert.equal(await git(repo, 'show', 'git-annex:a.log'), 'mine');
+  assert.equal(await git(repo, 'rev-parse', 'git-annex^'), first, 'one commit on top of the last');
+  assert.equal(readFileSync(join(repo, '.git/annex/index.lck'), 'utf8').trim(), first, 'index.lck still names the commit the index holds');
+  // A journal file holding what the branch already has: nothing to commit, and the journal is emptied.
+  writeFiles(repo, { '.git/annex/journal/a.log': 'mine\n' });
+  await branch.commit();
+  await close();
+  assert.ok(!existsSync(join(repo, '.git/annex/journal/a.log')));
+  assert.equal(await git(repo, 'rev-list', '--count', 'git-annex'), '2');
+  // git-annex brings its index up to date before it commits: nothing of arbor's is lost.
+  await git(repo, '-c', 'annex.debug=false', 'annex', 'init', '-q', 'G');
+  assert.equal(await git(repo, 'show', 'git-annex:a.log'), 'mine');
+  const uuids = await git(repo, 'show', 'git-annex:uuid.log');
+  assert.match(uuids, /^u1 first timestamp=1s$/m);
+  assert.match(uuids, new RegExp(`^${await git(repo, 'config', 'annex.uuid')} G timestamp=`, 'm'));
 });

@@ -228,3 +228,24 @@ test('a different repository at a remote\'s path (another drive mounted there) i
   assert.equal(await git(stranger, 'for-each-ref'), refsBefore, 'nothing pushed into the stranger');
   assert.equal(await git(a, 'config', 'remote.origin.annex-uuid'), recorded);
 });
+
+test('a remote whose path goes away while the push runs (a drive pulled out) is reported as not there, not as a failed push', async () => {
+  const { hub, clones: [a], parent } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'x.txt': 'x\n' });
+  await arbor(a, 'sync', '--content');
+  await arbor(a, 'sync', '--content'); // the hub's uuid is recorded now
+  // The hub's filesystem goes away as the next push starts, as an unmount takes it from under
+  // git: the remote's end of the push moves the repository away and dies as git's receive-pack
+  // does in a directory that is gone.
+  const away = join(parent, 'unmounted');
+  const receivePack = join(parent, 'receive-pack-unmounted');
+  writeFileSync(receivePack, `#!/bin/sh\nmv "${hub}" "${away}"\necho "fatal: unable to get current working directory: No such file or directory" >&2\nexit 128\n`, { mode: 0o755 });
+  await git(a, 'config', 'remote.origin.receivepack', receivePack);
+  writeFiles(a, { 'y.txt': 'y\n' });
+  const r = await runArbor(['sync'], { cwd: a });
+  assert.ok(existsSync(away) && !existsSync(hub), `the remote's end ran: ${r.stderr}`);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /remote origin: .*hub\.git is not there \(not mounted\?\)/);
+  assert.doesNotMatch(r.stderr, /push to origin failed/, r.stderr);
+});
