@@ -3,6 +3,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Git } from '../git/git.js';
+import { identities } from '../git/identity.js';
 import { readTreeIntoIndex, updateIndexInfo, writeTree } from '../git/update-index.js';
 import { withLock } from '../util/lockfile.js';
 import { withFcntlWaitLock } from '../util/fcntl-wait-lock.js';
@@ -61,8 +62,6 @@ export class AnnexBranch {
   #overlay: readonly string[] = [];
   /** Invariant: the number of holdCommits scopes running; while positive, commit() without `now` only journals. */
   #held = 0;
-  /** `Name <email>` of the author and committer, asked of git once per process; undefined: git has none to give. */
-  #idents: Promise<{ readonly author: string; readonly committer: string } | undefined> | undefined;
 
   constructor(options: AnnexBranchOptions) {
     this.#git = options.git;
@@ -460,7 +459,7 @@ export class AnnexBranch {
   async #commitSmall(parent: string, entries: ReadonlyArray<{ branchPath: string; file: string }>, message: string): Promise<boolean> {
     // fast-import reads an unquoted path to the end of the line.
     if (entries.some((e) => e.branchPath.includes('\n') || e.branchPath.startsWith('"'))) return false;
-    const idents = await this.#identities();
+    const idents = await identities(this.#git);
     if (!idents) return false;
     const contents = await Promise.all(entries.map((e) => readFile(e.file)));
     // Nothing new (each file already holds these bytes on the branch): no commit, as the index path.
@@ -478,29 +477,6 @@ export class AnnexBranch {
     return r.code === 0;
   }
 
-  /**
-   * The author and committer `Name <email>`, from one `git var -l` per process. Undefined when git
-   * could not build a real identity (no name, no email, or a guessed one it would refuse, which it
-   * marks "(none)"): commit-tree then commits with arbor's fallback identity, on the index path.
-   */
-  #identities(): Promise<{ readonly author: string; readonly committer: string } | undefined> {
-    this.#idents ??= this.#git.tryRun(['var', '-l']).then(
-      (r) => {
-        if (r.code !== 0) return undefined;
-        const text = r.stdout.toString('utf8');
-        const ident = (name: string): string | undefined => {
-          const m = new RegExp(`^${name}=(.+) \\d+ [+-]\\d{4}$`, 'm').exec(text);
-          const who = m?.[1];
-          return who && /^[^<>\n]*[^<>\s][^<>\n]* <[^<>\s]+>$/.test(who) && !who.includes('(none)') ? who : undefined;
-        };
-        const author = ident('GIT_AUTHOR_IDENT');
-        const committer = ident('GIT_COMMITTER_IDENT');
-        return author && committer ? { author, committer } : undefined;
-      },
-      () => undefined,
-    );
-    return this.#idents;
-  }
 
   /**
    * Commits `files` (branch path to content) on top of the branch through one `git fast-import`:

@@ -1,20 +1,15 @@
 // A fallback committer identity, so automatic commits work on machines without user.name/user.email.
 
 import type { Git } from '../git/git.js';
-import { fallbackIdentityEnv } from '../git/identity.js';
-
-/** Repositories whose git was seen to build an identity (it stays: config rarely loses one). */
-const known = new WeakSet<Git>();
+import { fallbackIdentityEnv, identities } from '../git/identity.js';
 
 /**
  * Whether git can build an identity from config or environment. A yes is remembered per Git (a
- * sync that commits and merges asks once); a no is asked again, so setting user.name takes effect.
+ * sync that commits and merges asks once, and the git-annex branch's commits ask the same
+ * question); a no is asked again, so setting user.name takes effect.
  */
 async function hasIdentity(git: Git): Promise<boolean> {
-  if (known.has(git)) return true;
-  const ok = (await git.tryRun(['var', 'GIT_COMMITTER_IDENT'])).code === 0;
-  if (ok) known.add(git);
-  return ok;
+  return (await identities(git)) !== undefined;
 }
 
 /**
