@@ -26,22 +26,21 @@ export interface BoundedResult extends SpawnResult {
 const TERM_GRACE_MS = 3000;
 
 /**
- * `pid` and every process below it. Linux reads /proc; elsewhere only `pid` itself is known (the
- * ssh that git starts then ends on its own when its pipes close, or at ssh's ConnectTimeout).
+ * Every process's children, by parent pid, from /proc (Linux); undefined where there is no /proc.
+ * The name field of /proc/PID/stat may hold spaces and parentheses: the ppid comes after the last ')'.
  */
-export function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
+export function childrenByParent(): Map<number, number[]> | undefined {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return [pid];
+    return undefined;
   }
+  const children = new Map<number, number[]>();
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      // The name field may hold spaces and parentheses: the ppid comes after the last ')'.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const list = children.get(ppid) ?? [];
       list.push(Number(e));
@@ -50,6 +49,16 @@ export function processTree(pid: number): number[] {
       // gone meanwhile
     }
   }
+  return children;
+}
+
+/**
+ * `pid` and every process below it. Linux reads /proc; elsewhere only `pid` itself is known (the
+ * ssh that git starts then ends on its own when its pipes close, or at ssh's ConnectTimeout).
+ */
+export function processTree(pid: number): number[] {
+  const children = childrenByParent();
+  if (!children) return [pid];
   const out: number[] = [];
   const todo = [pid];
   while (todo.length) {

@@ -1,10 +1,11 @@
 // A real sshd on 127.0.0.1 for ssh remote tests: its own host key, one client key, a client config file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { onBeforeCleanup, tempDir } from './tmp.js';
+import { childrenByParent } from '../../src/util/bounded-run.js';
 
 const SSHD = '/usr/sbin/sshd';
 const isRoot = process.getuid?.() === 0;
@@ -37,23 +38,9 @@ export interface TestSshd {
   start(): Promise<void>;
 }
 
-/** Processes by parent, from /proc. */
+/** Processes by parent, from /proc (the helper runs on Linux only). */
 function processTree(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses; the last ')' ends it.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(name));
-      children.set(ppid, list);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return children;
+  return childrenByParent() ?? new Map();
 }
 
 /** The direct children of `pid`. */
