@@ -249,7 +249,12 @@ export async function linkIfUnchanged(annex: Annex, file: { path: string; key: K
   const abs = join(annex.workTree ?? '', file.path);
   // Three quick calls on a file just read: made directly, not through the thread pool (a bulk add
   // makes them for every file, and the trips cost more than the calls).
-  const now = lstatSync(abs, { throwIfNoEntry: false });
+  let now: ReturnType<typeof lstatSync>;
+  try {
+    now = lstatSync(abs, { throwIfNoEntry: false });
+  } catch {
+    now = undefined; // unreadable now (a parent replaced by a file): not linked, as a vanished file
+  }
   const b = file.before;
   if (now && now.ino === b.ino && now.size === b.size && now.mtimeMs === b.mtimeMs) {
     replaceLink(abs, lockedLinkTarget(file.path, file.key));
