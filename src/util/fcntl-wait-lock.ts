@@ -1,9 +1,11 @@
-// Waiting POSIX record locks (fcntl F_SETLKW) on a lock file git-annex also waits on (`journal.lck`),
-// through one long-lived perl helper per lock file, because Node has no fcntl.
+// Waiting POSIX record locks (fcntl F_SETLKW) on a lock file git-annex also waits on (`journal.lck`).
+// A free lock is taken at once through the process's one lock helper (fcntl-lock.ts); only a lock
+// someone else holds is waited for, by a long-lived perl helper for that lock file.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ArborError } from './errors.js';
+import { attemptFcntlLock, errnoName, FcntlLockError } from './fcntl-lock.js';
 
 /**
  * The helper reads NUL-terminated commands on stdin and answers each with one line:
@@ -41,24 +43,10 @@ while (defined(my $cmd = <STDIN>)) {
 }
 `;
 
-/** Linux errno numbers the lock can fail with, by name (for the read-only checks upstream). */
-const ERRNO_NAMES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 20: 'ENOTDIR', 28: 'ENOSPC', 30: 'EROFS', 37: 'ENOLCK' };
-
 /** The lock stayed held by another process (git-annex, another arbor) for the whole wait. */
 export class FcntlLockTimeoutError extends ArborError {
   constructor(path: string, seconds: number) {
     super('ELOCKED', `timed out after ${seconds} s waiting for lock ${path} (another process holds it: git-annex, or another arbor)`, { data: { path } });
-  }
-}
-
-/** The lock could not be taken for a reason other than someone else holding it. */
-export class FcntlWaitLockError extends ArborError {
-  /** The errno name when the system gave one (EACCES, EROFS, ...). */
-  readonly errno: string | undefined;
-  constructor(path: string, why: string, errno?: string) {
-    // The cause carries the errno name as a system error does, so read-only checks recognise it.
-    super('ELOCKFILE', `cannot lock ${path}: ${why}`, { data: { path }, ...(errno ? { cause: Object.assign(new Error(`${errno}: ${why}`), { code: errno }) } : {}) });
-    this.errno = errno;
   }
 }
 
@@ -127,14 +115,22 @@ export async function withFcntlWaitLock<T>(path: string, fn: () => Promise<T>, s
   queues.set(path, mine);
   await previous;
   try {
+    const free = await attemptFcntlLock(path, 'exclusive');
+    if (free.kind === 'error') throw new FcntlLockError(path, free.text, free.errno);
+    if (free.kind === 'ok') {
+      try {
+        return await fn();
+      } finally {
+        await free.lock.release();
+      }
+    }
     let helper = helpers.get(path);
     if (!helper) helpers.set(path, (helper = new Helper(path, seconds)));
     const answer = await helper.request('lock');
     if (answer === 'timeout') throw new FcntlLockTimeoutError(path, seconds);
     if (answer !== 'ok') {
       const m = /^error (\d+) (.*)$/.exec(answer);
-      const errno = ERRNO_NAMES[Number(m?.[1] ?? 0)];
-      throw new FcntlWaitLockError(path, m?.[2] ?? answer, errno);
+      throw new FcntlLockError(path, m?.[2] ?? answer, errnoName(Number(m?.[1] ?? 0)));
     }
     try {
       return await fn();
