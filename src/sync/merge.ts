@@ -5,6 +5,7 @@ import { describeError } from '../util/errors.js';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { IndexLockedError, withIndexLock } from '../git/index-lock.js';
 import { readTreeIntoIndex, updateIndexInfo, writeTree, type IndexEntry } from '../git/update-index.js';
 import { resolveConflicts, resolveConflictsInIndex, hasUnmergedPaths, type ResolvedConflict } from './conflicts.js';
 import { simpleGitFor } from './git-client.js';
@@ -115,17 +116,31 @@ async function applyCleanMerge(annex: Annex, head: string, sha: string, tree: st
   const git = annex.git;
   // Fresh stat data first, as git merge does: an unlocked file whose content arrived is no change.
   await git.tryRun(['update-index', '-q', '--refresh']);
-  const read = await git.tryRun(['read-tree', '-m', '-u', head, tree]);
-  if (read.code !== 0) return read.stderr.trim() || `git read-tree exited ${read.code}`;
-  const commit = await git.commitTree({ tree, parents: [head, sha], message, env: await identityEnv(git) });
-  // Compare-and-swap, like the committer: the user's own git may have moved HEAD meanwhile.
-  const moved = await git.tryRun(['update-ref', '-m', `merge ${sha}: Merge made by arbor (merge-tree)`, 'HEAD', commit, head]);
-  if (moved.code !== 0) {
-    await git.tryRun(['read-tree', '-m', '-u', tree, head]);
-    return moved.stderr.trim() || 'HEAD moved during the merge';
+  // The index stays locked from read-tree to the commit, as inside one git merge: a user's `git
+  // commit` in between would otherwise commit the merged files without the merge (and the roll
+  // back below would then undo the peer's changes in the work tree).
+  let error: string | undefined;
+  try {
+    error = await withIndexLock(git.repo, async (indexFile) => {
+      const env = { GIT_INDEX_FILE: indexFile };
+      const read = await git.tryRun(['read-tree', '-m', '-u', head, tree], { env });
+      if (read.code !== 0) return { install: false, value: read.stderr.trim() || `git read-tree exited ${read.code}` };
+      const commit = await git.commitTree({ tree, parents: [head, sha], message, env: await identityEnv(git) });
+      // Compare-and-swap, like the committer: HEAD can still move by commands that leave the index
+      // alone (update-ref, reset --soft); then the work tree goes back and the index is untouched.
+      const moved = await git.tryRun(['update-ref', '-m', `merge ${sha}: Merge made by arbor (merge-tree)`, 'HEAD', commit, head]);
+      if (moved.code !== 0) {
+        await git.tryRun(['read-tree', '-m', '-u', tree, head], { env });
+        return { install: false, value: moved.stderr.trim() || 'HEAD moved during the merge' };
+      }
+      return { install: true, value: undefined };
+    }, { now: annex.deps.clock.now() });
+  } catch (err) {
+    if (err instanceof IndexLockedError) return err.message;
+    throw err;
   }
-  await git.tryRun(['update-ref', 'ORIG_HEAD', head]);
-  return undefined;
+  if (error === undefined) await git.tryRun(['update-ref', 'ORIG_HEAD', head]);
+  return error;
 }
 
 /** A merge that did not happen, with nothing written: blocked when local changes are in its way. */

@@ -2,12 +2,15 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
-import { openAnnex } from '../../src/annex/annex.js';
+import { Annex, openAnnex } from '../../src/annex/annex.js';
 import { mergeRef } from '../../src/sync/merge.js';
+import { openGit } from '../../src/git/git.js';
+import { nodeSpawner, type SpawnResult, type Spawner } from '../../src/util/spawn.js';
+import { systemClock } from '../../src/util/clock.js';
 
 const PLAIN = ['-c', 'filter.annex.process=', '-c', 'filter.annex.clean=', '-c', 'filter.annex.smudge='];
 
@@ -154,4 +157,98 @@ test('a conflicted merge never overwrites a local edit to the conflicted file: r
     const variants = (await git(dir, 'ls-files')).split('\n').filter((p) => p.startsWith('shared') && p !== 'shared.txt');
     assert.deepEqual(variants.map((p) => readFileSync(join(dir, p), 'utf8')), ['s1 from the peer\n'], 'the peer\'s version is kept beside it');
   }
+});
+
+/**
+ * The repository opened with a git that runs `meanwhile` (the user's own git command, real) just
+ * before arbor's merge commit is made: after read-tree has brought the merge into the work tree
+ * and before HEAD moves. Resolves `meanwhile`'s result through the returned promise.
+ */
+async function annexWithUserGitDuringMerge(dir: string, meanwhile: readonly string[]): Promise<{ annex: Annex; user: Promise<SpawnResult> }> {
+  let resolveUser!: (r: SpawnResult) => void;
+  const user = new Promise<SpawnResult>((resolve) => (resolveUser = resolve));
+  let done = false;
+  const spawner: Spawner = {
+    ...nodeSpawner,
+    async run(cmd, args, opts) {
+      if (!done && args[0] === 'commit-tree') {
+        done = true;
+        resolveUser(await nodeSpawner.run('git', [...PLAIN, ...meanwhile], { cwd: dir }));
+      }
+      return nodeSpawner.run(cmd, args, opts);
+    },
+  };
+  const g = await openGit(dir, { spawner });
+  const uuid = await git(dir, 'config', 'annex.uuid');
+  return { annex: new Annex({ git: g, uuid, deps: { clock: systemClock } }), user };
+}
+
+/** Files arbor's index lock may leave: the lock and its private index copies. */
+function leftovers(dir: string): string[] {
+  return readdirSync(join(dir, '.git')).filter((f) => f === 'index.lock' || f.startsWith('arbor-index-'));
+}
+
+test("a git commit the user makes while a merge is being applied is refused as during any git command, and neither side's change is lost or undone", async () => {
+  const dir = await divergedRepo();
+  const head = await git(dir, 'rev-parse', 'HEAD');
+  const peer = await git(dir, 'rev-parse', 'peer');
+  writeFiles(dir, { 'notes.txt': 'v1, the user is committing this\n' });
+  const { annex, user } = await annexWithUserGitDuringMerge(dir, ['commit', '-q', '-m', 'mine', 'notes.txt']);
+  try {
+    const outcome = await mergeRef(annex, 'refs/heads/peer');
+    assert.equal(outcome.status, 'merged', outcome.error);
+  } finally {
+    await annex.close();
+  }
+  const during = await user;
+  assert.notEqual(during.code, 0, 'the commit in the middle of the merge was refused');
+  assert.match(during.stderr, /index\.lock': File exists/);
+  assert.equal(await git(dir, 'rev-parse', 'HEAD^1'), head);
+  assert.equal(await git(dir, 'rev-parse', 'HEAD^2'), peer, 'HEAD is the merge');
+  assert.equal(readFileSync(join(dir, 'shared.txt'), 'utf8'), 's1 from the peer\n', "the peer's change is in the work tree");
+  assert.equal(await git(dir, 'status', '--porcelain'), 'M notes.txt', "only the user's edit is uncommitted: nothing of the merge is undone");
+  assert.deepEqual(leftovers(dir), []);
+  // Once the merge is done the user's commit goes through, on top of it.
+  await git(dir, ...PLAIN, 'commit', '-q', '-m', 'mine', 'notes.txt');
+  assert.equal(await git(dir, 'show', 'HEAD:shared.txt'), 's1 from the peer');
+  assert.equal(await git(dir, 'show', 'HEAD:notes.txt'), 'v1, the user is committing this');
+});
+
+test('when HEAD moves without the index during a merge, the merge is called off: the work tree and the index are as they were', async () => {
+  const dir = await divergedRepo();
+  const head = await git(dir, 'rev-parse', 'HEAD');
+  const staged = await git(dir, 'ls-files', '-s');
+  const { annex, user } = await annexWithUserGitDuringMerge(dir, ['update-ref', 'HEAD', 'HEAD~1']);
+  try {
+    const outcome = await mergeRef(annex, 'refs/heads/peer');
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.error ?? '', /HEAD/);
+  } finally {
+    await annex.close();
+  }
+  assert.equal((await user).code, 0, 'update-ref does not take the index lock');
+  assert.equal(await git(dir, 'rev-parse', 'HEAD'), await git(dir, 'rev-parse', `${head}~1`), "the user's move stands");
+  assert.equal(readFileSync(join(dir, 'shared.txt'), 'utf8'), 's0\n', 'the work tree went back');
+  assert.equal(await git(dir, 'ls-files', '-s'), staged, 'the index is untouched');
+  assert.ok(existsSync(join(dir, 'ours.txt')));
+  assert.deepEqual(leftovers(dir), []);
+});
+
+test("a merge while another git holds the index lock is refused with git's own line, and the index lock is left to its owner", async () => {
+  const dir = await divergedRepo();
+  const head = await git(dir, 'rev-parse', 'HEAD');
+  const lock = join(dir, '.git', 'index.lock');
+  const fd = openSync(lock, 'wx'); // held open, as a running git holds it
+  const annex = await openAnnex(dir);
+  try {
+    const outcome = await mergeRef(annex, 'refs/heads/peer');
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.error ?? '', /index\.lock': File exists/);
+  } finally {
+    await annex.close();
+    closeSync(fd);
+  }
+  assert.ok(existsSync(lock), "the other git's lock stays");
+  assert.equal(await git(dir, 'rev-parse', 'HEAD'), head);
+  assert.equal(readFileSync(join(dir, 'shared.txt'), 'utf8'), 's0\n');
 });
