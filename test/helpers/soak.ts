@@ -23,6 +23,12 @@ export interface SoakOptions {
   readonly seed: number;
   /** Bound on the wait for every node to converge after the last edit (ms). */
   readonly convergeMs: number;
+  /**
+   * Share of edits (0..1) that write one of a few files every node edits (`shared/`): concurrent
+   * edits of one file, so merges conflict. Such a file's newest version must survive, under its
+   * name or as a variant, and no file may end with conflict markers. 0 by default.
+   */
+  readonly conflicting?: number;
   /** Called with progress lines (the bench prints them). */
   readonly progress?: (line: string) => void;
 }
@@ -38,7 +44,13 @@ export interface SoakResult {
   readonly fsckFailures: string[];
   /** Sockets the hung host accepted and never answered. */
   readonly hungConnections: number;
+  /** Edits of the shared files, and the merges that resolved a conflict (in the final history). */
+  readonly sharedEdits: number;
+  readonly conflictMerges: number;
 }
+
+/** The files every node edits when a soak makes conflicts: text in git, and annexed binaries. */
+const SHARED = ['shared/s0.txt', 'shared/s1.txt', 'shared/s2.txt', 'shared/b0.bin', 'shared/b1.bin'] as const;
 
 const NODES = ['A', 'B', 'C'] as const;
 
@@ -111,6 +123,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let flaps = 0;
   let flapAway = false;
   let strays = 0;
+  /** Shared path → sha256 of the newest content any node wrote to it. */
+  const newestShared = new Map<string, string>();
+  let sharedEdits = 0;
   /**
    * The flapping remote comes back. A push cut off by its rename (git's receive-pack works with
    * the absolute path) can leave an empty quarantine directory where it was, as on a drive
@@ -139,7 +154,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const mine = live[node] as string[];
       const r = rnd();
       const pick = (): string => mine[Math.floor(rnd() * mine.length)] as string;
-      if (mine.length === 0 || r < 0.4) {
+      if (options.conflicting !== undefined && rnd() < options.conflicting) {
+        const path = SHARED[Math.floor(rnd() * SHARED.length)] as string;
+        const data = path.endsWith('.bin') ? randomBytes(120_000 + Math.floor(rnd() * 200_000)) : `${path} by ${node} ${rnd()}\n`;
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), data);
+        newestShared.set(path, sha(data));
+        sharedEdits++;
+      } else if (mine.length === 0 || r < 0.4) {
         const big = rnd() < 0.3;
         const path = `${node}/d${serial % 5}/f${serial}${big ? '.bin' : '.txt'}`;
         serial++;
@@ -200,12 +222,38 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
       return out;
     };
+    /**
+     * The newest version of each shared file is in node A's tree (all trees agree once converged)
+     * under its name or as a variant of it, as bytes or as the annex pointer to them; and no text
+     * file there has conflict markers.
+     */
+    const sharedGaps = async (): Promise<string[]> => {
+      if (newestShared.size === 0) return [];
+      const root = dirs.A as string;
+      const names = (await git(root, 'ls-files', '-z', '--', 'shared')).split('\0').filter(Boolean);
+      const out: string[] = [];
+      for (const [path, want] of newestShared) {
+        const dot = path.lastIndexOf('.');
+        const variant = `${path.slice(0, dot)}.variant-`;
+        const found = names
+          .filter((n) => n === path || (n.startsWith(variant) && n.endsWith(path.slice(dot))))
+          .some((n) => {
+            const bytes = readFileSync(join(root, n));
+            return sha(bytes) === want || (bytes.length < 200 && bytes.toString('latin1').includes(want));
+          });
+        if (!found) out.push(`A: the newest ${path} is under neither its name nor a variant`);
+      }
+      for (const n of names.filter((f) => f.endsWith('.txt'))) {
+        if (readFileSync(join(root, n), 'utf8').includes('<<<<<<<')) out.push(`A: ${n} has conflict markers`);
+      }
+      return out;
+    };
     const trees = async (): Promise<Set<string>> => new Set(await Promise.all(NODES.map((n) => git(dirs[n] as string, 'rev-parse', 'HEAD^{tree}'))));
-    await eventually('every node holds every change and all trees agree', async () => missing().length === 0 && (await trees()).size === 1, {
+    await eventually('every node holds every change and all trees agree', async () => missing().length === 0 && (await trees()).size === 1 && (await sharedGaps()).length === 0, {
       timeoutMs: options.convergeMs,
       logOf: Object.values(dirs),
     }).catch(async (err: Error) => {
-      const gaps = missing();
+      const gaps = [...missing(), ...(await sharedGaps().catch((e: Error) => [`A: ${e.message}`]))];
       const perNode = NODES.map((n) => `${n}: ${gaps.filter((g) => g.startsWith(`${n}:`)).length} missing`).join(', ');
       const states: string[] = [];
       for (const n of NODES) {
@@ -227,7 +275,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const r = await run('git', ['annex', 'fsck', '--quiet'], { cwd: dirs[name] as string });
       if (r.code !== 0) fsckFailures.push(`${name}: ${r.stdout}${r.stderr}`);
     }
-    return { edits: done, files: [...expected.values()].filter((v) => v !== null).length, flaps, convergedAfterMs, fsckFailures, hungConnections: hung.connections() };
+    const conflictMerges = (await git(dirs.A as string, 'log', '--oneline', '--grep=automatic merge conflict fix')).split('\n').filter(Boolean).length;
+    return { edits: done, files: [...expected.values()].filter((v) => v !== null).length, flaps, convergedAfterMs, fsckFailures, hungConnections: hung.connections(), sharedEdits, conflictMerges };
   } finally {
     for (const name of started) await stopAssistant(dirs[name] as string).catch(() => undefined);
     await hung.close();
