@@ -14,15 +14,50 @@ if (!hasGpg && process.env.CI) {
 /** Pass as test options: skips with the reason when gpg is missing (never in CI, see above). */
 export const needsGpg: { skip: string | false } = { skip: hasGpg ? false : 'needs gpg (apt-get install gnupg)' };
 
+/** A fresh GnuPG home (mode 0700) whose agent, if gpg starts one, is stopped when the test process exits. */
+export function makeGnupgHome(): string {
+  const home = tempDir('arbor-gnupg-');
+  chmodSync(home, 0o700);
+  onBeforeCleanup(() => void spawnSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']));
+  return home;
+}
+
 /**
  * Points GNUPGHOME (of this process and every child the helpers start) at a fresh directory and
  * returns it. gpg starts an agent there on first use; it is stopped when the test process exits.
  */
 export function useTempGnupgHome(): string {
-  const home = tempDir('arbor-gnupg-');
-  chmodSync(home, 0o700);
+  const home = makeGnupgHome();
   testEnv.GNUPGHOME = home;
   process.env.GNUPGHOME = home;
-  onBeforeCleanup(() => void spawnSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']));
   return home;
+}
+
+function gpgIn(home: string, args: readonly string[], input?: Buffer): Buffer {
+  const r = spawnSync('gpg', ['--homedir', home, '--batch', '--quiet', ...args], { input: input ?? Buffer.alloc(0) });
+  if (r.status !== 0) throw new Error(`gpg ${args.join(' ')} exited ${r.status ?? 'by a signal'}: ${r.stderr.toString('utf8').trim()}`);
+  return r.stdout;
+}
+
+/**
+ * A key pair without passphrase in `home` for `uid` (ed25519 to sign, cv25519 to encrypt: gpg's
+ * `future-default`, made in a fraction of a second, which git-annex accepts); returns its long
+ * key id (16 hex digits, as git-annex records it in cipherkeys=).
+ */
+export function generateTestKey(home: string, uid: string): string {
+  gpgIn(home, ['--passphrase', '', '--quick-gen-key', uid, 'future-default', 'default', 'never']);
+  const pub = gpgIn(home, ['--with-colons', '--list-keys', uid]).toString('utf8').split('\n').find((l) => l.startsWith('pub:'));
+  const id = pub?.split(':')[4];
+  if (!id) throw new Error(`no key listed for ${uid}`);
+  return id;
+}
+
+/** Copies the public key `keyId` from one home to another. */
+export function copyPublicKey(o: { from: string; to: string; keyId: string }): void {
+  gpgIn(o.to, ['--import'], gpgIn(o.from, ['--export', o.keyId]));
+}
+
+/** Decrypts `data` with a secret key of `home` (to look inside what arbor or git-annex encrypted). */
+export function gpgDecrypt(home: string, data: Buffer): Buffer {
+  return gpgIn(home, ['--decrypt'], data);
 }

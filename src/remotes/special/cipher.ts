@@ -1,10 +1,13 @@
-// The shared cipher of an `encryption=shared` special remote and the encrypted key names it gives (git-annex doc/design/encryption.mdwn).
+// A special remote's cipher, in clear, and the encrypted key names it gives (git-annex doc/design/encryption.mdwn).
 //
-// git-annex keeps the cipher in remote.log as `cipher=<base64>`; decoded, it is the text gpg's
-// `--gen-random --armor` printed (684 base64 characters and a newline for 512 random bytes). The
-// first 256 bytes key an HMAC that names every object on the storage, so the storage never sees a
-// key (and so no file name, size or hash); the rest is the passphrase of the symmetric gpg
-// encryption of each object. Both parts are used as bytes, exactly as decoded.
+// The cipher is the text gpg's `--gen-random --armor` printed (684 base64 characters and a newline
+// for 512 random bytes). encryption=shared keeps it in remote.log as `cipher=<base64 of it>`;
+// hybrid and pubkey keep it there encrypted to gpg keys (stored-cipher.ts). A full cipher (shared,
+// hybrid): the first 256 bytes key an HMAC that names every object on the storage, so the storage
+// never sees a key (and so no file name, size or hash); the rest is the passphrase of the
+// symmetric gpg encryption of each object. A MAC-only cipher (pubkey: 256 random bytes, so 344
+// characters and a newline) keys the HMAC with all of its bytes, and objects are encrypted to the
+// public keys instead. The bytes are used exactly as decoded, newline included.
 
 import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
@@ -37,27 +40,36 @@ export function parseMac(value: string | undefined): string {
   return value;
 }
 
+/** Random bytes of a MAC-only cipher (pubkey: git-annex makes it cipherBeginning long). */
+export const MAC_ONLY_RANDOM_BYTES = MAC_PART_BYTES;
+
+/** Checks that `text` is base64 as remote.log holds it, and decodes it; `what` names the field. */
+export function decodeBase64Setting(text: string | undefined, what: string): Buffer {
+  if (text === undefined || text === '') throw new SpecialRemoteParameterError(`remote.log has no ${what}=`);
+  if (!/^[A-Za-z0-9+/]+=*$/.test(text)) throw new SpecialRemoteParameterError(`${what}= is not base64`);
+  return Buffer.from(text, 'base64');
+}
+
 /**
- * A shared cipher. It is a secret for anyone without access to the git-annex branch: it prints as
- * `[cipher]` (String(), JSON, util.inspect), so it cannot leak into a log line by accident.
+ * A cipher in clear. Anyone holding it can read the remote's content: it prints as `[cipher]`
+ * (String(), JSON, util.inspect), so it cannot leak into a log line by accident.
  */
-export class SharedCipher {
-  /** Invariant: longer than MAC_PART_BYTES (a shorter one has no passphrase). */
+export class Cipher {
+  /** Invariant: longer than MAC_PART_BYTES when !#macOnly (a shorter one has no passphrase); never empty. */
   readonly #bytes: Buffer;
   readonly #mac: string;
+  readonly #macOnly: boolean;
 
-  constructor(bytes: Buffer, mac: string) {
-    if (bytes.length <= MAC_PART_BYTES) throw new SpecialRemoteParameterError('cipher= is too short to be a git-annex cipher');
+  constructor(bytes: Buffer, options: { mac: string; macOnly?: boolean }) {
+    this.#macOnly = options.macOnly ?? false;
+    if (bytes.length === 0 || (!this.#macOnly && bytes.length <= MAC_PART_BYTES)) throw new SpecialRemoteParameterError('the cipher is too short to be a git-annex cipher');
     this.#bytes = Buffer.from(bytes);
-    this.#mac = parseMac(mac);
+    this.#mac = parseMac(options.mac);
   }
 
-  /** The cipher of remote.log's `cipher=` (base64) and `mac=`. */
-  static fromSettings(settings: ReadonlyMap<string, string>): SharedCipher {
-    const text = settings.get('cipher');
-    if (text === undefined || text === '') throw new SpecialRemoteParameterError('encryption=shared but remote.log has no cipher=');
-    if (!/^[A-Za-z0-9+/]+=*$/.test(text)) throw new SpecialRemoteParameterError('cipher= is not base64');
-    return new SharedCipher(Buffer.from(text, 'base64'), settings.get('mac') ?? DEFAULT_MAC);
+  /** The cipher of an encryption=shared remote: remote.log's `cipher=` (base64, in clear) and `mac=`. */
+  static fromSharedSettings(settings: ReadonlyMap<string, string>): Cipher {
+    return new Cipher(decodeBase64Setting(settings.get('cipher'), 'cipher'), { mac: settings.get('mac') ?? DEFAULT_MAC });
   }
 
   /** The `mac=` in use. */
@@ -65,13 +77,24 @@ export class SharedCipher {
     return this.#mac;
   }
 
-  /** `cipher=` as remote.log stores it. */
+  /** Whether it only names objects (pubkey), their content being encrypted to public keys. */
+  get macOnly(): boolean {
+    return this.#macOnly;
+  }
+
+  /** The cipher's bytes (what is stored in clear for shared, or encrypted for hybrid and pubkey). */
+  bytes(): Buffer {
+    return Buffer.from(this.#bytes);
+  }
+
+  /** `cipher=` of an encryption=shared remote, as remote.log stores it. */
   toSetting(): string {
     return this.#bytes.toString('base64');
   }
 
-  /** The passphrase of the symmetric gpg encryption (the bytes after the HMAC part). */
+  /** The passphrase of the symmetric gpg encryption (the bytes after the HMAC part); a MAC-only cipher has none. */
   passphrase(): Buffer {
+    if (this.#macOnly) throw new SpecialRemoteParameterError('a MAC-only cipher (encryption=pubkey) has no passphrase');
     return this.#bytes.subarray(MAC_PART_BYTES);
   }
 
@@ -81,7 +104,7 @@ export class SharedCipher {
    */
   encryptKey(key: Key): Key {
     const algorithm = MACS.get(this.#mac) ?? 'sha1';
-    const name = createHmac(algorithm, this.#bytes.subarray(0, MAC_PART_BYTES)).update(formatKey(key), 'utf8').digest('hex');
+    const name = createHmac(algorithm, this.#macOnly ? this.#bytes : this.#bytes.subarray(0, MAC_PART_BYTES)).update(formatKey(key), 'utf8').digest('hex');
     return { backend: `GPG${this.#mac}`, name };
   }
 

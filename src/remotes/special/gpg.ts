@@ -30,12 +30,25 @@ export interface GpgOptions {
 }
 
 const DEFAULT_STALL_MS = 120_000;
-const BASE_ARGS = ['--quiet', '--trust-model', 'always', '--batch', '--no-tty', '--pinentry-mode', 'loopback'];
+const COMMON_ARGS = ['--quiet', '--trust-model', 'always', '--batch', '--no-tty'];
+/** Runs that get their passphrase from us: gpg itself reads it, gpg-agent never asks anyone. */
+const LOOPBACK_ARGS = [...COMMON_ARGS, '--pinentry-mode', 'loopback'];
+
+/** How a run may use the user's secret keys. */
+export interface GpgRunOptions {
+  readonly progress?: Progress;
+  /**
+   * The run uses a secret key: gpg-agent may ask for its passphrase with the user's pinentry (as
+   * when git-annex runs gpg), so there is no loopback and no stall watch (a person may be typing).
+   */
+  readonly secretKey?: boolean;
+}
 
 /** The first line of gpg's stderr that is not a status line, for a one-line error. */
 function gpgComplaint(result: BoundedResult): string {
   const lines = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('[GNUPG:]'));
-  const first = lines.find((l) => !/^gpg: (AES|encrypted with)/.test(l)) ?? lines[0];
+  // Informational lines come first (`encrypted with … key, ID …` and the key's quoted user id).
+  const first = lines.find((l) => l.startsWith('gpg: ') && !/^gpg: (AES|encrypted with|public key is)/.test(l)) ?? lines[0];
   if (result.limit) return `gpg ${result.limit === 'stalled' ? 'stopped making progress' : result.limit === 'timeout' ? 'took too long' : 'was stopped'}`;
   return first ?? `gpg exited with code ${result.code}`;
 }
@@ -57,13 +70,14 @@ function progressReader(progress: Progress | undefined): (chunk: Buffer, stream:
   };
 }
 
-async function runGpg(o: GpgOptions, args: readonly string[], input: Buffer, progress?: Progress): Promise<BoundedResult> {
-  const result = await runBounded(o.program ?? 'gpg', [...BASE_ARGS, ...args], {
+/** One gpg run with arbor's fixed parameters; a failure is a GpgError carrying gpg's own complaint. */
+export async function runGpg(o: GpgOptions, args: readonly string[], input: Buffer, run: GpgRunOptions = {}): Promise<BoundedResult> {
+  const result = await runBounded(o.program ?? 'gpg', [...(run.secretKey ? COMMON_ARGS : LOOPBACK_ARGS), ...args], {
     clock: o.clock,
     input,
-    stallMs: o.stallMs ?? DEFAULT_STALL_MS,
+    stallMs: run.secretKey ? 0 : (o.stallMs ?? DEFAULT_STALL_MS),
     timeoutMs: 0,
-    onOutput: progressReader(progress),
+    onOutput: progressReader(run.progress),
   });
   if (result.code !== 0 || result.limit) throw new GpgError(gpgComplaint(result), { code: result.code });
   return result;
@@ -81,11 +95,11 @@ export async function gpgRandom(o: GpgOptions, bytes: number): Promise<Buffer> {
 /** Encrypts the file `input` to the new file `output` with `passphrase`, as git-annex's shared encryption does. */
 export async function gpgEncryptFile(o: GpgOptions, f: { input: string; output: string; passphrase: Buffer; progress?: Progress }): Promise<void> {
   const args = ['--no-symkey-cache', '--passphrase-fd', '0', '--status-fd', '2', '--enable-progress-filter', '--symmetric', '--force-mdc', '--no-textmode', '--yes', '--output', f.output, f.input];
-  await runGpg(o, args, f.passphrase, f.progress);
+  await runGpg(o, args, f.passphrase, f.progress ? { progress: f.progress } : {});
 }
 
 /** Decrypts the file `input` to the new file `output` with `passphrase`; a corrupt or foreign input fails with GpgError. */
 export async function gpgDecryptFile(o: GpgOptions, f: { input: string; output: string; passphrase: Buffer; progress?: Progress }): Promise<void> {
   const args = ['--no-symkey-cache', '--passphrase-fd', '0', '--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, '--decrypt', f.input];
-  await runGpg(o, args, f.passphrase, f.progress);
+  await runGpg(o, args, f.passphrase, f.progress ? { progress: f.progress } : {});
 }

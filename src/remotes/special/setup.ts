@@ -4,9 +4,11 @@
 // uuid.log in the git-annex branch, and marks it in local git config (`remote.<name>.annex-uuid`,
 // the kind's key such as `annex-directory`, `skipFetchAll`). Settings that differ per copy
 // (`directory=`) stay in git config only, so every other copy runs `enableremote NAME directory=…`.
-// Every parameter is checked before anything is written. With encryption=shared, initremote makes
-// the cipher (gpg random bytes) and records it as `cipher=` (doc/design/encryption.mdwn): anyone
-// who can read the git-annex branch can decrypt the remote's content, as with git-annex.
+// Every parameter is checked before anything is written. With encryption, initremote makes the
+// cipher (gpg random bytes) and records it as `cipher=` (doc/design/encryption.mdwn): in clear for
+// shared (anyone who can read the git-annex branch can decrypt the remote's content), encrypted to
+// the gpg keys `keyid=` names for hybrid and pubkey (stored-cipher.ts); enableremote's
+// `keyid+=`/`keyid-=` encrypt it again to a changed list of keys.
 
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -16,8 +18,9 @@ import { recordSpecialRemoteConfig, specialRemoteConfigs } from '../../annex/log
 import { describeRepository } from '../../annex/logs/uuid.js';
 import { COMMON_PARAMETERS, specialKinds, type SpecialKind } from './special-kinds.js';
 import { parseChunkSetting, SpecialRemoteParameterError } from './special-config.js';
-import { CIPHER_RANDOM_BYTES, parseMac, SharedCipher } from './cipher.js';
-import { gpgRandom } from './gpg.js';
+import { parseMac } from './cipher.js';
+import type { GpgOptions } from './gpg.js';
+import { findKeyIds, isKeyedScheme, isSupportedEncryption, makeStoredCipher, readStoredCipher, rekeyStoredCipher, SUPPORTED_ENCRYPTION, type EncryptionScheme } from './stored-cipher.js';
 
 /** Parses `key=value` words; a word without `=` or a repeated key is refused. */
 export function parseParameters(words: readonly string[]): Map<string, string> {
@@ -41,22 +44,48 @@ function kindOf(type: string | undefined): SpecialKind {
   return kind;
 }
 
-/** Checks encryption= (required, as git-annex requires it): `none` and `shared` are supported so far. */
-function checkEncryption(value: string | undefined): void {
-  if (value === undefined) throw new SpecialRemoteParameterError('missing encryption= (arbor supports encryption=none and encryption=shared)');
-  if (value !== 'none' && value !== 'shared') {
-    const known = ['hybrid', 'pubkey', 'sharedpubkey'];
-    throw new SpecialRemoteParameterError(known.includes(value) ? `encryption=${value} is not supported by arbor yet (use encryption=shared or encryption=none)` : `unknown encryption=${value} (arbor supports encryption=none and encryption=shared)`);
+/** The parameters that name gpg keys; they choose the keys and are never recorded themselves. */
+const KEY_PARAMETERS = ['keyid', 'keyid+', 'keyid-'] as const;
+
+/**
+ * The encryption= of an initremote (required, as git-annex requires it, except that `keyid=`
+ * alone means hybrid, as in git-annex). arbor records it even then: an older arbor reading a
+ * remote.log without it would take the remote for an unencrypted one.
+ */
+function checkEncryption(params: ReadonlyMap<string, string>): EncryptionScheme {
+  const value = params.get('encryption') ?? (params.has('keyid') ? 'hybrid' : undefined);
+  const supported = SUPPORTED_ENCRYPTION.map((e) => `encryption=${e}`).join(', ');
+  if (value === undefined) throw new SpecialRemoteParameterError(`missing encryption= (arbor supports ${supported})`);
+  if (!isSupportedEncryption(value)) {
+    throw new SpecialRemoteParameterError(value === 'sharedpubkey' ? `encryption=${value} is not supported by arbor yet (use ${supported})` : `unknown encryption=${value} (arbor supports ${supported})`);
   }
+  return value;
 }
 
-/** Checks the encryption settings the user gave: the cipher is never given, only made; `mac=` only with encryption. */
-function checkEncryptionParameters(params: ReadonlyMap<string, string>, encryption: string): void {
-  if (params.has('cipher')) throw new SpecialRemoteParameterError('cipher= is made by initremote, not given');
+/** Checks the encryption settings the user gave: the cipher is never given, only made; `mac=` only with encryption; keys only where the cipher is encrypted to them. */
+function checkEncryptionParameters(params: ReadonlyMap<string, string>, encryption: string, when: 'initremote' | 'enableremote'): void {
+  for (const made of ['cipher', 'cipherkeys']) if (params.has(made)) throw new SpecialRemoteParameterError(`${made}= is made by initremote, not given`);
   if (params.has('mac')) {
     if (encryption === 'none') throw new SpecialRemoteParameterError('mac= needs encryption (it names encrypted objects)');
     parseMac(params.get('mac'));
   }
+  const keyParams = KEY_PARAMETERS.filter((k) => params.has(k));
+  for (const k of keyParams) if (params.get(k) === '') throw new SpecialRemoteParameterError(`${k}= needs a gpg key id, fingerprint or user id`);
+  if (keyParams.length > 0 && !isKeyedScheme(encryption)) {
+    throw new SpecialRemoteParameterError(`${keyParams.map((k) => `${k}=`).join(' ')} only applies to encryption=hybrid or encryption=pubkey (this remote is encryption=${encryption})`);
+  }
+  if (when === 'initremote') {
+    if (isKeyedScheme(encryption) && !params.has('keyid')) throw new SpecialRemoteParameterError(`encryption=${encryption} needs keyid= (a gpg key id, fingerprint or user id to encrypt the cipher to)`);
+    if (params.has('keyid-')) throw new SpecialRemoteParameterError('keyid-= removes a key from an existing remote (git arbor enableremote NAME keyid-=…); a new remote has none to remove');
+  } else if (params.has('keyid')) {
+    throw new SpecialRemoteParameterError('keyid= is set by initremote; to change the keys use keyid+= (add) or keyid-= (remove)');
+  }
+}
+
+/** The settings as remote.log records them: without the kind's local-only ones and the key parameters. */
+function recordedSettings(kind: SpecialKind, merged: ReadonlyMap<string, string>): Map<string, string> {
+  const skip = new Set<string>([...kind.localOnly, ...KEY_PARAMETERS]);
+  return new Map([...merged].filter(([k]) => !skip.has(k)));
 }
 
 /** Resolves and checks `directory=` (it must exist, as git-annex requires). */
@@ -99,20 +128,25 @@ export async function initRemote(annex: Annex, options: { name: string; params: 
   const { name, params } = options;
   checkName(name);
   const kind = kindOf(params.get('type'));
-  checkEncryption(params.get('encryption'));
-  checkEncryptionParameters(params, params.get('encryption') ?? 'none');
+  const encryption = checkEncryption(params);
+  checkEncryptionParameters(params, encryption, 'initremote');
   parseChunkSetting(params.get('chunk'));
   if (params.has('name') && params.get('name') !== name) throw new SpecialRemoteParameterError(`name=${params.get('name') ?? ''} differs from the remote name ${name}`);
   if ((await annex.git.configGetRegexp(`^remote\\.${escapeRegex(name)}\\.`)).length > 0) throw new SpecialRemoteParameterError(`there is already a remote named ${name}`);
   const known = await specialRemoteConfigs(annex.branch);
   if ([...known.values()].some((c) => c.get('name') === name)) throw new SpecialRemoteParameterError(`a special remote named ${name} already exists in the git-annex branch; use git arbor enableremote ${name}`);
   const local = await checkKindParameters(kind, params, options.base);
+  const gpg: GpgOptions = { clock: annex.deps.clock };
+  // keyid+= at initremote adds keys, as git-annex's documentation shows it used (git-annex
+  // 10.20230126 itself ignores it when keyid= is given; refusing or ignoring would both surprise).
+  const keyIds = isKeyedScheme(encryption) ? await findKeyIds(gpg, [params.get('keyid'), params.get('keyid+')].filter((q): q is string => q !== undefined)) : [];
   const uuid = randomUUID();
-  const settings = new Map([...params].filter(([k]) => !kind.localOnly.includes(k)));
+  const settings = recordedSettings(kind, params);
   settings.set('name', name);
-  if (params.get('encryption') === 'shared') {
-    const random = await gpgRandom({ clock: annex.deps.clock }, CIPHER_RANDOM_BYTES);
-    settings.set('cipher', new SharedCipher(random, parseMac(params.get('mac'))).toSetting());
+  settings.set('encryption', encryption);
+  if (encryption !== 'none') {
+    const made = await makeStoredCipher({ scheme: encryption, keyIds, mac: params.get('mac'), gpg });
+    for (const [k, v] of made) settings.set(k, v);
   }
   await kind.setup?.({ name, uuid, settings, annex });
   // Everything checked (the kind's own setup too): now write.
@@ -131,15 +165,22 @@ export async function enableRemote(annex: Annex, options: { name: string; params
   if (found.length === 0) throw new SpecialRemoteParameterError(`no special remote named ${name} in the git-annex branch (sync first, or see git arbor initremote)`);
   const [uuid, logged] = found[found.length - 1] as [string, Map<string, string>];
   const kind = kindOf(logged.get('type'));
-  checkEncryption(logged.get('encryption') ?? 'none');
-  if (params.has('cipher') || params.has('mac')) throw new SpecialRemoteParameterError(`${name}'s ${params.has('cipher') ? 'cipher' : 'mac'} cannot change`);
-  if (logged.get('encryption') === 'shared') SharedCipher.fromSettings(logged);
+  const stored = readStoredCipher(logged);
+  const encryption = stored?.scheme ?? 'none';
+  for (const fixed of ['cipher', 'cipherkeys', 'mac']) if (params.has(fixed)) throw new SpecialRemoteParameterError(`${name}'s ${fixed} cannot change${fixed === 'cipherkeys' ? ' by hand (use keyid+= or keyid-=)' : ''}`);
   if (params.has('type') && params.get('type') !== logged.get('type')) throw new SpecialRemoteParameterError(`${name} is of type=${logged.get('type') ?? '?'}; type cannot change`);
-  if (params.has('encryption') && params.get('encryption') !== logged.get('encryption')) throw new SpecialRemoteParameterError(`${name} uses encryption=${logged.get('encryption') ?? '?'}; encryption cannot change`);
+  if (params.has('encryption') && params.get('encryption') !== encryption) throw new SpecialRemoteParameterError(`${name} uses encryption=${encryption}; encryption cannot change`);
+  checkEncryptionParameters(params, encryption, 'enableremote');
   parseChunkSetting(params.get('chunk'));
   const merged = new Map([...logged, ...params]);
   const local = await checkKindParameters(kind, merged, options.base);
-  const settings = new Map([...merged].filter(([k]) => !kind.localOnly.includes(k)));
+  const settings = recordedSettings(kind, merged);
+  if (stored && (params.has('keyid+') || params.has('keyid-'))) {
+    const gpg: GpgOptions = { clock: annex.deps.clock };
+    const add = await findKeyIds(gpg, params.has('keyid+') ? [params.get('keyid+') ?? ''] : []);
+    const remove = await findKeyIds(gpg, params.has('keyid-') ? [params.get('keyid-') ?? ''] : []);
+    for (const [k, v] of await rekeyStoredCipher(stored, { add, remove, gpg, remoteName: name })) settings.set(k, v);
+  }
   await kind.setup?.({ name, uuid, settings, annex });
   await recordSpecialRemoteConfig(annex.branch, { uuid, config: settings, now: annex.now() });
   await writeGitConfig(annex, { name, uuid, kind, local, type: logged.get('type') ?? kind.typeName, params: merged });

@@ -5,8 +5,9 @@ import type { RemoteConfig, RemoteType } from '../remote.js';
 import { RemoteUnavailableError } from '../remote.js';
 import type { KeyStorage } from './key-storage.js';
 import { join } from 'node:path';
-import { SharedCipher } from './cipher.js';
 import { EncryptedStorage } from './encrypted-storage.js';
+import { objectCrypto, type ObjectCrypto } from './object-crypto.js';
+import { encryptionScheme, readStoredCipher, unlockCipher, type StoredCipher } from './stored-cipher.js';
 import { parseChunkSetting } from './special-config.js';
 import { ENCRYPTED_REMOTE_COST_ADJUSTMENT, EXPENSIVE_REMOTE_COST, specialKinds } from './special-kinds.js';
 import { SpecialRemote } from './special-remote.js';
@@ -22,7 +23,7 @@ export function specialRemoteCost(config: RemoteConfig): number {
   const settings = config.special?.settings;
   const logCost = Number(settings?.get('cost'));
   if (settings?.has('cost') && Number.isFinite(logCost)) return logCost;
-  const encrypted = (settings?.get('encryption') ?? 'none') !== 'none';
+  const encrypted = settings !== undefined && encryptionScheme(settings) !== 'none';
   return (specialKinds.find((k) => k.typeName === config.special?.type)?.defaultCost ?? EXPENSIVE_REMOTE_COST) + (encrypted ? ENCRYPTED_REMOTE_COST_ADJUSTMENT : 0);
 }
 
@@ -35,15 +36,13 @@ export const specialRemoteType: RemoteType = {
     if (!special || !deps.annex) throw new ArborError('EINTERNAL', `remote ${config.name}: not a special remote, or no local repository to use it from`);
     const uuid = config.uuid ?? '';
     const kind = specialKinds.find((k) => k.typeName === special.type);
-    const encryption = special.settings.get('encryption') ?? 'none';
     let problem: string | undefined;
     if (!kind) problem = `it is a special remote of type ${special.type}, which arbor does not support yet`;
-    else if (encryption !== 'none' && encryption !== 'shared') problem = `it uses encryption=${encryption}, which arbor does not support yet`;
     let chunkSize: number | undefined;
-    let cipher: SharedCipher | undefined;
+    let stored: StoredCipher | undefined;
     try {
       chunkSize = parseChunkSetting(special.settings.get('chunk'));
-      if (encryption === 'shared') cipher = SharedCipher.fromSettings(special.settings);
+      stored = readStoredCipher(special.settings);
     } catch (err) {
       problem ??= describeError(err);
     }
@@ -51,8 +50,12 @@ export const specialRemoteType: RemoteType = {
     const storage = (): KeyStorage => {
       if (!kind || problem !== undefined) return new UnusableStorage(new RemoteUnavailableError(config.name, problem ?? ''));
       const plain = kind.storage({ name: config.name, uuid, settings: special.settings, annex });
-      if (!cipher) return plain;
-      return new EncryptedStorage({ inner: plain, cipher, gpg: { clock: deps.clock }, tmpDir: join(annex.annexDir, 'othertmp'), remoteName: config.name });
+      if (!stored) return plain;
+      const cipher = stored;
+      const gpg = { clock: deps.clock };
+      // Decrypted on first use only (a hybrid or pubkey cipher needs the user's secret key).
+      const crypto = async (): Promise<ObjectCrypto> => objectCrypto(await unlockCipher(cipher, { gpg, remoteName: config.name }), { gpg, keyIds: cipher.scheme === 'shared' ? [] : cipher.keyIds });
+      return new EncryptedStorage({ inner: plain, crypto, tmpDir: join(annex.annexDir, 'othertmp'), remoteName: config.name });
     };
     return new SpecialRemote({
       config,
