@@ -6,8 +6,8 @@
 // decrypted bytes pass through files in the annex's othertmp directory, removed afterwards.
 // The cipher is obtained on the first use of a key, not when the remote is opened: for hybrid and
 // pubkey that is a gpg run with the user's secret key, which whereis or info must not need. Its
-// outcome, success or failure, is kept for the life of this storage (one decryption, and at most
-// one passphrase prompt, per command, as git-annex caches it).
+// outcome is kept (one decryption, and at most one passphrase prompt, per command, as git-annex
+// caches it); a failure is kept until close(), so a failing command does not retry it per file.
 
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,8 +31,10 @@ export class DecryptionError extends ArborError {
 export class EncryptedStorage implements KeyStorage {
   readonly #inner: KeyStorage;
   readonly #unlock: () => Promise<ObjectCrypto>;
-  /** Invariant: set on the first key operation and never reset (a failure is the answer for every key). */
+  /** Invariant: set on the first key operation; a failure stays the answer for every key until close(). */
   #crypto: Promise<ObjectCrypto> | undefined;
+  /** Invariant: true when #crypto is a rejected promise. */
+  #failed = false;
   readonly #tmpDir: string;
   readonly #name: string;
 
@@ -44,7 +46,10 @@ export class EncryptedStorage implements KeyStorage {
   }
 
   #objectCrypto(): Promise<ObjectCrypto> {
-    this.#crypto ??= this.#unlock();
+    this.#crypto ??= this.#unlock().catch((err: unknown) => {
+      this.#failed = true;
+      throw err;
+    });
     return this.#crypto;
   }
 
@@ -99,6 +104,12 @@ export class EncryptedStorage implements KeyStorage {
   }
 
   close(): Promise<void> {
+    // A long-running caller (the assistant closes a remote after each batch) tries again next time:
+    // the user may have imported the key or started an agent meanwhile.
+    if (this.#failed) {
+      this.#crypto = undefined;
+      this.#failed = false;
+    }
     return this.#inner.close();
   }
 }

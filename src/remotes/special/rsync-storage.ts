@@ -1,4 +1,4 @@
-// The `rsync` special remote's storage: git-annex's rsync remote layout (Remote/Rsync.hs), reached with the rsync program, over ssh or on a local path.
+// The `rsync` special remote's storage: git-annex's rsync remote layout (Remote/Rsync.hs), reached with the rsync program, over ssh, from an rsync daemon, or on a local path.
 //
 // An object lives at `<rsyncurl>/<hashdirlower><key>/<key>`, as in a directory remote (so the two
 // can share a folder); the mixed `Xx/Yy/` layout is read too. A store builds that path in a
@@ -31,11 +31,16 @@ const PARTIAL_TRANSFER = 23;
 /** rsync exit codes that mean the remote could not be reached or talked to. */
 const UNREACHABLE_CODES = new Set([5, 10, 12, 30, 35, 255]);
 
-/** Whether an rsync URL names a host reached through a remote shell (`host:path`, not `rsync://` nor a local path). */
+/**
+ * Whether an rsync URL names a host reached through a remote shell (`host:path`), rather than an
+ * rsync daemon (`rsync://host[:port]/module/path` or `host::module/path`, spoken to directly on
+ * its port, 873 unless the URL or `--port=` in annex-rsync-options says otherwise) or a local path.
+ * The same reading as rsync's own and git-annex's.
+ */
 export function rsyncUrlIsShell(url: string): boolean {
   if (/^rsync:\/\//i.test(url)) return false;
   const colon = url.indexOf(':');
-  return colon > 0 && !url.slice(0, colon).includes('/');
+  return colon > 0 && !url.slice(0, colon).includes('/') && url[colon + 1] !== ':';
 }
 
 /** The rsync URL of a path under the remote's root. */
