@@ -1,6 +1,7 @@
 // A private GnuPG home for tests that encrypt: gpg's agent and files stay out of the user's ~/.gnupg, and the agent is stopped at exit.
 import { spawnSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { testEnv } from './env.js';
 import { onBeforeCleanup, tempDir } from './tmp.js';
 
@@ -14,10 +15,15 @@ if (!hasGpg && process.env.CI) {
 /** Pass as test options: skips with the reason when gpg is missing (never in CI, see above). */
 export const needsGpg: { skip: string | false } = { skip: hasGpg ? false : 'needs gpg (apt-get install gnupg)' };
 
-/** A fresh GnuPG home (mode 0700) whose agent, if gpg starts one, is stopped when the test process exits. */
-export function makeGnupgHome(): string {
+/**
+ * A fresh GnuPG home (mode 0700) whose agent, if gpg starts one, is stopped when the test process
+ * exits. With `noPinentry`, its agent cannot ask for a passphrase (its pinentry is /bin/false), so
+ * a protected key stays locked, deterministically, terminal or not.
+ */
+export function makeGnupgHome(options: { noPinentry?: boolean } = {}): string {
   const home = tempDir('arbor-gnupg-');
   chmodSync(home, 0o700);
+  if (options.noPinentry) writeFileSync(join(home, 'gpg-agent.conf'), 'pinentry-program /bin/false\n');
   onBeforeCleanup(() => void spawnSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']));
   return home;
 }
@@ -42,10 +48,11 @@ function gpgIn(home: string, args: readonly string[], input?: Buffer): Buffer {
 /**
  * A key pair without passphrase in `home` for `uid` (ed25519 to sign, cv25519 to encrypt: gpg's
  * `future-default`, made in a fraction of a second, which git-annex accepts); returns its long
- * key id (16 hex digits, as git-annex records it in cipherkeys=).
+ * key id (16 hex digits, as git-annex records it in cipherkeys=). With `passphrase`, the secret
+ * key is protected by it.
  */
-export function generateTestKey(home: string, uid: string): string {
-  gpgIn(home, ['--passphrase', '', '--quick-gen-key', uid, 'future-default', 'default', 'never']);
+export function generateTestKey(home: string, uid: string, passphrase = ''): string {
+  gpgIn(home, ['--pinentry-mode', 'loopback', '--passphrase', passphrase, '--quick-gen-key', uid, 'future-default', 'default', 'never']);
   const pub = gpgIn(home, ['--with-colons', '--list-keys', uid]).toString('utf8').split('\n').find((l) => l.startsWith('pub:'));
   const id = pub?.split(':')[4];
   if (!id) throw new Error(`no key listed for ${uid}`);

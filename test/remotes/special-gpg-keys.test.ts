@@ -190,7 +190,7 @@ test('keyid+= and keyid-= encrypt the cipher again to the new keys only; git-ann
   assert.equal(await git(arborOrigin, 'rev-parse', 'git-annex'), before);
 });
 
-test('a missing secret key fails in one line naming the remote and the key; bad key parameters are refused before anything is written', needs, async () => {
+test('a missing or locked secret key fails in one line naming the remote and the key; bad key parameters are refused before anything is written', needs, async () => {
   // ap is encrypted to Alice only; Bob's keyring has no secret key for it.
   await arbor(arborOrigin, 'drop', '--force', 'b.bin');
   const r = await runArbor(['get', '--from', 'ap', 'b.bin'], { cwd: arborOrigin, env: { GNUPGHOME: bobHome } });
@@ -219,5 +219,15 @@ test('a missing secret key fails in one line naming the remote and the key; bad 
   }
   assert.equal(await git(arborOrigin, 'rev-parse', 'git-annex'), branch);
   assert.equal(readFileSync(join(arborOrigin, '.git', 'config'), 'utf8'), config);
+  assert.deepEqual(readdirSync(unused), []);
+
+  // A secret key that is there but locked (its passphrase cannot be asked for) is said so, not taken for a missing one.
+  const lockedHome = makeGnupgHome({ noPinentry: true });
+  const carol = generateTestKey(lockedHome, 'Carol <carol@arbor.invalid>', 'carol-passphrase');
+  copyPublicKey({ from: lockedHome, to: home, keyId: carol });
+  assert.equal((await arborInProcess(arborOrigin, ['initremote', 'cr', 'type=directory', `directory=${unused}`, `keyid=${carol}`])).code, 0);
+  const locked = await runArbor(['copy', '--to', 'cr', 'a.bin'], { cwd: arborOrigin, env: { GNUPGHOME: lockedHome } });
+  assert.equal(locked.code, 1);
+  assert.match(locked.stderr, new RegExp(`remote cr: cannot decrypt its cipher, encrypted to gpg key ${carol}: gpg: the secret key is in this keyring but could not be unlocked`));
   assert.deepEqual(readdirSync(unused), []);
 });

@@ -10,7 +10,7 @@
 
 import { ArborError } from '../../util/errors.js';
 import type { Progress } from '../remote.js';
-import { runGpg, type GpgOptions } from './gpg.js';
+import { GpgError, runGpg, type GpgOptions } from './gpg.js';
 
 /** No public key in gpg's keyring matches a `keyid=`. */
 export class GpgKeyNotFoundError extends ArborError {
@@ -53,9 +53,25 @@ export async function gpgEncryptToKeys(o: GpgOptions, f: { data: Buffer; keyIds:
   return (await runGpg(o, recipientArgs(f.keyIds), f.data)).stdout;
 }
 
+/**
+ * gpg says "No secret key" too when the key is there but its passphrase could not be asked for
+ * (no pinentry can reach the user); its status lines tell the two apart (measured with gpg 2.2:
+ * the secret key was considered, or a pinentry was started).
+ */
+function lockedKey(err: unknown): unknown {
+  if (err instanceof GpgError && err.statusLines.some((l) => /^\[GNUPG:\] (KEY_CONSIDERED|PINENTRY_LAUNCHED) /.test(l))) {
+    return new GpgError('gpg: the secret key is in this keyring but could not be unlocked (its passphrase was not given; unlock it in gpg-agent, or run where its pinentry can ask)', { code: 2 }, err.statusLines);
+  }
+  return err;
+}
+
 /** `data` decrypted with whichever of the user's secret keys it was encrypted to. */
 export async function gpgDecryptWithSecretKey(o: GpgOptions, data: Buffer): Promise<Buffer> {
-  return (await runGpg(o, ['--decrypt'], data, { secretKey: true })).stdout;
+  try {
+    return (await runGpg(o, ['--status-fd', '2', '--decrypt'], data, { secretKey: true })).stdout;
+  } catch (err) {
+    throw lockedKey(err);
+  }
 }
 
 /** Encrypts the file `input` to the new file `output` for `keyIds`, as git-annex's pubkey encryption does. */
@@ -67,5 +83,7 @@ export async function gpgEncryptFileToKeys(o: GpgOptions, f: { input: string; ou
 /** Decrypts the file `input` to the new file `output` with the user's secret key; a corrupt or foreign input fails with GpgError. */
 export async function gpgDecryptFileWithSecretKey(o: GpgOptions, f: { input: string; output: string; progress?: Progress }): Promise<void> {
   const args = ['--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, '--decrypt', f.input];
-  await runGpg(o, args, Buffer.alloc(0), { secretKey: true, ...(f.progress ? { progress: f.progress } : {}) });
+  await runGpg(o, args, Buffer.alloc(0), { secretKey: true, ...(f.progress ? { progress: f.progress } : {}) }).catch((err: unknown) => {
+    throw lockedKey(err);
+  });
 }

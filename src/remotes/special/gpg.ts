@@ -14,9 +14,13 @@ import type { Progress } from '../remote.js';
 
 /** A gpg run failed; the message is gpg's own first error line (gpg never prints the passphrase). */
 export class GpgError extends ArborError {
-  constructor(message: string, data: { readonly code: number }) {
+  /** gpg's `[GNUPG:] …` status lines (with `--status-fd 2`), for telling failures apart. */
+  readonly statusLines: readonly string[];
+
+  constructor(message: string, data: { readonly code: number }, statusLines: readonly string[] = []) {
     super('EGPG', message, { data });
     this.name = 'GpgError';
+    this.statusLines = statusLines;
   }
 }
 
@@ -79,7 +83,10 @@ export async function runGpg(o: GpgOptions, args: readonly string[], input: Buff
     timeoutMs: 0,
     onOutput: progressReader(run.progress),
   });
-  if (result.code !== 0 || result.limit) throw new GpgError(gpgComplaint(result), { code: result.code });
+  if (result.code !== 0 || result.limit) {
+    const status = result.stderr.split('\n').filter((l) => l.startsWith('[GNUPG:] '));
+    throw new GpgError(gpgComplaint(result), { code: result.code }, status);
+  }
   return result;
 }
 
