@@ -18,9 +18,8 @@ import { recordSpecialRemoteConfig, specialRemoteConfigs } from '../../annex/log
 import { describeRepository } from '../../annex/logs/uuid.js';
 import { COMMON_PARAMETERS, specialKinds, type SpecialKind } from './special-kinds.js';
 import { parseChunkSetting, SpecialRemoteParameterError } from './special-config.js';
-import { parseMac } from './cipher.js';
-import type { GpgOptions } from './gpg.js';
-import { findKeyIds, isKeyedScheme, isSupportedEncryption, makeStoredCipher, readStoredCipher, rekeyStoredCipher, SUPPORTED_ENCRYPTION, type EncryptionScheme } from './stored-cipher.js';
+import { readStoredCipher } from './stored-cipher.js';
+import { changedCipherSettings, checkEncryption, checkEncryptionParameters, KEY_PARAMETERS, newCipherSettings } from './encryption-parameters.js';
 
 /** Parses `key=value` words; a word without `=` or a repeated key is refused. */
 export function parseParameters(words: readonly string[]): Map<string, string> {
@@ -42,44 +41,6 @@ function kindOf(type: string | undefined): SpecialKind {
   const kind = specialKinds.find((k) => k.typeName === type);
   if (!kind) throw new SpecialRemoteParameterError(`unknown type=${type} (arbor supports: ${specialKinds.map((k) => k.typeName).join(', ')})`);
   return kind;
-}
-
-/** The parameters that name gpg keys; they choose the keys and are never recorded themselves. */
-const KEY_PARAMETERS = ['keyid', 'keyid+', 'keyid-'] as const;
-
-/**
- * The encryption= of an initremote (required, as git-annex requires it, except that `keyid=`
- * alone means hybrid, as in git-annex). arbor records it even then: an older arbor reading a
- * remote.log without it would take the remote for an unencrypted one.
- */
-function checkEncryption(params: ReadonlyMap<string, string>): EncryptionScheme {
-  const value = params.get('encryption') ?? (params.has('keyid') ? 'hybrid' : undefined);
-  const supported = SUPPORTED_ENCRYPTION.map((e) => `encryption=${e}`).join(', ');
-  if (value === undefined) throw new SpecialRemoteParameterError(`missing encryption= (arbor supports ${supported})`);
-  if (!isSupportedEncryption(value)) {
-    throw new SpecialRemoteParameterError(value === 'sharedpubkey' ? `encryption=${value} is not supported by arbor yet (use ${supported})` : `unknown encryption=${value} (arbor supports ${supported})`);
-  }
-  return value;
-}
-
-/** Checks the encryption settings the user gave: the cipher is never given, only made; `mac=` only with encryption; keys only where the cipher is encrypted to them. */
-function checkEncryptionParameters(params: ReadonlyMap<string, string>, encryption: string, when: 'initremote' | 'enableremote'): void {
-  for (const made of ['cipher', 'cipherkeys']) if (params.has(made)) throw new SpecialRemoteParameterError(`${made}= is made by initremote, not given`);
-  if (params.has('mac')) {
-    if (encryption === 'none') throw new SpecialRemoteParameterError('mac= needs encryption (it names encrypted objects)');
-    parseMac(params.get('mac'));
-  }
-  const keyParams = KEY_PARAMETERS.filter((k) => params.has(k));
-  for (const k of keyParams) if (params.get(k) === '') throw new SpecialRemoteParameterError(`${k}= needs a gpg key id, fingerprint or user id`);
-  if (keyParams.length > 0 && !isKeyedScheme(encryption)) {
-    throw new SpecialRemoteParameterError(`${keyParams.map((k) => `${k}=`).join(' ')} only applies to encryption=hybrid or encryption=pubkey (this remote is encryption=${encryption})`);
-  }
-  if (when === 'initremote') {
-    if (isKeyedScheme(encryption) && !params.has('keyid')) throw new SpecialRemoteParameterError(`encryption=${encryption} needs keyid= (a gpg key id, fingerprint or user id to encrypt the cipher to)`);
-    if (params.has('keyid-')) throw new SpecialRemoteParameterError('keyid-= removes a key from an existing remote (git arbor enableremote NAME keyid-=…); a new remote has none to remove');
-  } else if (params.has('keyid')) {
-    throw new SpecialRemoteParameterError('keyid= is set by initremote; to change the keys use keyid+= (add) or keyid-= (remove)');
-  }
 }
 
 /** The settings as remote.log records them: without the kind's local-only ones and the key parameters. */
@@ -136,18 +97,12 @@ export async function initRemote(annex: Annex, options: { name: string; params: 
   const known = await specialRemoteConfigs(annex.branch);
   if ([...known.values()].some((c) => c.get('name') === name)) throw new SpecialRemoteParameterError(`a special remote named ${name} already exists in the git-annex branch; use git arbor enableremote ${name}`);
   const local = await checkKindParameters(kind, params, options.base);
-  const gpg: GpgOptions = { clock: annex.deps.clock };
-  // keyid+= at initremote adds keys, as git-annex's documentation shows it used (git-annex
-  // 10.20230126 itself ignores it when keyid= is given; refusing or ignoring would both surprise).
-  const keyIds = isKeyedScheme(encryption) ? await findKeyIds(gpg, [params.get('keyid'), params.get('keyid+')].filter((q): q is string => q !== undefined)) : [];
+  const cipher = await newCipherSettings(params, { encryption, gpg: { clock: annex.deps.clock } });
   const uuid = randomUUID();
   const settings = recordedSettings(kind, params);
   settings.set('name', name);
   settings.set('encryption', encryption);
-  if (encryption !== 'none') {
-    const made = await makeStoredCipher({ scheme: encryption, keyIds, mac: params.get('mac'), gpg });
-    for (const [k, v] of made) settings.set(k, v);
-  }
+  for (const [k, v] of cipher) settings.set(k, v);
   await kind.setup?.({ name, uuid, settings, annex });
   // Everything checked (the kind's own setup too): now write.
   await recordSpecialRemoteConfig(annex.branch, { uuid, config: settings, now: annex.now() });
@@ -175,12 +130,7 @@ export async function enableRemote(annex: Annex, options: { name: string; params
   const merged = new Map([...logged, ...params]);
   const local = await checkKindParameters(kind, merged, options.base);
   const settings = recordedSettings(kind, merged);
-  if (stored && (params.has('keyid+') || params.has('keyid-'))) {
-    const gpg: GpgOptions = { clock: annex.deps.clock };
-    const add = await findKeyIds(gpg, params.has('keyid+') ? [params.get('keyid+') ?? ''] : []);
-    const remove = await findKeyIds(gpg, params.has('keyid-') ? [params.get('keyid-') ?? ''] : []);
-    for (const [k, v] of await rekeyStoredCipher(stored, { add, remove, gpg, remoteName: name })) settings.set(k, v);
-  }
+  if (stored) for (const [k, v] of await changedCipherSettings(params, { stored, gpg: { clock: annex.deps.clock }, remoteName: name })) settings.set(k, v);
   await kind.setup?.({ name, uuid, settings, annex });
   await recordSpecialRemoteConfig(annex.branch, { uuid, config: settings, now: annex.now() });
   await writeGitConfig(annex, { name, uuid, kind, local, type: logged.get('type') ?? kind.typeName, params: merged });
