@@ -51,9 +51,21 @@ test('the scheme of a remote.log line: encryption=, else hybrid for cipher= with
   assert.equal(encryptionScheme(new Map([['cipher', fixture]])), 'shared');
   assert.equal(encryptionScheme(new Map([['type', 'directory']])), 'none');
   const stored = readStoredCipher(new Map([['cipher', fixture], ['cipherkeys', '440BE0D486A49A72,7C954118B0DAEE9D'], ['mac', 'HMACSHA512']]));
-  assert.deepEqual(stored && stored.scheme !== 'shared' ? [stored.scheme, stored.keyIds, stored.mac] : undefined, ['hybrid', ['440BE0D486A49A72', '7C954118B0DAEE9D'], 'HMACSHA512']);
+  assert.deepEqual(stored?.scheme === 'hybrid' ? [stored.scheme, stored.keyIds, stored.mac] : undefined, ['hybrid', ['440BE0D486A49A72', '7C954118B0DAEE9D'], 'HMACSHA512']);
   assert.throws(() => readStoredCipher(new Map([['encryption', 'hybrid'], ['cipher', fixture]])), /encryption=hybrid but remote\.log has no cipherkeys=/);
-  assert.throws(() => readStoredCipher(new Map([['encryption', 'sharedpubkey'], ['cipher', fixture]])), /encryption=sharedpubkey is not supported by arbor yet/);
+  assert.throws(() => readStoredCipher(new Map([['encryption', 'sharedpubkey'], ['cipher', fixture]])), /encryption=sharedpubkey but remote\.log has no pubkeys=/);
+  assert.throws(() => readStoredCipher(new Map([['encryption', 'rot13'], ['cipher', fixture]])), /encryption=rot13 is not supported by arbor yet/);
+});
+
+test('sharedpubkey: the cipher= in clear names objects with the HMAC of all its bytes (as git-annex named one), content goes to pubkeys=', () => {
+  const settings = new Map([['cipher', fixture], ['pubkeys', '440BE0D486A49A72']]);
+  assert.equal(encryptionScheme(settings), 'sharedpubkey');
+  const stored = readStoredCipher(settings);
+  assert.ok(stored?.scheme === 'sharedpubkey');
+  assert.deepEqual(stored.keyIds, ['440BE0D486A49A72']);
+  assert.equal(stored.cipher.macOnly, true);
+  const bytes = Buffer.from(fixture, 'base64');
+  assert.equal(stored.cipher.encryptKey(key).name, createHmac('sha1', bytes).update(formatKey(key)).digest('hex'));
 });
 
 test('a MAC-only (pubkey) cipher keys the HMAC with all its bytes and has no passphrase', () => {

@@ -117,7 +117,7 @@ test('initremote refuses bad input in one line, before writing anything', needsG
   const cases: Array<[string[], RegExp]> = [
     [['x', 'type=nosuch', 'encryption=none'], /unknown type=nosuch/],
     [['x', 'type=directory', 'encryption=none'], /type=directory needs directory=/],
-    [['x', 'type=directory', `directory=${store}`, 'encryption=sharedpubkey', 'keyid=ABCD'], /encryption=sharedpubkey is not supported by arbor yet/],
+    [['x', 'type=directory', `directory=${store}`, 'encryption=rot13'], /unknown encryption=rot13/],
     [['x', 'type=directory', `directory=${store}`, 'encryption=shared', 'cipher=AAAA'], /cipher= is made by initremote, not given/],
     [['x', 'type=directory', `directory=${store}`, 'encryption=shared', 'mac=MD5'], /unknown mac=MD5/],
     [['x', 'type=directory', `directory=${store}`, 'encryption=none', 'chunk=lots'], /chunk=lots is not a size/],

@@ -1,4 +1,4 @@
-// encryption=hybrid and encryption=pubkey special remotes interoperate with git-annex both ways:
+// encryption=hybrid, pubkey and sharedpubkey special remotes interoperate with git-annex both ways:
 // a remote git-annex made is read, written, checked and dropped from by arbor, and one arbor made
 // is read and checked by git-annex; remote.log holds the cipher encrypted to the keys as
 // git-annex writes it; keyid+=/keyid-= re-encrypt it so that only the listed keys open it; a
@@ -74,7 +74,7 @@ let bobHome: string;
 /** The arbor repository of the second test, its remotes ah (hybrid) and ap (pubkey), and a git-annex clone of it. */
 let arborOrigin: string;
 let gaClone: string;
-const arborStores = { ah: '', ap: '' };
+const arborStores = { ah: '', ap: '', as: '' };
 /** ah's cipher in clear, as first made. */
 let ahCipher: Buffer;
 
@@ -88,16 +88,17 @@ before(() => {
   parent = tempDir('arbor-gpg-keys-');
 });
 
-test('remotes git-annex made with encryption=hybrid and encryption=pubkey (chunked, mac=): arbor gets, stores, checks and drops there, and git-annex verifies what arbor stored', needs, async () => {
+test('remotes git-annex made with encryption=hybrid, pubkey (chunked, mac=) and sharedpubkey: arbor gets, stores, checks and drops there, and git-annex verifies what arbor stored', needs, async () => {
   const origin: FixtureRepo = await makeGitAnnexRepo({ description: 'origin', parent, name: 'ga-origin', files });
-  const stores = { gh: join(parent, 'ga-hybrid'), gp: join(parent, 'ga-pubkey') };
-  mkdirSync(stores.gh);
-  mkdirSync(stores.gp);
+  const stores = { gh: join(parent, 'ga-hybrid'), gp: join(parent, 'ga-pubkey'), gs: join(parent, 'ga-sharedpubkey') };
+  for (const dir of Object.values(stores)) mkdirSync(dir);
   // keyid= alone: git-annex makes it hybrid without recording encryption= (read as hybrid all the same).
   await annex(origin.dir, 'initremote', 'gh', 'type=directory', `directory=${stores.gh}`, 'keyid=alice@arbor.invalid');
   await annex(origin.dir, 'initremote', 'gp', 'type=directory', `directory=${stores.gp}`, 'encryption=pubkey', `keyid=${alice}`, 'chunk=64KiB', 'mac=HMACSHA256');
   await annex(origin.dir, 'copy', '-q', '--to', 'gh', 'a.bin');
   await annex(origin.dir, 'copy', '-q', '--to', 'gp', 'b.bin');
+  await annex(origin.dir, 'initremote', 'gs', 'type=directory', `directory=${stores.gs}`, 'encryption=sharedpubkey', `keyid=${alice}`);
+  await annex(origin.dir, 'copy', '-q', '--to', 'gs', 'a.bin');
 
   const clone = await cloneWithArbor({ origin: origin.dir, description: 'clone', parent, name: 'arbor-clone' });
   await git(clone.dir, 'remote', 'remove', 'origin'); // the encrypted remotes are the only sources
@@ -122,9 +123,19 @@ test('remotes git-annex made with encryption=hybrid and encryption=pubkey (chunk
   assert.match(await annex(origin.dir, 'fsck', '--from', 'gp', '--key', `SHA256E-s${a.length}--${sha256(a)}.bin`), /ok/);
   await arbor(clone.dir, 'drop', '--from', 'gh', 'b.bin');
   assert.equal(objectsUnder(stores.gh).length, 1, 'only a.bin is left on gh');
+
+  // sharedpubkey: whoever has the branch and the public key stores (Bob's keyring has no secret key
+  // for it); reading needs Alice's secret key. arbor reads git-annex's object and its own, and git-annex arbor's.
+  copyPublicKey({ from: home, to: bobHome, keyId: alice });
+  await arbor(clone.dir, 'enableremote', 'gs', `directory=${stores.gs}`);
+  const stored = await runArbor(['copy', '--to', 'gs', 'b.bin'], { cwd: clone.dir, env: { GNUPGHOME: bobHome } });
+  assert.equal(stored.code, 0, stored.stderr);
+  assert.deepEqual(objectsUnder(stores.gs).map(firstPacketTag), [1, 1]);
+  assert.match(await arbor(clone.dir, 'fsck', '--from', 'gs', 'a.bin', 'b.bin'), /2 checked, 0 failed/);
+  assert.match(await annex(origin.dir, 'fsck', '--from', 'gs', '--key', `SHA256E-s${b.length}--${sha256(b)}.bin`), /ok/);
 });
 
-test('remotes arbor made with encryption=hybrid and encryption=pubkey: remote.log as git-annex writes it, and git-annex gets their content', needs, async () => {
+test('remotes arbor made with encryption=hybrid, pubkey and sharedpubkey: remote.log as git-annex writes it, and git-annex gets and checks their content', needs, async () => {
   arborOrigin = (await makeArborRepo({ description: 'arbor-origin', parent, name: 'arbor-origin', files })).dir;
   arborStores.ah = join(parent, 'a-hybrid');
   arborStores.ap = join(parent, 'a-pubkey');
@@ -135,9 +146,18 @@ test('remotes arbor made with encryption=hybrid and encryption=pubkey: remote.lo
   await arbor(arborOrigin, 'initremote', 'ap', 'type=directory', `directory=${arborStores.ap}`, 'encryption=pubkey', 'keyid=alice@arbor.invalid', 'chunk=64KiB');
   await arbor(arborOrigin, 'copy', '--to', 'ah', 'a.bin');
   await arbor(arborOrigin, 'copy', '--to', 'ap', 'b.bin');
+  arborStores.as = join(parent, 'a-sharedpubkey');
+  mkdirSync(arborStores.as);
+  assert.equal((await arborInProcess(arborOrigin, ['initremote', 'as', 'type=directory', `directory=${arborStores.as}`, 'encryption=sharedpubkey', `keyid=${alice}`])).code, 0);
+  await arbor(arborOrigin, 'copy', '--to', 'as', 'a.bin');
   const log = await git(arborOrigin, 'cat-file', '-p', 'git-annex:remote.log');
   assert.match(log, new RegExp(`^\\S+ cipher=[A-Za-z0-9+/]+=* cipherkeys=${alice} encryption=hybrid name=ah type=directory timestamp=\\S+$`, 'm'));
   assert.match(log, new RegExp(`^\\S+ chunk=64KiB cipher=[A-Za-z0-9+/]+=* cipherkeys=${alice} encryption=pubkey name=ap type=directory timestamp=\\S+$`, 'm'));
+  assert.match(log, new RegExp(`^\\S+ cipher=[A-Za-z0-9+/]+=* encryption=sharedpubkey name=as pubkeys=${alice} type=directory timestamp=\\S+$`, 'm'));
+  // sharedpubkey's cipher is in clear: gpg's armored text of 512 random bytes, as git-annex makes it.
+  const shared = Buffer.from(settingsOf(log, 'as').get('cipher') ?? '', 'base64');
+  assert.equal(shared.length, 685);
+  assert.match(shared.toString('latin1'), /^[A-Za-z0-9+/]+=*\n$/);
   // The cipher decrypts with Alice's key to gpg's armored random text: 512 bytes for hybrid, 256 for pubkey.
   for (const [name, length] of [['ah', 685], ['ap', 345]] as const) {
     const clear = gpgDecrypt(home, Buffer.from(settingsOf(log, name).get('cipher') ?? '', 'base64'));
@@ -156,6 +176,8 @@ test('remotes arbor made with encryption=hybrid and encryption=pubkey: remote.lo
   await annex(gaClone, 'get', '-q', 'a.bin', 'b.bin');
   assert.equal(sha256(readFileSync(join(gaClone, 'a.bin'))), sha256(a));
   assert.equal(sha256(readFileSync(join(gaClone, 'b.bin'))), sha256(b));
+  await annex(gaClone, 'enableremote', 'as', `directory=${arborStores.as}`);
+  assert.match(await annex(gaClone, 'fsck', '--from', 'as', 'a.bin'), /ok/);
 });
 
 test('keyid+= and keyid-= encrypt the cipher again to the new keys only; git-annex then opens it with the added key alone', needs, async () => {
@@ -209,7 +231,7 @@ test('a missing or locked secret key fails in one line naming the remote and the
   for (const [params, message] of [
     [['encryption=hybrid'], /encryption=hybrid needs keyid=/],
     [['encryption=pubkey', 'keyid=nobody@nowhere.invalid'], /no public key in gpg's keyring matches keyid=nobody@nowhere\.invalid/],
-    [['encryption=shared', `keyid=${alice}`], /keyid= only applies to encryption=hybrid or encryption=pubkey/],
+    [['encryption=shared', `keyid=${alice}`], /keyid= only applies to encryption=hybrid, pubkey or sharedpubkey/],
     [['encryption=hybrid', `keyid=${alice}`, `keyid-=${alice}`], /a new remote has none to remove/],
     [['encryption=hybrid', `keyid=${alice}`, 'cipherkeys=ABCD'], /cipherkeys= is made by initremote, not given/],
   ] as const) {

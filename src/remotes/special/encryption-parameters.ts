@@ -23,14 +23,14 @@ export function checkEncryption(params: ReadonlyMap<string, string>): Encryption
   const supported = SUPPORTED_ENCRYPTION.map((e) => `encryption=${e}`).join(', ');
   if (value === undefined) throw new SpecialRemoteParameterError(`missing encryption= (arbor supports ${supported})`);
   if (!isSupportedEncryption(value)) {
-    throw new SpecialRemoteParameterError(value === 'sharedpubkey' ? `encryption=${value} is not supported by arbor yet (use ${supported})` : `unknown encryption=${value} (arbor supports ${supported})`);
+    throw new SpecialRemoteParameterError(`unknown encryption=${value} (arbor supports ${supported})`);
   }
   return value;
 }
 
 /** Checks the encryption settings the user gave: the cipher is never given, only made; `mac=` only with encryption; keys only where the cipher is encrypted to them. */
 export function checkEncryptionParameters(params: ReadonlyMap<string, string>, encryption: string, when: 'initremote' | 'enableremote'): void {
-  for (const made of ['cipher', 'cipherkeys']) if (params.has(made)) throw new SpecialRemoteParameterError(`${made}= is made by initremote, not given`);
+  for (const made of ['cipher', 'cipherkeys', 'pubkeys']) if (params.has(made)) throw new SpecialRemoteParameterError(`${made}= is made by initremote, not given`);
   if (params.has('mac')) {
     if (encryption === 'none') throw new SpecialRemoteParameterError('mac= needs encryption (it names encrypted objects)');
     parseMac(params.get('mac'));
@@ -38,10 +38,10 @@ export function checkEncryptionParameters(params: ReadonlyMap<string, string>, e
   const keyParams = KEY_PARAMETERS.filter((k) => params.has(k));
   for (const k of keyParams) if (params.get(k) === '') throw new SpecialRemoteParameterError(`${k}= needs a gpg key id, fingerprint or user id`);
   if (keyParams.length > 0 && !isKeyedScheme(encryption)) {
-    throw new SpecialRemoteParameterError(`${keyParams.map((k) => `${k}=`).join(' ')} only applies to encryption=hybrid or encryption=pubkey (this remote is encryption=${encryption})`);
+    throw new SpecialRemoteParameterError(`${keyParams.map((k) => `${k}=`).join(' ')} only applies to encryption=hybrid, pubkey or sharedpubkey (this remote is encryption=${encryption})`);
   }
   if (when === 'initremote') {
-    if (isKeyedScheme(encryption) && !params.has('keyid')) throw new SpecialRemoteParameterError(`encryption=${encryption} needs keyid= (a gpg key id, fingerprint or user id to encrypt the cipher to)`);
+    if (isKeyedScheme(encryption) && !params.has('keyid')) throw new SpecialRemoteParameterError(`encryption=${encryption} needs keyid= (a gpg key id, fingerprint or user id)`);
     if (params.has('keyid-')) throw new SpecialRemoteParameterError('keyid-= removes a key from an existing remote (git arbor enableremote NAME keyid-=…); a new remote has none to remove');
   } else if (params.has('keyid')) {
     throw new SpecialRemoteParameterError('keyid= is set by initremote; to change the keys use keyid+= (add) or keyid-= (remove)');

@@ -122,7 +122,7 @@ export async function enableRemote(annex: Annex, options: { name: string; params
   const kind = kindOf(logged.get('type'));
   const stored = readStoredCipher(logged);
   const encryption = stored?.scheme ?? 'none';
-  for (const fixed of ['cipher', 'cipherkeys', 'mac']) if (params.has(fixed)) throw new SpecialRemoteParameterError(`${name}'s ${fixed} cannot change${fixed === 'cipherkeys' ? ' by hand (use keyid+= or keyid-=)' : ''}`);
+  for (const fixed of ['cipher', 'cipherkeys', 'pubkeys', 'mac']) if (params.has(fixed)) throw new SpecialRemoteParameterError(`${name}'s ${fixed} cannot change${fixed === 'cipherkeys' || fixed === 'pubkeys' ? ' by hand (use keyid+= or keyid-=)' : ''}`);
   if (params.has('type') && params.get('type') !== logged.get('type')) throw new SpecialRemoteParameterError(`${name} is of type=${logged.get('type') ?? '?'}; type cannot change`);
   if (params.has('encryption') && params.get('encryption') !== encryption) throw new SpecialRemoteParameterError(`${name} uses encryption=${encryption}; encryption cannot change`);
   checkEncryptionParameters(params, encryption, 'enableremote');

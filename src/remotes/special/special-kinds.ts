@@ -111,4 +111,4 @@ export const rsyncKind: SpecialKind = {
 export const specialKinds: readonly SpecialKind[] = [directoryKind, externalKind, rsyncKind];
 
 /** Parameters every kind takes (git-annex's common ones arbor honours). */
-export const COMMON_PARAMETERS = ['type', 'encryption', 'chunk', 'name', 'autoenable', 'cost', 'preferreddir', 'embedcreds', 'mac', 'cipher', 'cipherkeys', 'keyid', 'keyid+', 'keyid-'] as const;
+export const COMMON_PARAMETERS = ['type', 'encryption', 'chunk', 'name', 'autoenable', 'cost', 'preferreddir', 'embedcreds', 'mac', 'cipher', 'cipherkeys', 'pubkeys', 'keyid', 'keyid+', 'keyid-'] as const;

@@ -7,6 +7,8 @@
 //   adding a key (keyid+=) gives it everything already stored.
 // - pubkey: a 256-byte MAC-only cipher, encrypted the same way, used only to name objects; content
 //   is encrypted to `cipherkeys=` themselves, so keyid+= only affects content stored afterwards.
+// - sharedpubkey: a 512-byte MAC-only cipher in clear (`cipher=`), content encrypted to `pubkeys=`:
+//   anyone with the branch and the public keys can store, only the secret keys' holders can read.
 // git-annex records no `encryption=` when initremote was given keyid= alone, and then reads a
 // `cipher=` with `cipherkeys=` as hybrid (measured, git-annex 10.20230126); so does arbor.
 
@@ -17,38 +19,45 @@ import { gpgDecryptWithSecretKey, gpgEncryptToKeys, gpgFindPublicKeys } from './
 import { SpecialRemoteParameterError } from './special-config.js';
 
 /** The encryption schemes arbor supports. */
-export const SUPPORTED_ENCRYPTION = ['none', 'shared', 'hybrid', 'pubkey'] as const;
+export const SUPPORTED_ENCRYPTION = ['none', 'shared', 'hybrid', 'pubkey', 'sharedpubkey'] as const;
 export type EncryptionScheme = (typeof SUPPORTED_ENCRYPTION)[number];
 
-/** The schemes whose cipher is encrypted to gpg keys (`keyid=` at initremote, `keyid+=`/`keyid-=` later). */
-export type KeyedScheme = 'hybrid' | 'pubkey';
+/** The schemes that use gpg keys (`keyid=` at initremote, `keyid+=`/`keyid-=` later). */
+export type KeyedScheme = 'hybrid' | 'pubkey' | 'sharedpubkey';
 
 /** Whether `scheme` is one arbor supports. */
 export function isSupportedEncryption(scheme: string): scheme is EncryptionScheme {
   return (SUPPORTED_ENCRYPTION as readonly string[]).includes(scheme);
 }
 
-/** Whether `scheme` keeps its cipher encrypted to gpg keys. */
+/** Whether `scheme` uses gpg keys. */
 export function isKeyedScheme(scheme: string): scheme is KeyedScheme {
-  return scheme === 'hybrid' || scheme === 'pubkey';
+  return scheme === 'hybrid' || scheme === 'pubkey' || scheme === 'sharedpubkey';
 }
 
 /**
  * The scheme remote.log settings describe: `encryption=`, or when it is absent (a remote
  * git-annex made from `keyid=` alone, or one older than the field) hybrid if there are
- * `cipherkeys=`, shared if there is only a `cipher=`, else none. May be one arbor does not support.
+ * `cipherkeys=`, sharedpubkey if there are `pubkeys=`, shared if there is only a `cipher=`, else
+ * none. May be one arbor does not support.
  */
 export function encryptionScheme(settings: ReadonlyMap<string, string>): string {
   const given = settings.get('encryption');
   if (given !== undefined && given !== '') return given;
-  if (settings.has('cipher')) return settings.has('cipherkeys') ? 'hybrid' : 'shared';
+  if (settings.has('cipher')) return settings.has('cipherkeys') ? 'hybrid' : settings.has('pubkeys') ? 'sharedpubkey' : 'shared';
   return 'none';
 }
 
 /** A cipher as remote.log holds it. */
 export type StoredCipher =
   | { readonly scheme: 'shared'; readonly cipher: Cipher }
-  | { readonly scheme: KeyedScheme; readonly encrypted: Buffer; readonly keyIds: readonly string[]; readonly mac: string };
+  | { readonly scheme: 'sharedpubkey'; readonly cipher: Cipher; readonly keyIds: readonly string[] }
+  | { readonly scheme: 'hybrid' | 'pubkey'; readonly encrypted: Buffer; readonly keyIds: readonly string[]; readonly mac: string };
+
+/** The remote.log field listing a scheme's gpg keys. */
+function keysField(scheme: KeyedScheme): string {
+  return scheme === 'sharedpubkey' ? 'pubkeys' : 'cipherkeys';
+}
 
 /** The stored cipher of remote.log settings; undefined for an unencrypted remote; a one-line error when the settings are unusable. */
 export function readStoredCipher(settings: ReadonlyMap<string, string>): StoredCipher | undefined {
@@ -56,10 +65,13 @@ export function readStoredCipher(settings: ReadonlyMap<string, string>): StoredC
   if (!isSupportedEncryption(scheme)) throw new SpecialRemoteParameterError(`encryption=${scheme} is not supported by arbor yet`);
   if (scheme === 'none') return undefined;
   if (scheme === 'shared') return { scheme, cipher: Cipher.fromSharedSettings(settings) };
-  const encrypted = decodeBase64Setting(settings.get('cipher'), 'cipher');
-  const keyIds = (settings.get('cipherkeys') ?? '').split(',').filter((k) => k !== '');
-  if (keyIds.length === 0) throw new SpecialRemoteParameterError(`encryption=${scheme} but remote.log has no cipherkeys=`);
-  return { scheme, encrypted, keyIds, mac: parseMac(settings.get('mac')) };
+  const field = keysField(scheme);
+  const keyIds = (settings.get(field) ?? '').split(',').filter((k) => k !== '');
+  if (keyIds.length === 0) throw new SpecialRemoteParameterError(`encryption=${scheme} but remote.log has no ${field}=`);
+  const bytes = decodeBase64Setting(settings.get('cipher'), 'cipher');
+  const mac = parseMac(settings.get('mac'));
+  if (scheme === 'sharedpubkey') return { scheme, cipher: new Cipher(bytes, { mac, macOnly: true }), keyIds };
+  return { scheme, encrypted: bytes, keyIds, mac };
 }
 
 /** The cipher of a hybrid or pubkey remote could not be decrypted here: names the remote and the keys it is encrypted to. */
@@ -75,9 +87,9 @@ export class CipherLockedError extends ArborError {
   }
 }
 
-/** The cipher in clear: as stored for shared, decrypted with the user's secret key for hybrid and pubkey. */
+/** The cipher in clear: as stored for shared and sharedpubkey, decrypted with the user's secret key for hybrid and pubkey. */
 export async function unlockCipher(stored: StoredCipher, o: { gpg: GpgOptions; remoteName: string }): Promise<Cipher> {
-  if (stored.scheme === 'shared') return stored.cipher;
+  if (stored.scheme === 'shared' || stored.scheme === 'sharedpubkey') return stored.cipher;
   let clear: Buffer;
   try {
     clear = await gpgDecryptWithSecretKey(o.gpg, stored.encrypted);
@@ -113,13 +125,20 @@ async function storeEncrypted(gpg: GpgOptions, cipher: Buffer, keyIds: readonly 
 }
 
 /**
- * A new cipher for initremote, as the remote.log settings that hold it (`cipher=`, and for hybrid
- * and pubkey `cipherkeys=`). `keyIds` are resolved ids (findKeyIds); gpg makes the random bytes.
+ * A new cipher for initremote, as the remote.log settings that hold it (`cipher=`, and
+ * `cipherkeys=` or `pubkeys=`). `keyIds` are resolved ids (findKeyIds); gpg makes the random bytes.
+ * sharedpubkey's keys are recorded as found (git-annex neither sorts nor encrypts to them here).
  */
 export async function makeStoredCipher(o: { scheme: 'shared' | KeyedScheme; keyIds: readonly string[]; mac: string | undefined; gpg: GpgOptions }): Promise<Map<string, string>> {
+  if (o.scheme !== 'shared' && o.keyIds.length === 0) throw new SpecialRemoteParameterError(`encryption=${o.scheme} needs keyid= (a gpg key id, fingerprint or user id)`);
   const random = await gpgRandom(o.gpg, o.scheme === 'pubkey' ? MAC_ONLY_RANDOM_BYTES : CIPHER_RANDOM_BYTES);
   if (o.scheme === 'shared') return new Map([['cipher', new Cipher(random, { mac: o.mac ?? DEFAULT_MAC }).toSetting()]]);
-  if (o.keyIds.length === 0) throw new SpecialRemoteParameterError(`encryption=${o.scheme} needs keyid= (a gpg key id, fingerprint or user id to encrypt the cipher to)`);
+  if (o.scheme === 'sharedpubkey') {
+    return new Map([
+      ['cipher', new Cipher(random, { mac: o.mac ?? DEFAULT_MAC, macOnly: true }).toSetting()],
+      ['pubkeys', o.keyIds.join(',')],
+    ]);
+  }
   try {
     return await storeEncrypted(o.gpg, random, o.keyIds);
   } finally {
@@ -143,6 +162,8 @@ export async function rekeyStoredCipher(stored: StoredCipher, o: { add: readonly
     if (at >= 0) keys.splice(at, 1);
   }
   if (keys.length === 0) throw new SpecialRemoteParameterError(`keyid-= would remove ${o.remoteName}'s last gpg key; add another with keyid+= first`);
+  // sharedpubkey: the cipher is in clear; only the keys content is encrypted to change.
+  if (stored.scheme === 'sharedpubkey') return new Map([['pubkeys', keys.join(',')]]);
   const cipher = await unlockCipher(stored, o);
   const clear = cipher.bytes();
   try {
