@@ -9,7 +9,7 @@ export const enableremoteCommand: ArborCommand = {
   name: 'enableremote',
   writes: true,
   summary: 'use a special remote created elsewhere (directory=PATH where this copy sees it)',
-  configure: (cmd) => void cmd.argument('<name>', 'name of the special remote').argument('[params...]', 'key=value settings to add or change (keyid+=KEY / keyid-=KEY for hybrid and pubkey remotes)'),
+  configure: (cmd) => void cmd.argument('<name>', 'name of the special remote').argument('[params...]', 'key=value settings to add or change (keyid+=KEY / keyid-=KEY for hybrid, pubkey and sharedpubkey remotes)'),
   run: (ctx, args) =>
     withAnnex(ctx, async (annex) => {
       const [name, words] = args as [string, string[] | undefined];
