@@ -9,7 +9,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { changedTreePaths, locationLogKeys, policyLogsIn, replacedKeys, treeChanges } from '../content/location-changes.js';
+import { replacedKeys, treeChanges } from '../content/location-changes.js';
+import { ALL_FILES, branchWork, type ContentWork } from '../content/pass-work.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Bumped when the meaning of the record changes: an unknown version means "look at everything". */
@@ -27,9 +28,6 @@ export interface ContentSyncState {
   /** Files that failed (no reachable copy, a transfer error): looked at again next time. */
   readonly pending: readonly string[];
 }
-
-/** What a content pass must look at. */
-export type ContentWork = { readonly all: true } | { readonly all: false; readonly paths: readonly string[]; readonly keys: ReadonlySet<string> };
 
 /** The record's path for a repository. */
 export function contentStatePath(gitDir: string): string {
@@ -69,15 +67,15 @@ export async function writeContentState(gitDir: string, state: Omit<ContentSyncS
  * last time's pending files.
  */
 export async function contentWorkSince(annex: Annex, state: ContentSyncState | undefined, now: { tree: string; annex: string; remotes: string }): Promise<ContentWork> {
-  if (!state || state.remotes !== now.remotes) return { all: true };
+  if (!state || state.remotes !== now.remotes) return ALL_FILES;
   const tree = await treeChanges(annex, state.tree, now.tree);
-  const logs = await changedTreePaths(annex, state.annex, now.annex);
-  if (!tree || !logs || policyLogsIn(logs)) return { all: true };
+  const byBranch = await branchWork(annex, state.annex, now.annex);
+  if (!tree || byBranch.all) return ALL_FILES;
   const paths = tree.paths;
   // .gitattributes sets per-file numcopies (and largefiles): any change may change any file.
-  if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return { all: true };
+  if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return ALL_FILES;
   // A key a deleted or changed path used may now be wanted by none of the paths still using it.
   const replaced = await replacedKeys(annex, tree.replaced);
-  if (!replaced) return { all: true };
-  return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: new Set([...locationLogKeys(logs), ...replaced]) };
+  if (!replaced) return ALL_FILES;
+  return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: new Set([...byBranch.keys, ...replaced]) };
 }

@@ -1,17 +1,18 @@
 // sync --content: get what this repository wants, send what remotes want and drop what a repository no longer wants, looking only at what changed since the last content sync.
 
 import type { Annex } from '../annex/annex.js';
-import { formatKey } from '../annex/key.js';
-import { annexedFileChunks, annexedFilesAt, type AnnexedFile } from '../content/annexed-files.js';
-import { autoDrop, loadDropPolicy, mayDrop } from '../content/auto-drop.js';
+import { loadDropPolicy } from '../content/auto-drop.js';
+import type { AnnexedFile } from '../content/annexed-files.js';
+import { runContentPass, type TransferRunner } from '../content/content-pass.js';
 import { copyToRemote } from '../content/copy.js';
+import { directRoutes } from '../content/direct-routes.js';
 import { getFile } from '../content/get.js';
-import { connectRemote, type ContentSession } from '../content/session.js';
-import { keysLocations } from '../annex/logs/location.js';
-import { loadPreferredContent, type ContentSubject } from '../annex/preferred-content.js';
+import { filesToVisit, ALL_FILES } from '../content/pass-work.js';
+import { connectRemote, remoteNamed, type ContentSession } from '../content/session.js';
+import { loadPreferredContent } from '../annex/preferred-content.js';
 import type { Remote } from '../remotes/remote.js';
 import { describeError } from '../util/errors.js';
-import { contentWorkSince, readContentState, remotesKey, writeContentState, type ContentWork } from './content-state.js';
+import { contentWorkSince, readContentState, remotesKey, writeContentState } from './content-state.js';
 
 /** Counts of what content sync did. */
 export interface ContentOutcome {
@@ -24,29 +25,13 @@ export interface ContentOutcome {
   readonly checked: number;
 }
 
-/** The annexed files a pass looks at, in chunks (the whole tree is streamed, never held whole). */
-async function* filesToVisit(annex: Annex, work: ContentWork): AsyncGenerator<AnnexedFile[]> {
-  if (work.all) {
-    yield* annexedFileChunks(annex, [], { requireMatch: false });
-    return;
-  }
-  const seen = new Set<string>();
-  const byPath = work.paths.length ? await annexedFilesAt(annex, work.paths) : [];
-  for (const f of byPath) seen.add(f.path);
-  if (byPath.length) yield byPath;
-  if (work.keys.size === 0) return;
-  for await (const chunk of annexedFileChunks(annex, [], { requireMatch: false })) {
-    const hit = chunk.filter((f) => !seen.has(f.path) && work.keys.has(formatKey(f.key)));
-    if (hit.length) yield hit;
-  }
-}
-
 /**
  * As `git annex sync --content` does, with preferred content (`git annex wanted`; a repository
  * without an expression wants everything): each annexed file missing here that this repository
  * wants is fetched (cheapest remote first), and each remote that lacks a file and wants it gets
- * it, in cost order, skipping annex-ignore'd and unreachable remotes (the assistant's transferrer
- * follows the network planner instead). Then, as git-annex's `sync --content` does, content
+ * it, in cost order, skipping annex-ignore'd and unreachable remotes. This is the shared content
+ * pass (content/content-pass.ts) with git-annex's routes (content/direct-routes.ts) and transfers
+ * run at once; the assistant runs the same pass with the planner's routes. Then, as git-annex's `sync --content` does, content
  * that this repository or a remote holds and no longer wants for any path using it is dropped
  * there, within numcopies (content/auto-drop.ts, the decision the assistant uses too). A failure
  * is counted and reported, never fatal.
@@ -63,7 +48,6 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
   let got = 0;
   let sent = 0;
   let failed = 0;
-  let checked = 0;
   const pending: string[] = [];
   const targets: Array<{ remote: Remote; uuid: string }> = [];
   for (const remote of remotes) {
@@ -81,57 +65,42 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
     annex: (await annex.branch.head()) ?? '',
     remotes: remotesKey(targets.map((t) => ({ name: t.remote.name, uuid: t.uuid }))) + trustSettings,
   };
-  const preferred = await loadPreferredContent(annex.branch);
-  const policy = await loadDropPolicy(session);
-  const dropCandidates: AnnexedFile[] = [];
-  const work = now.tree && now.annex ? await contentWorkSince(annex, await readContentState(gitDir), now) : { all: true as const };
-  for await (const chunk of filesToVisit(annex, work)) {
-    checked += chunk.length;
-    const [present, logs] = await Promise.all([Promise.all(chunk.map((f) => annex.store.has(f.key))), keysLocations(annex.branch, chunk.map((f) => f.key))]);
-    for (const [i, file] of chunk.entries()) {
-      const here = present[i] === true;
-      const locations = new Set(logs.get(formatKey(file.key)) ?? []);
-      const subject = (): ContentSubject => ({ path: file.path, size: file.key.size, backend: file.key.backend, locations: [...locations] });
+  const work = now.tree && now.annex ? await contentWorkSince(annex, await readContentState(gitDir), now) : ALL_FILES;
+  const fail = (file: AnnexedFile, where: string, err: unknown): void => {
+    failed++;
+    pending.push(file.path);
+    session.report({ level: 'warn', message: `${file.path}${where}: ${describeError(err)}` });
+  };
+  // Transfers run at once, one by one; a failure is counted and reported, never fatal.
+  const runner: TransferRunner = {
+    download: async (file) => {
       try {
-        if (!here && (await preferred.wants({ uuid: annex.uuid, subject: subject() }))) {
-          const r = await getFile(session, file);
-          if (r.status === 'got') got++;
-          locations.add(annex.uuid);
-        }
-        if (!here && !locations.has(annex.uuid)) {
-          // Not wanted here, so not here to send; a remote may still hold what it no longer wants.
-          const usable = targets.filter((t) => !session.unavailable.has(t.remote.name));
-          if (await mayDrop(policy, file, { uuid: annex.uuid, present: false }, [...locations], usable)) dropCandidates.push(file);
-          continue;
-        }
+        if ((await getFile(session, file)).status === 'got') got++;
       } catch (err) {
-        failed++;
-        pending.push(file.path);
-        session.report({ level: 'warn', message: `${file.path}: ${describeError(err)}` });
-        continue;
+        fail(file, '', err);
       }
-      for (const { remote, uuid } of targets) {
-        if (locations.has(uuid) || session.unavailable.has(remote.name)) continue;
-        if (!(await preferred.wants({ uuid, subject: subject() }))) continue;
-        try {
-          const r = await copyToRemote(session, file, remote);
-          if (r.status === 'copied') {
-            sent++;
-            locations.add(uuid);
-          }
-        } catch (err) {
-          failed++;
-          pending.push(file.path);
-          session.report({ level: 'warn', message: `${file.path} to ${remote.name}: ${describeError(err)}` });
-        }
+    },
+    upload: async (file, name) => {
+      try {
+        if ((await copyToRemote(session, file, remoteNamed(session, name))).status === 'copied') sent++;
+      } catch (err) {
+        fail(file, ` to ${name}`, err);
       }
-      const usable = targets.filter((t) => !session.unavailable.has(t.remote.name));
-      if (await mayDrop(policy, file, { uuid: annex.uuid, present: true }, [...locations], usable)) dropCandidates.push(file);
-    }
-  }
-  const drops = await autoDrop(session, policy, dropCandidates, targets);
-  failed += drops.failed.length;
-  pending.push(...drops.failed);
+    },
+    settle: async () => undefined,
+  };
+  const pass = await runContentPass({
+    session,
+    chunks: filesToVisit(annex, work),
+    runner,
+    setup: async () => ({
+      routes: directRoutes({ here: annex.uuid, preferred: await loadPreferredContent(annex.branch), remotes: targets.map((t) => ({ name: t.remote.name, uuid: t.uuid })), unavailable: session.unavailable }),
+      policy: await loadDropPolicy(session),
+      targets,
+    }),
+  });
+  failed += pass.dropFailed.length;
+  pending.push(...pass.dropFailed);
   // The state below names the branch head: it must include this pass's location changes.
   await annex.branch.commit('update', { now: true });
   // A remote that went away during the pass did not get its files: the next pass looks at all again.
@@ -142,5 +111,5 @@ export async function syncContent(session: ContentSession, remotes: readonly Rem
       session.report({ level: 'warn', message: `could not record the content sync state: ${describeError(err)}` }),
     );
   }
-  return { got, sent, dropped: drops.dropped, failed, checked };
+  return { got, sent, dropped: pass.dropped, failed, checked: pass.checked };
 }

@@ -80,3 +80,11 @@ test('the check catches a node: import in a pure layer (reconcile)', async () =>
   writeFileSync(join(root, 'reconcile', 'hash.ts'), "import { createHash } from 'node:crypto';\nexport const h = createHash;\n");
   assert.deepEqual(violations(root), ['reconcile/hash.ts imports node:crypto (reconcile stays pure)']);
 });
+
+test('content sync is one pass: only content/content-pass.ts decides drops and forwards content, for the CLI and the daemon alike', () => {
+  const callers = walk(SRC).filter((file) => /\b(mayDrop|autoDrop)\(/.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file)).sort();
+  assert.deepEqual(callers, ['content/auto-drop.ts', 'content/content-pass.ts'], 'a second content pass would call the drop code itself');
+  for (const caller of ['sync/content.ts', 'assistant/workers/transferrer.ts']) {
+    assert.match(readFileSync(join(SRC, caller), 'utf8'), /runContentPass\(/, `${caller} runs the shared pass`);
+  }
+});

@@ -1,20 +1,19 @@
 // The transferrer: moves content along the minimum-cost plan: sends to this repository's children in the tree, fetches only what no sender brings.
 
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { formatKey } from '../../annex/key.js';
 import { loadPreferredContent } from '../../annex/preferred-content.js';
-import { annexedFileChunks, annexedFilesAt, listAnnexedFiles, type AnnexedFile } from '../../content/annexed-files.js';
+import type { AnnexedFile } from '../../content/annexed-files.js';
 import { copyToRemote } from '../../content/copy.js';
 import { getFile } from '../../content/get.js';
-import { autoDrop, loadDropPolicy, mayDrop, type DropTarget } from '../../content/auto-drop.js';
-import { annexBranchStamp, changedTreePaths, locationLogKeys, policyLogsIn } from '../../content/location-changes.js';
+import { loadDropPolicy, type DropTarget } from '../../content/auto-drop.js';
+import { runContentPass, type PassSetup } from '../../content/content-pass.js';
+import { annexBranchStamp } from '../../content/location-changes.js';
 import { buildNetworkMap } from '../../content/network-map.js';
-import { planTargets, type PlanRemote, type PlanTargets } from '../../content/plan-targets.js';
+import { ALL_FILES, branchWork, filesToVisit, isNoWork, ListingCache, type ContentWork } from '../../content/pass-work.js';
+import type { PlanRemote, PlanTargets } from '../../content/plan-targets.js';
+import { plannedRoutes } from '../../content/planned-routes.js';
 import { closeSession, connectRemote, flushSession, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
 import { serialised } from '../../sync/steps.js';
-import { keysLocations } from '../../annex/logs/location.js';
-import { populateUnlocked } from '../../content/worktree.js';
 import { noteActivity } from '../../sync/activity-log.js';
 import { readTransferControl, transferControlPath } from '../../transfers/control.js';
 import { TransferEngine, type TransferEvent, type TransferOutcome, type TransferIo } from '../../transfers/engine.js';
@@ -29,13 +28,6 @@ import { watchGitConfig } from '../config-watch.js';
 
 /** How often the git-annex branch ref is checked for location logs changed by peers (a stat; git only when it moved). */
 const BRANCH_POLL_MS = 1000;
-
-/** What a batch looks at: the whole tree, some paths (committed or merged), some keys (location logs changed). */
-interface Work {
-  readonly all: boolean;
-  readonly paths: readonly string[];
-  readonly keys: ReadonlySet<string>;
-}
 
 /** The files and remotes of the batch being worked on (jobs name files by path). */
 interface Batch {
@@ -74,11 +66,6 @@ async function perform(ctx: AssistantContext, batch: Batch, job: TransferJob, io
 
 /** Queued transfers named in status (the count covers the rest). */
 const WAITING_SHOWN = 10;
-
-/** A stamp of git's index (mtime, size, inode): unchanged means the annexed files are too. */
-async function indexStamp(gitDir: string): Promise<string> {
-  return stat(join(gitDir, 'index')).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => '-');
-}
 
 /**
  * Repositories that no available path reaches are reported once, not at every batch: `reported`
@@ -244,24 +231,8 @@ export const transferrer: Worker = {
       }
     })();
 
-    /** The annexed-file listing of the whole tree, kept while git's index is unchanged. */
-    let listing: { stamp: string; files: AnnexedFile[] } | undefined;
-    const allFiles = async (): Promise<AnnexedFile[]> => {
-      const stamp = await indexStamp(gitDir);
-      if (listing?.stamp !== stamp) listing = { stamp, files: await listAnnexedFiles(ctx.annex, [], { requireMatch: false }) };
-      return listing.files;
-    };
-    /** The files a batch looks at, in chunks: the whole tree is streamed from the index, never held whole. */
-    async function* filesFor(work: Work): AsyncGenerator<AnnexedFile[]> {
-      if (work.all) {
-        yield* annexedFileChunks(ctx.annex, [], { requireMatch: false });
-        return;
-      }
-      const byPath = new Map<string, AnnexedFile>();
-      if (work.keys.size) for (const f of await allFiles()) if (work.keys.has(formatKey(f.key))) byPath.set(f.path, f);
-      if (work.paths.length) for (const f of await annexedFilesAt(ctx.annex, work.paths)) byPath.set(f.path, f);
-      if (byPath.size) yield [...byPath.values()];
-    }
+    /** The annexed-file listing, kept while git's index is unchanged (keys a peer's location changes name are found in it). */
+    const listing = new ListingCache(ctx.annex);
     const reported = new Set<string>();
     // A remote that stays unreachable gives the same warning at every batch: each is logged when
     // it was not given by the last batch that connected to the remotes, so once per outage.
@@ -272,8 +243,11 @@ export const transferrer: Worker = {
       if (!saidBefore.has(message)) ctx.log.warn({ worker: 'transferrer' }, message);
     };
 
-    /** Connects this batch's remotes and reads the network map and preferred content. */
-    const prepare = async (session: ContentSession) => {
+    /**
+     * Connects this batch's remotes and reads the network map and preferred content: the routes of
+     * the shared content pass are this repository's part in each file's plan over the map.
+     */
+    const setup = async (session: ContentSession, plans: PlanTargets[]): Promise<PassSetup & { describe: (uuid: string) => string }> => {
       const remotes: PlanRemote[] = [];
       const reachable = new Map<string, boolean>();
       for (const remote of session.remotes) {
@@ -303,11 +277,13 @@ export const transferrer: Worker = {
       const preferred = await loadPreferredContent(ctx.annex.branch);
       const policy = await loadDropPolicy(session, dropReported);
       const targets: DropTarget[] = remotes.map((r) => ({ remote: remoteNamed(session, r.name), uuid: r.uuid }));
-      return { remotes, graph, preferred, policy, targets };
+      const routes = plannedRoutes({ here: ctx.annex.uuid, graph, preferred, remotes, unavailable: session.unavailable, plans });
+      const describe = (u: string): string => (graph.hasNode(u) && graph.getNodeAttribute(u, 'description')) || u;
+      return { routes, policy, targets, describe };
     };
 
-    /** One batch: plan every file, fetch what only fetching brings, then send to this repository's children. */
-    const runBatch = async (work: Work): Promise<void> => {
+    /** One batch: the shared content pass (content/content-pass.ts), its transfers queued on the engine. */
+    const runBatch = async (work: ContentWork): Promise<void> => {
       batchStarted = ctx.clock.now();
       const session = await openSession(
         ctx.annex,
@@ -316,59 +292,26 @@ export const transferrer: Worker = {
       );
       moved = 0;
       try {
-        let prepared: Awaited<ReturnType<typeof prepare>> | undefined;
         const plans: PlanTargets[] = [];
-        const dropCandidates: AnnexedFile[] = [];
-        for await (const files of filesFor(work)) {
-          if (stop.signal.aborted) break;
-          // Remotes are connected once per batch, when the first files need them.
-          prepared ??= await prepare(session);
-          const { remotes, graph, preferred } = prepared;
-          batch = { session, files: new Map(files.map((f) => [f.path, f])) };
-          // Location logs of the chunk in one read (annex/branch.ts readMany), again after its fetches.
-          let logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));
-          const plan = async (file: AnnexedFile, present: boolean): Promise<PlanTargets> => {
-            const usable = remotes.filter((r) => !session.unavailable.has(r.name));
-            const locations = logs.get(formatKey(file.key)) ?? [];
-            const t = await planTargets({ graph, preferred, here: ctx.annex.uuid, file, locations, present, remotes: usable });
-            if (t.unreachable.length || t.unroutable.length || t.reached.length) plans.push(t);
-            return t;
-          };
-          for (const file of files) {
-            if (await ctx.annex.store.has(file.key)) continue;
-            const t = await plan(file, false);
-            // From a special remote that is this repository's parent in the plan: from it alone.
-            if (t.receive === 'fetch' && t.fetchFrom.length > 0) queue.add({ direction: 'download', key: file.key, file: file.path, ...(t.fetchParent ? { remote: t.fetchParent.name } : {}) });
-          }
-          await engine.whenIdle(stop.signal);
-          logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));
-          for (const file of files) {
-            if (stop.signal.aborted) break;
-            if (!(await ctx.annex.store.has(file.key))) continue;
-            // Content a peer sent here: an unlocked file still holding the pointer gets it.
-            if (await populateUnlocked(ctx.annex, file)) session.restage.add(file.path);
-            for (const r of (await plan(file, true)).send) {
-              if (!session.unavailable.has(r.name)) queue.add({ direction: 'upload', key: file.key, file: file.path, remote: r.name });
-            }
-          }
-          await engine.whenIdle(stop.signal);
-          // What a holder no longer wants, now that this chunk's content has moved (content/auto-drop.ts).
-          logs = await keysLocations(ctx.annex.branch, files.map((f) => f.key));
-          const targets = prepared.targets.filter((t) => !session.unavailable.has(t.remote.name));
-          for (const file of files) {
-            const present = await ctx.annex.store.has(file.key);
-            if (await mayDrop(prepared.policy, file, { uuid: ctx.annex.uuid, present }, logs.get(formatKey(file.key)) ?? [], targets)) dropCandidates.push(file);
-          }
-        }
-        if (prepared && dropCandidates.length && !stop.signal.aborted) {
-          const drops = await autoDrop(session, prepared.policy, dropCandidates, prepared.targets);
-          if (drops.dropped) ctx.commits.notify(); // push the location log changes
-        }
-        if (prepared) {
-          const graph = prepared.graph;
-          const describe = (u: string): string => (graph.hasNode(u) && graph.getNodeAttribute(u, 'description')) || u;
-          reportUnreachable(ctx, plans, reported, describe);
-        }
+        let describe: ((uuid: string) => string) | undefined;
+        const pass = await runContentPass({
+          session,
+          chunks: filesToVisit(ctx.annex, work, listing),
+          setup: async () => {
+            const s = await setup(session, plans);
+            describe = s.describe;
+            return s;
+          },
+          onChunk: (files) => void (batch = { session, files: new Map(files.map((f) => [f.path, f])) }),
+          runner: {
+            download: async (file, from) => void queue.add({ direction: 'download', key: file.key, file: file.path, ...(from ? { remote: from } : {}) }),
+            upload: async (file, remote) => void queue.add({ direction: 'upload', key: file.key, file: file.path, remote }),
+            settle: () => engine.whenIdle(stop.signal),
+          },
+          signal: stop.signal,
+        });
+        if (pass.dropped) ctx.commits.notify(); // push the location log changes
+        if (describe) reportUnreachable(ctx, plans, reported, describe);
       } catch (err) {
         if (!stop.signal.aborted) throw err;
         await engineDone; // running transfers stop at their next chunk; only then close their remotes
@@ -398,7 +341,7 @@ export const transferrer: Worker = {
     /** Repositories whose unreadable preferred content was already reported (once per run). */
     const dropReported = new Set<string>();
     let content = ctx.settings.content;
-    let work: Work | undefined = content ? { all: true, paths: [], keys: new Set() } : undefined;
+    let work: ContentWork | undefined = content ? ALL_FILES : undefined;
     let annexHead = await ctx.annex.branch.head();
     let annexStamp = await annexBranchStamp(gitDir);
     // Invariant: at most one outstanding take on `transfers`, kept across turns so no item is lost.
@@ -422,7 +365,7 @@ export const transferrer: Worker = {
         // arbor.assistant.content is live too: switched on, the whole tree is looked at once.
         if (ctx.settings.content !== content) {
           content = ctx.settings.content;
-          if (content) work = { all: true, paths: [], keys: new Set() };
+          if (content) work = ALL_FILES;
         }
         if (!work) {
           pathsWait ??= ctx.transfers.takeAll(stop.signal);
@@ -436,17 +379,16 @@ export const transferrer: Worker = {
           if (stop.signal.aborted) break;
           if (items) {
             pathsWait = undefined;
-            work = { all: items.includes(''), paths: [...new Set(items.filter(Boolean))], keys: new Set() };
+            work = items.includes('') ? ALL_FILES : { all: false, paths: [...new Set(items)], keys: new Set() };
           } else if (content) {
             const stamp = await annexBranchStamp(gitDir);
             if (stamp === annexStamp) continue;
             annexStamp = stamp;
             const head = await ctx.annex.branch.head();
-            const changed = annexHead && head ? await changedTreePaths(ctx.annex, annexHead, head) : undefined;
+            // Location logs changed: those keys; a policy log (wanted, groups, numcopies, trust), here or merged in: every file now.
+            const changed = annexHead && head ? await branchWork(ctx.annex, annexHead, head) : ALL_FILES;
             annexHead = head;
-            // A policy log changed (wanted, groups, numcopies, trust), here or merged in: re-plan every file now.
-            const keys = changed && !policyLogsIn(changed) ? locationLogKeys(changed) : undefined;
-            if (keys === undefined || keys.size > 0) work = { all: keys === undefined, paths: [], keys: keys ?? new Set() };
+            if (!isNoWork(changed)) work = changed;
           }
           if (!work) continue;
         }
