@@ -8,7 +8,7 @@
 // - listed in the status file, so plain `git arbor status` and `status --json` show it.
 //
 // Ids name the thing, "<area>:<name>", so raising again replaces rather than duplicates:
-// 'settings', 'worker:transferrer', 'remote:origin', 'file:<path>'. The message is one line a
+// 'settings', 'worker:transferrer', 'remote:origin', 'file:<path>', 'merge:<ref>'. The message is one line a
 // user can act on and names the thing itself (the id is not shown in plain status).
 
 import type { Log } from '../util/log.js';

@@ -29,6 +29,19 @@ export function stepContextFor(ctx: AssistantContext, worker: string, onLocalCha
 }
 
 /**
+ * A merge that failed for any reason but uncommitted changes (retried after the commit) is a
+ * problem until a merge of the same ref works: peers' changes from it wait, and status, the log
+ * and a notification say so once, not only a warning per try.
+ */
+export function noteMerges(ctx: AssistantContext, merges: StepContext['merges']): void {
+  for (const m of merges) {
+    const id = `merge:${m.ref}`;
+    if (m.status !== 'failed') ctx.problems.clear(id);
+    else if (!m.blockedByLocalChanges) ctx.problems.raise(id, `could not merge ${m.ref}, so changes from there wait: ${(m.error ?? 'merge failed').split('\n')[0]}`);
+  }
+}
+
+/**
  * Runs `work` (merges into the work tree) and passes on what it changed: a merge moved HEAD → the pusher
  * (so a change made on A reaches C through B) and the transferrer (the merged paths); the
  * git-annex branch moved → the pusher. Returns false when uncommitted changes blocked a merge (the
@@ -51,6 +64,7 @@ async function merging(ctx: AssistantContext, pass: string, work: (step: StepCon
   } catch (err) {
     ctx.log.warn({ worker: 'merger' }, `merge round failed: ${describeError(err)}`);
   }
+  noteMerges(ctx, step.merges);
   // HEAD may also have moved by the committer's commits meanwhile (a fetch can take a while):
   // only our merges count as peers' changes.
   if (step.merges.length) {
@@ -135,6 +149,7 @@ async function pushNow(ctx: AssistantContext, name: string, signal?: AbortSignal
       rs.attempts = attempts;
     });
   }
+  noteMerges(ctx, step.merges);
   if (step.merges.length) ctx.transfers.push(''); // a retry merged peers' work: let content follow
   return r.pushed === true;
 }

@@ -35,3 +35,33 @@ test('a merge blocked by uncommitted changes asks the committer for a rescan, an
     await close();
   }
 });
+
+test('a merge that keeps failing (a peer committed a name this file system cannot hold) is a problem in status until a merge of that ref works', async () => {
+  const { clones: [a, b] } = await hubAndClones(['A', 'B']);
+  assert.ok(a && b);
+  writeFiles(a, { 'notes.txt': 'first\n' });
+  await arbor(a, 'sync');
+  await arbor(b, 'sync');
+  // Committed without a work-tree file: 256 bytes is one more than a file name can be here.
+  const long = `${'n'.repeat(252)}.txt`;
+  const blob = (await git(b, 'hash-object', '-w', 'notes.txt')).trim();
+  await git(b, 'update-index', '--add', '--cacheinfo', `100644,${blob},${long}`);
+  await git(b, 'commit', '-q', '-m', 'a name too long for A');
+  await git(b, 'push', '-q', 'origin', 'main');
+  const { ctx, close } = await assistantContext(a);
+  try {
+    await mergeRound(ctx, ['origin']);
+    const raised = ctx.problems.list().find((p) => p.id === 'merge:refs/remotes/origin/main');
+    assert.ok(raised, `the failed merge is a problem: ${JSON.stringify(ctx.problems.list())}`);
+    assert.match(raised.message, /could not merge refs\/remotes\/origin\/main, so changes from there wait: .*too long/i);
+    await mergeRound(ctx, ['origin']);
+    assert.equal(ctx.problems.list().filter((p) => p.id.startsWith('merge:')).length, 1, 'raised once, not once per try');
+    await git(b, 'rm', '-q', '--cached', long);
+    await git(b, 'commit', '-q', '-m', 'renamed away');
+    await git(b, 'push', '-q', 'origin', 'main');
+    assert.equal(await mergeRound(ctx, ['origin']), true);
+    assert.equal(ctx.problems.has('merge:refs/remotes/origin/main'), false, 'cleared once the ref merges');
+  } finally {
+    await close();
+  }
+});

@@ -56,3 +56,36 @@ test('different keys give different variants of one file; the same key the same 
 test('longVariantPath always uses the escaped key', () => {
   assert.equal(longVariantPath('d/p.jpg', 'URL--http://h/x.jpg'), 'd/p.variant-URL--http&c%%h%x.jpg.jpg');
 });
+
+// The names a soak of three assistants editing the same files reached: a short-hash collision, then
+// modify/delete conflicts between copies that had resolved it at different times, each nesting
+// the whole key again until the name was longer than the file system takes ("File name too long"
+// on every later merge).
+const K1 = 'SHA256E-s289514--b6eb0606b9e9bbb6f0f15e4c19c4d37622fb619aa2e4327048457d3771f0de1f.bin';
+const K2 = 'SHA256E-s261694--24b834e8fa5062bb8abf5d87930fef849059026106fde34fef92ec4a76d540da.bin';
+
+test('a version whose name already names its key as the variant keeps that name when it conflicts again', () => {
+  const once = variantPath('shared/b1.variant-455e.bin', K2);
+  assert.equal(once, `shared/b1.variant-455e.variant-${K2}.bin`);
+  assert.equal(variantPath(once, K2), once, 'not renamed after itself');
+  assert.notEqual(variantPath(once, K1), once, 'another key still gets its own variant');
+});
+
+test('a variant name never grows past 255 bytes: earlier tags go, then the whole key, then the stem', () => {
+  let path = 'shared/b1.variant-455e.bin';
+  for (let i = 0; i < 6; i++) {
+    path = variantPath(path, i % 2 ? K1 : K2);
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    assert.ok(Buffer.byteLength(name) <= 255, `${name.length} bytes: ${name}`);
+    assert.ok(path.startsWith('shared/b1.variant-') && path.endsWith('.bin'), path);
+  }
+  const K3 = K1.replace('s289514', 's1');
+  const deep = `shared/b1.variant-455e.variant-${K1}.bin.variant-${K2}.bin.bin`;
+  assert.equal(variantPath(deep, K3), `shared/b1.variant-${K3}.bin`, 'the tags before are dropped, the whole key kept');
+  const longStem = `${'ü'.repeat(100)}.bin`; // 203 bytes: the whole key does not fit, the short hash does
+  assert.equal(variantPath(longStem, K1), `${'ü'.repeat(100)}.variant-${variantPath('x.bin', K1).slice('x.variant-'.length, -'.bin'.length)}.bin`);
+  const huge = variantPath(`${'x'.repeat(250)}.bin`, K1);
+  assert.equal(Buffer.byteLength(huge), 255);
+  assert.ok(huge.endsWith('.bin') && huge.includes('.variant-'), huge);
+  assert.equal(longVariantPath(`d/${'y'.repeat(200)}.bin`, K1).length <= 257, true);
+});
