@@ -2,7 +2,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { ArborError } from '../util/errors.js';
-import { ByteReader } from '../util/byte-reader.js';
+import { ByteReader, type StallBound } from '../util/byte-reader.js';
 import { formatP2PMessage, protocolFileName } from './p2p-messages.js';
 import { FrameLink } from './delta-exchange.js';
 import { DELTA_VERSION, formatDeltaRequest } from './delta-messages.js';
@@ -63,8 +63,8 @@ export class P2PConnection {
    * Starts the conversation: the server's AUTH-SUCCESS (git-annex-shell authenticates through
    * ssh, so it greets first), then version negotiation.
    */
-  static async open(peer: string, input: Readable, output: Writable): Promise<P2PConnection> {
-    const reader = new ByteReader(input);
+  static async open(peer: string, input: Readable, output: Writable, stall?: StallBound): Promise<P2PConnection> {
+    const reader = new ByteReader(input, stall);
     output.on('error', () => undefined); // a dead peer shows as a closed input
     const greeting = await reader.line();
     // An annex that was never initialised greets with an empty uuid.
@@ -321,7 +321,8 @@ function unexpected(peer: string, wanted: string, got: string): P2PProtocolError
 
 /** Waits for the output to drain; a peer that dies meanwhile ends the wait with the reader's failure. */
 function waitDrain(peer: string, out: Writable, reader: ByteReader): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+  let stop = (): void => undefined;
+  const drained = new Promise<void>((resolve, reject) => {
     const done = (): void => {
       out.off('drain', done);
       out.off('close', closed);
@@ -333,5 +334,11 @@ function waitDrain(peer: string, out: Writable, reader: ByteReader): Promise<voi
     };
     out.once('drain', done);
     out.once('close', closed);
+    stop = () => {
+      out.off('drain', done);
+      out.off('close', closed);
+    };
   });
+  // A peer that takes nothing for the stall time is as stalled as one that sends nothing.
+  return reader.bounded(drained, 'the peer to take more data').finally(stop);
 }

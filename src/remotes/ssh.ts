@@ -173,7 +173,7 @@ class SshRemote implements Remote {
       }, () => undefined);
     }
     try {
-      conn = await P2PConnection.open(`remote ${this.name}`, child.stdout, child.stdin);
+      conn = await P2PConnection.open(`remote ${this.name}`, child.stdout, child.stdin, stallMs > 0 ? { ms: stallMs, clock: this.#deps.clock } : undefined);
     } catch (e) {
       greeted.abort();
       if (stalled) {
@@ -273,6 +273,14 @@ class SshRemote implements Remote {
     try {
       return await fn(link.conn);
     } catch (err) {
+      if (err instanceof ArborError && err.code === 'ESTALLED') {
+        // A host that greeted and then went quiet (a hung disk, a frozen NAS): the conversation
+        // ends, and the remote is unreachable for the rest of this session, so nothing else waits
+        // the stall time on it again; the caller's back-off decides when to try it next.
+        link.child.kill();
+        this.#unreachable = new RemoteUnavailableError(this.name, err.message);
+        throw this.#unreachable;
+      }
       if (err instanceof ArborError && (err.code === 'ESTREAMEND' || (err instanceof P2PProtocolError && !err.recoverable))) {
         // ssh's last words arrive on stderr around the time stdout closes.
         await Promise.race([link.exited, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);

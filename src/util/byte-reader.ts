@@ -1,6 +1,7 @@
 // Reading lines and counted runs of bytes from a stream, with backpressure: the shape of a line protocol that carries binary data.
 
 import type { Readable } from 'node:stream';
+import type { Clock } from './clock.js';
 import { ArborError } from './errors.js';
 
 /** Bytes held before the stream is paused until the reader catches up. */
@@ -11,6 +12,19 @@ export class StreamEndedError extends ArborError {
   constructor(what: string) {
     super('ESTREAMEND', `connection closed while waiting for ${what}`);
   }
+}
+
+/** The peer sent nothing (or took nothing) for the stall time while we waited on it. */
+export class StalledError extends ArborError {
+  constructor(what: string, ms: number) {
+    super('ESTALLED', `no answer for ${Math.round(ms / 1000)} s while waiting for ${what} (stalled)`);
+  }
+}
+
+/** A bound on how long one wait on the peer may last without progress (arbor.network.stallseconds). */
+export interface StallBound {
+  readonly ms: number;
+  readonly clock: Clock;
 }
 
 /**
@@ -25,8 +39,12 @@ export class ByteReader {
   #failure: unknown;
   #wake: (() => void) | undefined;
 
-  constructor(stream: Readable) {
+  readonly #stall: StallBound | undefined;
+
+  /** With `stall`, a wait for bytes (or `bounded` work) that sees no progress for its time fails with StalledError. */
+  constructor(stream: Readable, stall?: StallBound) {
     this.#stream = stream;
+    this.#stall = stall && stall.ms > 0 ? stall : undefined;
     stream.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
@@ -53,9 +71,32 @@ export class ByteReader {
   async #more(what: string): Promise<void> {
     if (this.#ended) throw new StreamEndedError(what);
     if (this.#stream.isPaused()) this.#stream.resume();
-    await new Promise<void>((resolve) => {
-      this.#wake = resolve;
-    });
+    await this.bounded(
+      new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      }),
+      what,
+    );
+  }
+
+  /**
+   * `wait` (a wait on the peer: bytes to arrive, or the pipe to it to drain), failing with
+   * StalledError when it has not settled within the stall time. Without a bound, `wait` itself.
+   */
+  async bounded<T>(wait: Promise<T>, what: string): Promise<T> {
+    const stall = this.#stall;
+    if (!stall) return wait;
+    const timer = new AbortController();
+    try {
+      return await Promise.race([
+        wait,
+        stall.clock.sleep(stall.ms, timer.signal).then(() => {
+          throw new StalledError(what, stall.ms);
+        }),
+      ]);
+    } finally {
+      timer.abort();
+    }
   }
 
   #take(n: number): Buffer {

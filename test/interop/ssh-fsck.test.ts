@@ -87,3 +87,44 @@ test('fsck --from an ssh remote downloads and verifies: a copy changed on the se
   await arbor(client, 'copy', '--to', 'server', 'bad.bin');
   assert.deepEqual(readFileSync(await objectPath({ dir: server, key, bare: true })), BAD);
 });
+
+/**
+ * An annex-shell that greets and then never answers again: the real git-annex-shell, whose answers
+ * after the first two lines (AUTH-SUCCESS, VERSION) are swallowed, as a host whose disk hangs
+ * would leave a client waiting.
+ */
+const FREEZING_SHELL = `#!/bin/sh
+git-annex-shell "$@" | perl -e '$| = 1; while (<STDIN>) { print if $. <= 2 }'
+`;
+
+test('a host that greets and then never answers: copy --to ends with one line naming the remote as stalled, a non-zero exit, and the next file does not wait again', options, async () => {
+  const parent = tempDir('arbor-ssh-stall-');
+  const server = await makeRepo({ bare: true, parent, name: 'frozen.git' });
+  await annex(server, 'init', '-q', 'frozen server');
+  const { dir: client } = await makeArborRepo({
+    parent,
+    name: 'laptop',
+    description: 'laptop',
+    files: [
+      { path: 'one.bin', content: Buffer.alloc(300_000, 1), unlocked: false },
+      { path: 'two.bin', content: Buffer.alloc(300_000, 2), unlocked: false },
+    ],
+  });
+  await git(client, 'remote', 'add', 'server', `${sshd.host}:${server}`);
+  await git(client, 'config', 'core.sshCommand', sshd.sshCommand);
+  await git(client, 'config', 'remote.server.annex-ssh-options', `-F ${sshd.clientConfig}`);
+  await git(client, 'config', 'remote.server.annex-uuid', await uuidOf(server));
+  const shell = join(parent, 'freezing-annex-shell');
+  writeFileSync(shell, FREEZING_SHELL);
+  chmodSync(shell, 0o755);
+  await git(client, 'config', 'remote.server.annex-shell', shell);
+  await git(client, 'config', 'arbor.network.stallseconds', '2');
+
+  const r = await runArbor(['copy', '--to', 'server', 'one.bin', 'two.bin'], { cwd: client });
+  assert.notEqual(r.code, 0, 'the copy failed');
+  const said = r.stdout + r.stderr;
+  assert.match(said, /remote server is not available: no answer for 2 s while waiting for .* \(stalled\)/);
+  assert.doesNotMatch(said, /internal error|\n\s+at /, 'one line, no stack trace');
+  const logged = await annex(client, 'whereis', '--json', 'one.bin', 'two.bin');
+  assert.doesNotMatch(logged, /frozen server/, 'nothing is recorded on the server that did not arrive');
+});
