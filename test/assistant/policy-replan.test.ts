@@ -1,0 +1,53 @@
+// The assistant re-plans content at once when a policy change made on another copy (git-annex's `wanted`) arrives through a shared remote.
+import '../helpers/env.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { needsGitAnnex } from '../helpers/git-annex.js';
+import { git, makeRepo, writeFiles } from '../helpers/repo.js';
+import { annex, makeArborRepo, objectPath, uuidOf } from '../helpers/annex-fixtures.js';
+import { arbor } from '../helpers/arbor.js';
+import { tempDir } from '../helpers/tmp.js';
+import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+
+test('git annex wanted for this copy, set on another copy and synced through a backup, makes the running assistant drop what it no longer wants', needsGitAnnex, async () => {
+  const parent = tempDir('arbor-policy-');
+  const { dir: L } = await makeArborRepo({
+    parent,
+    name: 'L',
+    description: 'laptop',
+    files: [
+      { path: 'keep/x.bin', content: Buffer.alloc(20_000, 1), unlocked: false },
+      { path: 'junk/y.bin', content: Buffer.alloc(20_000, 2), unlocked: false },
+    ],
+  });
+  const backup = await makeRepo({ parent, name: 'backup.git', bare: true });
+  await annex(backup, 'init', '-q', 'backup');
+  await git(L, 'remote', 'add', 'backup', backup);
+  await arbor(L, 'sync', '--content'); // the backup holds both files
+  // A new file the start-up pass sends: its log line marks the end of that pass.
+  writeFiles(L, { 'keep/n.bin': Buffer.alloc(20_000, 3) });
+  await arbor(L, 'add', 'keep/n.bin');
+  await git(L, 'commit', '-qm', 'n');
+  await arbor(L, 'sync');
+  // The desktop: git-annex, a clone of the backup.
+  await git(parent, 'clone', '-q', backup, 'desktop');
+  const desktop = join(parent, 'desktop');
+  await annex(desktop, 'init', '-q', 'desktop');
+  await configureFastAssistant(L);
+  const junk = await objectPath({ dir: L, key: basename(readlinkSync(join(L, 'junk/y.bin'))), bare: false });
+  const log = join(L, '.git', 'annex', 'arbor', 'daemon.log');
+  await startAssistant(L);
+  try {
+    await eventually('the start-up pass sent keep/n.bin', () => existsSync(log) && /transferred \d+ file/.test(readFileSync(log, 'utf8')), { logOf: L });
+    assert.ok(existsSync(junk), 'everything is wanted so far');
+    await annex(desktop, 'wanted', await uuidOf(L), 'include=keep/*');
+    await annex(desktop, 'sync', '--no-content', 'origin');
+    await eventually('junk/y.bin dropped from the laptop once the policy arrived', () => !existsSync(junk), { logOf: L });
+    assert.ok(existsSync(await objectPath({ dir: L, key: basename(readlinkSync(join(L, 'keep/x.bin'))), bare: false })), 'wanted content stays');
+    assert.equal((await annex(backup, 'find', '--format=${file}\\n', '--in', 'here', '--branch', 'main')).includes('junk/y.bin'), true, 'the backup still holds junk/y.bin (numcopies kept)');
+  } finally {
+    await stopAssistant(L);
+  }
+});
