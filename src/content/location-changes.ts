@@ -56,8 +56,13 @@ export async function changedTreePaths(annex: Annex, from: string, to: string): 
  * that changes whenever the branch moves, read without spawning git. Equal stamps mean the
  * branch did not move; a changed stamp is confirmed by reading the branch head.
  */
-export async function annexBranchStamp(gitDir: string): Promise<string> {
-  const files = [join(gitDir, 'refs', 'heads', 'git-annex'), join(gitDir, 'packed-refs')];
+export function annexBranchStamp(gitDir: string): Promise<string> {
+  return refStamp(gitDir, 'refs/heads/git-annex');
+}
+
+/** The same stamp for any ref (`refs/heads/main`): its loose file and packed-refs. */
+export async function refStamp(gitDir: string, ref: string): Promise<string> {
+  const files = [join(gitDir, ...ref.split('/')), join(gitDir, 'packed-refs')];
   const parts = await Promise.all(files.map((f) => stat(f).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => '-')));
   return parts.join('|');
 }

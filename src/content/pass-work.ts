@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
 import { formatKey } from '../annex/key.js';
 import { annexedFileChunks, annexedFilesAt, listAnnexedFiles, type AnnexedFile } from './annexed-files.js';
-import { changedTreePaths, locationLogKeys, policyLogsIn } from './location-changes.js';
+import { changedTreePaths, locationLogKeys, policyLogsIn, replacedKeys, treeChanges } from './location-changes.js';
 
 /** What a content pass must look at: every annexed file, or the files at `paths` and those whose key is in `keys`. */
 export type ContentWork = { readonly all: true } | { readonly all: false; readonly paths: readonly string[]; readonly keys: ReadonlySet<string> };
@@ -22,6 +22,21 @@ export async function branchWork(annex: Annex, from: string, to: string): Promis
   const changed = await changedTreePaths(annex, from, to);
   if (changed === undefined || policyLogsIn(changed)) return ALL_FILES;
   return { all: false, paths: [], keys: locationLogKeys(changed) };
+}
+
+/**
+ * The work a move of the work tree's history from `from` to `to` makes (trees or commits): the
+ * changed paths, and the keys that deleted or changed paths used (another path of such a key may
+ * now be the only one deciding whether it is wanted); every file when a .gitattributes changed
+ * (per-file numcopies and largefiles) or the diff cannot be made.
+ */
+export async function treeWork(annex: Annex, from: string, to: string): Promise<ContentWork> {
+  const tree = await treeChanges(annex, from, to);
+  if (!tree) return ALL_FILES;
+  if (tree.paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return ALL_FILES;
+  const replaced = await replacedKeys(annex, tree.replaced);
+  if (!replaced) return ALL_FILES;
+  return { all: false, paths: tree.paths, keys: replaced };
 }
 
 /** Whether `work` names nothing. */

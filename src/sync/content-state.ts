@@ -9,8 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Annex } from '../annex/annex.js';
-import { replacedKeys, treeChanges } from '../content/location-changes.js';
-import { ALL_FILES, branchWork, type ContentWork } from '../content/pass-work.js';
+import { ALL_FILES, branchWork, treeWork, type ContentWork } from '../content/pass-work.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Bumped when the meaning of the record changes: an unknown version means "look at everything". */
@@ -68,14 +67,7 @@ export async function writeContentState(gitDir: string, state: Omit<ContentSyncS
  */
 export async function contentWorkSince(annex: Annex, state: ContentSyncState | undefined, now: { tree: string; annex: string; remotes: string }): Promise<ContentWork> {
   if (!state || state.remotes !== now.remotes) return ALL_FILES;
-  const tree = await treeChanges(annex, state.tree, now.tree);
-  const byBranch = await branchWork(annex, state.annex, now.annex);
-  if (!tree || byBranch.all) return ALL_FILES;
-  const paths = tree.paths;
-  // .gitattributes sets per-file numcopies (and largefiles): any change may change any file.
-  if (paths.some((p) => p === '.gitattributes' || p.endsWith('/.gitattributes'))) return ALL_FILES;
-  // A key a deleted or changed path used may now be wanted by none of the paths still using it.
-  const replaced = await replacedKeys(annex, tree.replaced);
-  if (!replaced) return ALL_FILES;
-  return { all: false, paths: [...new Set([...paths, ...state.pending])], keys: new Set([...byBranch.keys, ...replaced]) };
+  const [tree, byBranch] = await Promise.all([treeWork(annex, state.tree, now.tree), branchWork(annex, state.annex, now.annex)]);
+  if (tree.all || byBranch.all) return ALL_FILES;
+  return { all: false, paths: [...new Set([...tree.paths, ...state.pending])], keys: new Set([...byBranch.keys, ...tree.keys]) };
 }

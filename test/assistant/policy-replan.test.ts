@@ -51,3 +51,39 @@ test('git annex wanted for this copy, set on another copy and synced through a b
     await stopAssistant(L);
   }
 });
+
+test('deleting the last wanted path of a key makes the running assistant drop it here (the other path using it is unwanted)', needsGitAnnex, async () => {
+  const parent = tempDir('arbor-last-path-');
+  const same = Buffer.alloc(20_000, 5);
+  const { dir: L } = await makeArborRepo({
+    parent,
+    name: 'L',
+    description: 'laptop',
+    files: [
+      { path: 'keep/a.bin', content: same, unlocked: false },
+      { path: 'junk/a-copy.bin', content: same, unlocked: false },
+    ],
+  });
+  const backup = await makeRepo({ parent, name: 'backup.git', bare: true });
+  await annex(backup, 'init', '-q', 'backup');
+  await git(L, 'remote', 'add', 'backup', backup);
+  await annex(L, 'wanted', 'here', 'include=keep/*');
+  writeFiles(L, { 'keep/n.bin': Buffer.alloc(20_000, 6) });
+  await arbor(L, 'add', 'keep/n.bin');
+  await git(L, 'commit', '-qm', 'n');
+  await arbor(L, 'sync'); // the backup learns of the files; the start-up pass sends the content
+  await configureFastAssistant(L);
+  const object = await objectPath({ dir: L, key: basename(readlinkSync(join(L, 'keep/a.bin'))), bare: false });
+  const log = join(L, '.git', 'annex', 'arbor', 'daemon.log');
+  await startAssistant(L);
+  try {
+    await eventually('the start-up pass sent the content to the backup', () => existsSync(log) && /transferred \d+ file/.test(readFileSync(log, 'utf8')), { logOf: L });
+    assert.ok(existsSync(object), 'keep/a.bin is wanted: its content stays');
+    await git(L, 'rm', '-q', 'keep/a.bin');
+    await git(L, 'commit', '-qm', 'keep/a.bin gone; junk/a-copy.bin uses the same content');
+    await eventually('the content is dropped here once no wanted path uses it', () => !existsSync(object), { logOf: L });
+    assert.match(await annex(backup, 'whereis', '--key', basename(object)), /backup/, 'the backup still holds it');
+  } finally {
+    await stopAssistant(L);
+  }
+});

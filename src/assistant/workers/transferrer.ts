@@ -7,9 +7,9 @@ import { copyToRemote } from '../../content/copy.js';
 import { getFile } from '../../content/get.js';
 import { loadDropPolicy, type DropTarget } from '../../content/auto-drop.js';
 import { runContentPass, type PassSetup } from '../../content/content-pass.js';
-import { annexBranchStamp } from '../../content/location-changes.js';
+import { annexBranchStamp, refStamp } from '../../content/location-changes.js';
 import { buildNetworkMap } from '../../content/network-map.js';
-import { ALL_FILES, branchWork, filesToVisit, isNoWork, ListingCache, type ContentWork } from '../../content/pass-work.js';
+import { ALL_FILES, branchWork, filesToVisit, isNoWork, ListingCache, mergeWork, treeWork, type ContentWork } from '../../content/pass-work.js';
 import type { PlanRemote, PlanTargets } from '../../content/plan-targets.js';
 import { plannedRoutes } from '../../content/planned-routes.js';
 import { closeSession, connectRemote, flushSession, openSession, remoteNamed, type ContentSession } from '../../content/session.js';
@@ -344,6 +344,8 @@ export const transferrer: Worker = {
     let work: ContentWork | undefined = content ? ALL_FILES : undefined;
     let annexHead = await ctx.annex.branch.head();
     let annexStamp = await annexBranchStamp(gitDir);
+    let headTree = await ctx.annex.git.revParse('HEAD^{tree}');
+    let headStamp = await refStamp(gitDir, `refs/heads/${ctx.branch}`);
     // Invariant: at most one outstanding take on `transfers`, kept across turns so no item is lost.
     let pathsWait: Promise<string[]> | undefined;
     let settingsWait: Promise<void> | undefined;
@@ -381,13 +383,26 @@ export const transferrer: Worker = {
             pathsWait = undefined;
             work = items.includes('') ? ALL_FILES : { all: false, paths: [...new Set(items)], keys: new Set() };
           } else if (content) {
-            const stamp = await annexBranchStamp(gitDir);
-            if (stamp === annexStamp) continue;
-            annexStamp = stamp;
-            const head = await ctx.annex.branch.head();
-            // Location logs changed: those keys; a policy log (wanted, groups, numcopies, trust), here or merged in: every file now.
-            const changed = annexHead && head ? await branchWork(ctx.annex, annexHead, head) : ALL_FILES;
-            annexHead = head;
+            const [stamp, treeStamp] = await Promise.all([annexBranchStamp(gitDir), refStamp(gitDir, `refs/heads/${ctx.branch}`)]);
+            if (stamp === annexStamp && treeStamp === headStamp) continue;
+            let changed: ContentWork = { all: false, paths: [], keys: new Set() };
+            if (stamp !== annexStamp) {
+              annexStamp = stamp;
+              const head = await ctx.annex.branch.head();
+              // Location logs changed: those keys; a policy log (wanted, groups, numcopies, trust), here or merged in: every file now.
+              changed = annexHead && head ? await branchWork(ctx.annex, annexHead, head) : ALL_FILES;
+              annexHead = head;
+            }
+            if (treeStamp !== headStamp) {
+              headStamp = treeStamp;
+              const tree = await ctx.annex.git.revParse('HEAD^{tree}');
+              // Committed or merged: the changed paths come through `transfers`; what a deleted or
+              // changed path used (its key may now be unwanted by every path left) and a changed
+              // .gitattributes (per-file numcopies) only show here.
+              const byTree = headTree && tree ? await treeWork(ctx.annex, headTree, tree) : ALL_FILES;
+              headTree = tree;
+              changed = mergeWork(changed, byTree.all ? ALL_FILES : { all: false, paths: [], keys: byTree.keys });
+            }
             if (!isNoWork(changed)) work = changed;
           }
           if (!work) continue;
