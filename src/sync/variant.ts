@@ -64,9 +64,10 @@ function bounded(path: string, variant: string, key: string): string {
   }
   const v = variantName(base, shortHash(key));
   const slash = v.lastIndexOf('/');
-  let name = v.slice(slash + 1);
-  while (Buffer.byteLength(name) > NAME_MAX) name = name.slice(1);
-  return `${v.slice(0, slash + 1)}${name}`;
+  // Whole characters go from the front of the stem, so the tag and extension stay and no UTF-8 sequence is cut.
+  const chars = [...v.slice(slash + 1)];
+  while (Buffer.byteLength(chars.join('')) > NAME_MAX) chars.shift();
+  return `${v.slice(0, slash + 1)}${chars.join('')}`;
 }
 
 /**

@@ -2,14 +2,14 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { annex, makeArborRepo, objectPath, uuidOf } from '../helpers/annex-fixtures.js';
 import { arbor } from '../helpers/arbor.js';
 import { tempDir } from '../helpers/tmp.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, startAssistant, startupPassMoved, stopAssistant } from '../helpers/assistant.js';
 
 test('git annex wanted for this copy, set on another copy and synced through a backup, makes the running assistant drop what it no longer wants', needsGitAnnex, async () => {
   const parent = tempDir('arbor-policy-');
@@ -37,10 +37,9 @@ test('git annex wanted for this copy, set on another copy and synced through a b
   await annex(desktop, 'init', '-q', 'desktop');
   await configureFastAssistant(L);
   const junk = await objectPath({ dir: L, key: basename(readlinkSync(join(L, 'junk/y.bin'))), bare: false });
-  const log = join(L, '.git', 'annex', 'arbor', 'daemon.log');
   await startAssistant(L);
   try {
-    await eventually('the start-up pass sent keep/n.bin', () => existsSync(log) && /transferred \d+ file/.test(readFileSync(log, 'utf8')), { logOf: L });
+    await startupPassMoved(L);
     assert.ok(existsSync(junk), 'everything is wanted so far');
     await annex(desktop, 'wanted', await uuidOf(L), 'include=keep/*');
     await annex(desktop, 'sync', '--no-content', 'origin');
@@ -74,10 +73,9 @@ test('deleting the last wanted path of a key makes the running assistant drop it
   await arbor(L, 'sync'); // the backup learns of the files; the start-up pass sends the content
   await configureFastAssistant(L);
   const object = await objectPath({ dir: L, key: basename(readlinkSync(join(L, 'keep/a.bin'))), bare: false });
-  const log = join(L, '.git', 'annex', 'arbor', 'daemon.log');
   await startAssistant(L);
   try {
-    await eventually('the start-up pass sent the content to the backup', () => existsSync(log) && /transferred \d+ file/.test(readFileSync(log, 'utf8')), { logOf: L });
+    await startupPassMoved(L);
     assert.ok(existsSync(object), 'keep/a.bin is wanted: its content stays');
     await git(L, 'rm', '-q', 'keep/a.bin');
     await git(L, 'commit', '-qm', 'keep/a.bin gone; junk/a-copy.bin uses the same content');

@@ -9,7 +9,7 @@ import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { annex, makeArborRepo, objectPath } from '../helpers/annex-fixtures.js';
 import { arbor } from '../helpers/arbor.js';
 import { tempDir } from '../helpers/tmp.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, startAssistant, startupPassMoved, stopAssistant } from '../helpers/assistant.js';
 
 test('remote.<name>.annex-trustlevel changed while the assistant runs: unwanted content it now may drop goes without waiting for a rescan', needsGitAnnex, async () => {
   const parent = tempDir('arbor-trust-');
@@ -42,7 +42,7 @@ test('remote.<name>.annex-trustlevel changed while the assistant runs: unwanted 
   const log = join(L, '.git', 'annex', 'arbor', 'daemon.log');
   await startAssistant(L);
   try {
-    await eventually('the start-up pass sent keep/n.bin', () => existsSync(log) && /transferred \d+ file/.test(readFileSync(log, 'utf8')), { logOf: L });
+    await startupPassMoved(L);
     assert.ok(existsSync(junk), 'junk/y.bin kept while r2 is untrusted');
     await git(L, 'config', '--unset', 'remote.r2.annex-trustlevel');
     await eventually('junk/y.bin dropped from L once r2 counts', () => !existsSync(junk), { logOf: L });

@@ -116,3 +116,8 @@ export async function remotesOf<T = RemoteStatus>(repo: string): Promise<Record<
   if (s.running !== true) throw new Error(`the assistant in ${repo} is not running`);
   return s.remotes;
 }
+
+/** Waits until the assistant's start-up content pass has moved content (its "transferred N file(s)" line): what a test changes after it is handled by a later pass. */
+export function startupPassMoved(repo: string): Promise<void> {
+  return eventually('the start-up pass moved content', () => logMessages(repo).some((m) => /^transferred \d+ file/.test(m)), { logOf: repo });
+}

@@ -55,16 +55,21 @@ test('a transfer repository between two clients empties once both clients hold t
   assert.equal((await annex(A, 'find', '--want-drop-by', 'origin', 'f.bin')).trim(), 'f.bin', 'git-annex: origin no longer wants it either');
 });
 
-test('a git-annex drop and an arbor drop racing on the same content always leave a copy', needsGitAnnex, async () => {
-  // A (arbor) and B (git-annex) are each other's remotes and both hold f.bin; numcopies 1.
-  const parent = tempDir('arbor-drop-race-');
-  const { dir: A } = await makeArborRepo({ parent, name: 'A', description: 'A', files: [{ path: 'f.bin', content: bytes(9), unlocked: false }] });
+/** A (arbor) and B (git-annex, a clone of A) are each other's remotes and both hold f.bin; numcopies 1. */
+async function twoHolders(prefix: string, content: Buffer): Promise<{ A: string; B: string }> {
+  const parent = tempDir(prefix);
+  const { dir: A } = await makeArborRepo({ parent, name: 'A', description: 'A', files: [{ path: 'f.bin', content, unlocked: false }] });
   const B = join(parent, 'B');
   await git(parent, 'clone', '-q', A, B);
   await annex(B, 'init', '-q', 'B');
   await git(A, 'remote', 'add', 'B', B);
   await annex(B, 'get', '-q', 'f.bin');
   await arbor(A, 'sync');
+  return { A, B };
+}
+
+test('a git-annex drop and an arbor drop racing on the same content always leave a copy', needsGitAnnex, async () => {
+  const { A, B } = await twoHolders('arbor-drop-race-', bytes(9));
   for (let round = 0; round < 5; round++) {
     const theirs = annexRun(B, 'drop', 'f.bin');
     const ours = (async () => {
@@ -113,14 +118,7 @@ async function holdLock(path: string): Promise<{ release: () => Promise<void> }>
 }
 
 test('while git-annex holds the other copy for its own drop, an arbor drop of the last other copy is refused and nothing is lost', needsGitAnnex, async () => {
-  const parent = tempDir('arbor-drop-held-');
-  const { dir: A } = await makeArborRepo({ parent, name: 'A', description: 'A', files: [{ path: 'f.bin', content: bytes(11), unlocked: false }] });
-  const B = join(parent, 'B');
-  await git(parent, 'clone', '-q', A, B);
-  await annex(B, 'init', '-q', 'B');
-  await git(A, 'remote', 'add', 'B', B);
-  await annex(B, 'get', '-q', 'f.bin');
-  await arbor(A, 'sync');
+  const { A, B } = await twoHolders('arbor-drop-held-', bytes(11));
   const inB = await objectPath({ dir: B, key: basename(readlinkSync(join(A, 'f.bin'))), bare: false });
   const held = await holdLock(`${inB}.lck`);
   try {
