@@ -17,6 +17,13 @@ export interface StallMemory {
   readonly pendingSince?: number;
   /** Since when transfers have been queued with none running. */
   readonly queuedSince?: number;
+  /** Each running transfer (by `transferId`): the bytes done at the last look, and since when that count has not moved. */
+  readonly progress?: ReadonlyMap<string, { readonly done: number; readonly since: number }>;
+}
+
+/** A running transfer's identity across looks: the same key, remote and direction. */
+export function transferId(t: { readonly key: string; readonly remote: string; readonly direction: string }): string {
+  return `${t.direction}\0${t.remote}\0${t.key}`;
 }
 
 /** One look at the status. */
@@ -43,7 +50,11 @@ const TRANSFER_FACTOR = 3;
  *   not known to be away or unreachable (with that remote's last push error);
  * - a remote unreachable for longer than the limit (it is in status from its first failure; this
  *   turns it into a problem, with a notification, once it has lasted);
- * - transfers queued with none running, not paused, for longer than three times the limit.
+ * - transfers queued with none running, not paused, for longer than three times the limit;
+ * - a running transfer whose byte count has not moved for longer than the limit, while not held by
+ *   a pause (the remote accepted the connection and then stopped answering, or a helper hangs).
+ *   Only once it has moved at all: a special remote program that reports no progress
+ *   (git-annex-remote-rclone) shows 0 until it is done, however well it goes.
  * Returns the stalls and the memory for the next look.
  */
 export function findStalls(input: StallInput): { stalls: Stall[]; memory: StallMemory } {
@@ -85,5 +96,20 @@ export function findStalls(input: StallInput): { stalls: Stall[]; memory: StallM
       stalls.push({ id: 'stall:transfers', message: `content transfers queued since ${format(queuedSince)} and none running` });
     }
   }
-  return { stalls, memory: { ...(pendingSince === undefined ? {} : { pendingSince }), ...(queuedSince === undefined ? {} : { queuedSince }) } };
+  const progress = new Map<string, { done: number; since: number }>();
+  for (const r of t.running) {
+    const id = transferId(r);
+    const before = input.memory.progress?.get(id);
+    // Held by a pause, or moving since the last look: the clock starts again.
+    const since = r.held || !before || before.done !== r.done ? now : before.since;
+    progress.set(id, { done: r.done, since });
+    if (r.done > 0 && now - since > limitMs) {
+      const verb = r.direction === 'upload' ? `the upload of ${r.file} to` : `the download of ${r.file} from`;
+      stalls.push({ id: `stall:transfer:${r.direction}:${r.remote}:${r.key}`, message: `${verb} ${r.remote} has made no progress since ${format(since)}` });
+    }
+  }
+  return {
+    stalls,
+    memory: { ...(pendingSince === undefined ? {} : { pendingSince }), ...(queuedSince === undefined ? {} : { queuedSince }), ...(progress.size ? { progress } : {}) },
+  };
 }

@@ -68,3 +68,18 @@ test('queued transfers with none running are reported after three times the limi
   const moving = snapshot({ transfers: { running: [{ file: 'f', key: 'k', remote: 'r', direction: 'upload', done: 1, total: 2 }], queued: 4 } });
   assert.deepEqual(lookAt([[0, waiting], [20, moving], [31, waiting]]), [], 'a transfer ran in between: the wait began again');
 });
+
+test('a running transfer whose byte count stops moving is reported after the limit; one that moves, or is held by a pause, is not', () => {
+  const running = (done: number, held = false): StatusSnapshot =>
+    snapshot({ transfers: { running: [{ file: 'big.iso', key: 'SHA256E-s9--k.iso', remote: 'nas', direction: 'upload', done, total: 9 << 20, ...(held ? { held } : {}) }], queued: 0 } });
+  assert.deepEqual(lookAt([[0, running(100)], [5, running(100)], [10, running(100)]]), [], 'not yet: exactly the limit');
+  assert.deepEqual(lookAt([[0, running(100)], [5, running(100)], [11, running(100)]]), ['stall:transfer:upload:nas:SHA256E-s9--k.iso | the upload of big.iso to nas has made no progress since T+0m']);
+  assert.deepEqual(lookAt([[0, running(100)], [6, running(200)], [12, running(200)]]), [], 'it moved at minute 6: waiting began then');
+  assert.deepEqual(lookAt([[0, running(100)], [6, running(200)], [17, running(200)]]), ['stall:transfer:upload:nas:SHA256E-s9--k.iso | the upload of big.iso to nas has made no progress since T+6m']);
+  assert.deepEqual(lookAt([[0, running(100, true)], [11, running(100, true)], [20, running(100)]]), [], 'held by a pause until minute 11, then 9 minutes without progress');
+  // A different transfer (another key) that starts with the same byte count is a new transfer.
+  const other = snapshot({ transfers: { running: [{ file: 'b.iso', key: 'SHA256E-s9--other.iso', remote: 'nas', direction: 'upload', done: 100, total: 9 << 20 }], queued: 0 } });
+  assert.deepEqual(lookAt([[0, running(100)], [9, other], [15, other]]), []);
+  // A program that reports no progress shows 0 bytes until it is done: silence says nothing there.
+  assert.deepEqual(lookAt([[0, running(0)], [30, running(0)]]), []);
+});

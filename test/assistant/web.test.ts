@@ -47,6 +47,23 @@ function get(target: string, options: { method?: string; host?: string; origin?:
   });
 }
 
+/**
+ * Waits until the page shows the drive safe to unplug. On a timeout the error names what the page
+ * and the API gave as the reasons, so a failure says which condition held it.
+ */
+async function waitDriveSafe(): Promise<void> {
+  try {
+    await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+  } catch (err) {
+    const shown = await page.$eval('#drives tr[data-drive="stick"]', (e) => e.textContent ?? '').catch(() => '(no row)');
+    const api = await get(`${url}api/status`).then((r) => {
+      const j = JSON.parse(r.body) as { drives: unknown; transfers: unknown; remotes: unknown };
+      return JSON.stringify({ drives: j.drives, transfers: j.transfers, remotes: j.remotes });
+    }, () => '(no answer)');
+    throw new Error(`the drive is not shown safe to unplug: the page shows ${JSON.stringify(shown)}; the API: ${api}`, { cause: err });
+  }
+}
+
 /** The assistant's report as the page's API gives it. */
 async function report(): Promise<{ transfers: { running: Array<{ key: string; held?: boolean; done: number }>; queued: number }; transfersPaused: { paused: boolean } }> {
   return JSON.parse((await get(`${url}api/status`)).body);
@@ -139,7 +156,7 @@ test('the drives panel shows the drive, its last sync and free space, and that i
   const row = await page.$eval('#drives tr[data-drive="stick"]', (e) => e.textContent ?? '');
   assert.ok(row.includes(stick), 'the drive\'s path');
   assert.match(row, /free/, 'its free space');
-  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+  await waitDriveSafe();
   assert.doesNotMatch(await page.$eval('#drives tr[data-drive="stick"] td:nth-child(2)', (e) => e.textContent ?? ''), /never/, 'synced (by drive add, then the assistant)');
 });
 
@@ -193,7 +210,7 @@ function filesNamed(dir: string, text: string): string[] {
 
 test('cancel from the page stops a running transfer to the drive, places no object, and Sync now sends it again', needsChromium, async () => {
   // What the earlier tests sent has reached the drive: the only transfer to it is the new file's.
-  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+  await waitDriveSafe();
   // Slow the drive down (the assistant follows the setting live), so the copy is still moving when
   // cancelled (16 s for 4 MiB: room for a loaded machine's page to see it and click).
   await git(a, 'config', 'remote.stick.arbor-ratelimit', '256KiB/s');
@@ -221,7 +238,7 @@ test('cancel from the page stops a running transfer to the drive, places no obje
   await page.click('#sync');
   await eventually('the drive gets the file after Sync now', async () => /stick/.test(await arbor(a, 'whereis', 'cancel.bin')), { logOf: a });
   assert.equal(filesNamed(join(stick, 'annex', 'objects'), key).length > 0, true);
-  await page.waitForSelector('#drives tr[data-drive="stick"][data-safe="yes"]', { timeout: 60_000 });
+  await waitDriveSafe();
 });
 
 test('without the secret, with a foreign Host, or an action by GET: refused, and nothing happens', needsChromium, async () => {

@@ -4,7 +4,7 @@
 import '../helpers/env.js';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { annex, arbor, cloneWithGitAnnex, makeArborRepo, type FixtureRepo } from '../helpers/annex-fixtures.js';
 import { prng } from '../helpers/prng.js';
@@ -80,6 +80,39 @@ while read -r cmd a b c; do
     TRANSFER) if [ "$a" = STORE ]; then cp "$c" "$DIR/$b"; else cp "$DIR/$b" "$c"; fi; echo TRANSFER-SUCCESS $a $b ;;
     CHECKPRESENT) if [ -e "$DIR/$a" ]; then echo CHECKPRESENT-SUCCESS $a; else echo CHECKPRESENT-FAILURE $a; fi ;;
     REMOVE) rm -f "$DIR/$a"; echo REMOVE-SUCCESS $a ;;
+    *) echo UNSUPPORTED-REQUEST ;;
+  esac
+done
+`,
+  );
+  // A program that reports some progress on a transfer and then says nothing more (a hung cloud
+  // upload), and one that never reports progress but answers after a while (as
+  // git-annex-remote-rclone does for every upload).
+  script(
+    bin,
+    'git-annex-remote-hangs',
+    `echo VERSION 1
+while read -r cmd a b c; do
+  case "$cmd" in
+    INITREMOTE) echo INITREMOTE-SUCCESS ;;
+    PREPARE) echo PREPARE-SUCCESS ;;
+    CHECKPRESENT) echo CHECKPRESENT-FAILURE $a ;;
+    TRANSFER) echo PROGRESS 1; exec sleep 6011 ;;
+    *) echo UNSUPPORTED-REQUEST ;;
+  esac
+done
+`,
+  );
+  script(
+    bin,
+    'git-annex-remote-quiet',
+    `echo VERSION 1
+while read -r cmd a b c; do
+  case "$cmd" in
+    INITREMOTE) echo INITREMOTE-SUCCESS ;;
+    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
+    TRANSFER) sleep 3; if [ "$a" = STORE ]; then cp "$c" "$DIR/$b"; else cp "$DIR/$b" "$c"; fi; echo TRANSFER-SUCCESS $a $b ;;
+    CHECKPRESENT) if [ -e "$DIR/$a" ]; then echo CHECKPRESENT-SUCCESS $a; else echo CHECKPRESENT-FAILURE $a; fi ;;
     *) echo UNSUPPORTED-REQUEST ;;
   esac
 done
@@ -178,3 +211,37 @@ test('initremote of an external remote whose program is missing or refuses write
   assert.equal(await git(origin.dir, 'rev-parse', 'git-annex'), head);
   assert.doesNotMatch(readFileSync(join(origin.dir, '.git', 'config'), 'utf8'), /nope/);
 });
+
+test('a program that stops answering mid-transfer is stopped after arbor.network.stallseconds and the remote named unavailable; one that never reports progress is not cut off', needs, async () => {
+  await arbor(origin.dir, 'initremote', 'hangs', 'type=external', 'externaltype=hangs', 'encryption=none');
+  await git(origin.dir, 'config', 'arbor.network.stallseconds', '1');
+  try {
+    const r = await runArbor(['copy', '--to', 'hangs', 'a.txt'], { cwd: origin.dir });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^git-arbor: remote hangs is not available: no answer for 1 s while waiting for git-annex-remote-hangs \(its answer to TRANSFER\) \(stalled\)$/m);
+    assert.equal(processesRunning('sleep 6011'), 0, 'the hung program is gone');
+    // A silent program (no PROGRESS) that takes longer than the stall time still finishes its upload.
+    const dir = join(parent, 'quiet-store');
+    mkdirSync(dir);
+    await arbor(origin.dir, 'initremote', 'quiet', 'type=external', 'externaltype=quiet', `dir=${dir}`, 'encryption=none');
+    const q = await runArbor(['copy', '--to', 'quiet', 'a.txt'], { cwd: origin.dir });
+    assert.equal(q.code, 0, q.stdout + q.stderr);
+    assert.match(await arbor(origin.dir, 'whereis', 'a.txt'), /quiet/);
+  } finally {
+    await git(origin.dir, 'config', '--unset', 'arbor.network.stallseconds');
+  }
+});
+
+/** Processes whose command line is exactly `cmdline` (space-separated). */
+function processesRunning(cmdline: string): number {
+  let n = 0;
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') === cmdline) n++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
+}

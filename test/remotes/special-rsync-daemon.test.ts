@@ -16,6 +16,7 @@ import { git } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 import { filesUnder } from '../helpers/files.js';
+import { startHungHost } from '../helpers/hung-host.js';
 
 const options = { skip: needsGitAnnex.skip || needsRsync.skip };
 
@@ -90,4 +91,19 @@ test('a daemon that is gone is said so in one line naming the remote, not taken 
   assert.equal(complaint.length, 1, r.stderr);
   assert.match(complaint[0] ?? '', /remote arbd is not available: .*Connection refused/);
   assert.doesNotMatch(r.stderr, /not present|missing/i);
+});
+
+test('a daemon that accepts and never answers is given up after arbor.network.stallseconds, in one line naming the remote', options, async () => {
+  const hung = await startHungHost();
+  try {
+    await arbor(arb.dir, 'initremote', 'hungd', 'type=rsync', `rsyncurl=rsync://127.0.0.1:${hung.port}/mod/x`, 'encryption=none');
+    await git(arb.dir, 'config', 'arbor.network.stallseconds', '1');
+    const r = await runArbor(['copy', '--to', 'hungd', 'video.mov'], { cwd: arb.dir });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /remote hungd is not available: .*timeout/);
+    assert.doesNotMatch(await arbor(arb.dir, 'whereis', 'video.mov'), /hungd/);
+  } finally {
+    await git(arb.dir, 'config', '--unset', 'arbor.network.stallseconds');
+    await hung.close();
+  }
 });

@@ -5,9 +5,15 @@
 // one of the replies the request expects. A program that exits, sends ERROR, or sends a line the
 // protocol does not have fails the request in one line and is stopped; the next request starts a
 // fresh program, so one bad exchange fails that transfer only.
+//
+// A program that says nothing for the stall time (arbor.network.stallseconds) while arbor waits on
+// it is stopped and the request fails with StalledError. A transfer is bounded that way only once
+// the program has sent PROGRESS: a program that never reports progress (Debian's
+// git-annex-remote-rclone) is silent for the whole of a large upload, and silence then says nothing.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { StalledError, type StallBound } from '../../util/byte-reader.js';
 import { ArborError } from '../../util/errors.js';
 import { formatExternalMessage, parseExternalMessage, type ExternalMessage } from './external-messages.js';
 
@@ -39,10 +45,12 @@ export class ExternalProcess {
   #ended = false;
   #stderrTail = '';
   #spawnError: Error | undefined;
+  readonly #stall: StallBound | undefined;
 
-  private constructor(program: string, child: ChildProcess) {
+  private constructor(program: string, child: ChildProcess, stall: StallBound | undefined) {
     this.#program = program;
     this.#child = child;
+    this.#stall = stall && stall.ms > 0 ? stall : undefined;
     const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     rl.on('line', (line) => this.#push(line));
     rl.on('close', () => this.#end());
@@ -57,11 +65,11 @@ export class ExternalProcess {
   }
 
   /** Starts `program` in `cwd` and does the opening exchange; throws ExternalProgramError when it cannot. */
-  static async start(options: { program: string; cwd: string; env?: NodeJS.ProcessEnv; host: ExternalHost }): Promise<ExternalProcess> {
+  static async start(options: { program: string; cwd: string; env?: NodeJS.ProcessEnv; host: ExternalHost; stall?: StallBound }): Promise<ExternalProcess> {
     const child = spawn(options.program, [], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const p = new ExternalProcess(options.program, child);
+    const p = new ExternalProcess(options.program, child, options.stall);
     try {
-      const first = await p.#take();
+      const first = await p.#take('its VERSION', true);
       const version = first === undefined ? undefined : parseExternalMessage(first);
       if (version?.command !== 'VERSION') throw p.#broken(first === undefined ? undefined : `expected VERSION, got ${JSON.stringify(first)}`);
       if (version.params[0] !== '1' && version.params[0] !== '2') throw new ExternalProgramError(options.program, `speaks protocol VERSION ${version.params[0] ?? ''}; arbor speaks 1 and 2`);
@@ -88,12 +96,31 @@ export class ExternalProcess {
     w?.(undefined);
   }
 
-  /** The next line from the program, or undefined once it has closed its output. */
-  #take(): Promise<string | undefined> {
+  /**
+   * The next line from the program, or undefined once it has closed its output. With `bounded`,
+   * a wait longer than the stall time stops the program and fails with StalledError.
+   */
+  async #take(what: string, bounded: boolean): Promise<string | undefined> {
     const line = this.#lines.shift();
-    if (line !== undefined) return Promise.resolve(line);
-    if (this.#ended) return Promise.resolve(undefined);
-    return new Promise((resolve) => (this.#waiter = resolve));
+    if (line !== undefined) return line;
+    if (this.#ended) return undefined;
+    const next = new Promise<string | undefined>((resolve) => (this.#waiter = resolve));
+    const stall = this.#stall;
+    if (!bounded || !stall) return next;
+    const timer = new AbortController();
+    const silent = stall.clock.sleep(stall.ms, timer.signal).then(
+      () => 'stalled' as const,
+      () => 'answered' as const,
+    );
+    try {
+      const first = await Promise.race([next, silent]);
+      if (first !== 'stalled') return first;
+    } finally {
+      timer.abort();
+    }
+    this.#waiter = undefined;
+    this.stop('SIGKILL');
+    throw new StalledError(`${this.#program} (${what})`, stall.ms);
   }
 
   /** The error for a program that went away (`why` undefined) or said something else than expected. */
@@ -111,11 +138,13 @@ export class ExternalProcess {
    * Sends `line` and answers the program's own requests until `reply` accepts a message (returns
    * non-undefined). Anything else ends the conversation with ExternalProgramError.
    */
-  async request<T>(line: string, host: ExternalHost, reply: (m: ExternalMessage) => T | undefined): Promise<T> {
+  async request<T>(line: string, host: ExternalHost, reply: (m: ExternalMessage) => T | undefined, options: { boundOnceProgressing?: boolean } = {}): Promise<T> {
     if (this.#ended) throw this.#broken(undefined);
     this.#child.stdin?.write(`${line}\n`);
+    const what = `its answer to ${line.split(' ')[0] ?? ''}`;
+    let bounded = options.boundOnceProgressing !== true;
     for (;;) {
-      const text = await this.#take();
+      const text = await this.#take(what, bounded);
       if (text === undefined) throw this.#broken(undefined);
       const m = parseExternalMessage(text);
       if (m === undefined) throw this.#broken(`sent ${JSON.stringify(text.slice(0, 200))}, which is not part of the protocol`);
@@ -123,6 +152,7 @@ export class ExternalProcess {
       if (m.command === 'PROGRESS') {
         const n = Number(m.params[0]);
         if (Number.isFinite(n)) host.progress?.(n);
+        bounded = true;
         continue;
       }
       const accepted = reply(m);
@@ -134,8 +164,8 @@ export class ExternalProcess {
   }
 
   /** Closes the program's input (it should then exit) and stops it. */
-  stop(): void {
+  stop(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.#child.stdin?.end();
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
   }
 }

@@ -16,6 +16,8 @@ import { remoteState, setRemoteState } from '../../annex/logs/remote-state.js';
 import { ArborError } from '../../util/errors.js';
 import type { Progress } from '../remote.js';
 import { RemoteUnavailableError } from '../remote.js';
+import { readNetworkLimits } from '../network-limits.js';
+import { StalledError } from '../../util/byte-reader.js';
 import { formatExternalMessage, type ExternalMessage } from './external-messages.js';
 import { ExternalProcess, type ExternalHost } from './external-process.js';
 import type { KeyStorage, SourceRange } from './key-storage.js';
@@ -112,6 +114,11 @@ export class ExternalStorage implements KeyStorage {
     },
   };
 
+  /** A program that stopped answering puts the remote out of reach for now (the assistant backs off from it). */
+  #stalledIsUnavailable(err: unknown): unknown {
+    return err instanceof StalledError ? new RemoteUnavailableError(this.#o.name, err.message) : err;
+  }
+
   /** Runs `fn` with the program (started on first use), one request at a time; a failure stops the program. */
   async #use<T>(fn: (p: ExternalProcess) => Promise<T>, options: { prepare: boolean } = { prepare: true }): Promise<T> {
     const run = this.#queue.then(async () => {
@@ -122,14 +129,14 @@ export class ExternalStorage implements KeyStorage {
         p = await started;
       } catch (err) {
         this.#process = undefined;
-        throw err;
+        throw this.#stalledIsUnavailable(err);
       }
       try {
         return await fn(p);
       } catch (err) {
         if (this.#process === started) this.#process = undefined;
         p.stop();
-        throw err;
+        throw this.#stalledIsUnavailable(err);
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -138,7 +145,9 @@ export class ExternalStorage implements KeyStorage {
 
   /** Starts the program and, unless it is for INITREMOTE, sends PREPARE (each fresh program is prepared). */
   async #start(prepare: boolean): Promise<ExternalProcess> {
-    const p = await ExternalProcess.start({ program: this.#program, cwd: this.#o.annex.workTree ?? this.#o.annex.git.repo.gitDir, host: this.#host });
+    const { stallMs } = await readNetworkLimits(this.#o.annex.git);
+    const stall = { ms: stallMs, clock: this.#o.annex.deps.clock };
+    const p = await ExternalProcess.start({ program: this.#program, cwd: this.#o.annex.workTree ?? this.#o.annex.git.repo.gitDir, host: this.#host, stall });
     if (!prepare) return p;
     try {
       const failure = await p.request('PREPARE', this.#host, (m) => (m.command === 'PREPARE-SUCCESS' ? '' : m.command === 'PREPARE-FAILURE' ? (m.params[0] ?? '') || 'failed' : undefined));
@@ -203,7 +212,7 @@ export class ExternalStorage implements KeyStorage {
           if (m.command === 'TRANSFER-SUCCESS' && m.params[0] === direction && m.params[1] === k) return '';
           if (m.command === 'TRANSFER-FAILURE' && m.params[0] === direction && m.params[1] === k) return (m.params[2] ?? '') || 'failed';
           return undefined;
-        });
+        }, { boundOnceProgressing: true });
         if (failure !== '') throw new ArborError('ETRANSFER', `remote ${this.#o.name}: ${direction === 'STORE' ? 'storing' : 'retrieving'} ${k} failed: ${failure}`);
       } finally {
         this.#progress = undefined;

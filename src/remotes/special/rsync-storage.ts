@@ -61,6 +61,13 @@ export interface RsyncSettings {
   readonly downloadOptions?: string;
   /** ssh options that bound the connect and notice a dead peer (network-limits.ts). */
   readonly timeoutOptions?: readonly string[];
+  /** rsync's own I/O time-out, and its connect time-out for an rsync daemon (arbor.network.stallseconds; 0 or absent: none). */
+  readonly stallSeconds?: number;
+}
+
+/** An rsync daemon's address: `rsync://host[:port]/module/…` or `host::module/…`. */
+function isDaemonUrl(url: string): boolean {
+  return /^rsync:\/\//i.test(url) || /^[^/]+::/.test(url);
 }
 
 /** The rsync arguments every run starts with: the remote shell (for host:path URLs), protected arguments, the user's options (never --delete). */
@@ -69,7 +76,10 @@ export function baseArgs(s: RsyncSettings, direction?: 'upload' | 'download'): s
     .flatMap((o) => (o ? splitShellWords(o) : []))
     // As git-annex: --delete could remove other keys of the same hash bucket.
     .filter((o) => o !== '--delete' && o !== '--delete-excluded');
-  const args = ['--protect-args', ...user];
+  // The time-outs come before the user's options, so an --timeout of theirs wins (rsync takes the last).
+  const stall = s.stallSeconds !== undefined && s.stallSeconds > 0 ? Math.max(1, Math.round(s.stallSeconds)) : undefined;
+  const timeouts = stall === undefined ? [] : [`--timeout=${stall}`, ...(isDaemonUrl(s.url) ? [`--contimeout=${stall}`] : [])];
+  const args = ['--protect-args', ...timeouts, ...user];
   if (rsyncUrlIsShell(s.url)) {
     const transport = splitShellWords(s.transport?.trim() || 'ssh');
     const shell = transport[0] === 'ssh' ? [...transport, ...(s.timeoutOptions ?? []), ...(s.sshOptions ? splitShellWords(s.sshOptions) : [])] : transport;

@@ -102,6 +102,7 @@ export const rsyncKind: SpecialKind = {
           ...(uploadOptions !== undefined ? { uploadOptions } : {}),
           ...(downloadOptions !== undefined ? { downloadOptions } : {}),
           timeoutOptions: sshTimeoutOptions(limits),
+          stallSeconds: limits.stallMs / 1000,
         };
       },
     }),
