@@ -57,6 +57,24 @@ const OTHERS = limit('ARBOR_TEST_CONCURRENCY', 3);
 const DAEMONS_EARLY = limit('ARBOR_DAEMON_TEST_EARLY', 2, 0); // 0: daemon files only after the others
 const DAEMONS_LATE = limit('ARBOR_DAEMON_TEST_CONCURRENCY', 3);
 
+/**
+ * CPU seconds (user + system) of this runner's reaped children so far, their own waited-for
+ * children included (/proc/self/stat cutime and cstime; Linux). Read as each test process ends,
+ * the growth is that file's CPU: git, git-annex and arbor processes it ran and waited for. A
+ * process that outlives its parent (a detached daemon, an ssh master) is not counted.
+ */
+const TICKS = 100;
+function childrenCpu() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / TICKS;
+  } catch {
+    return NaN;
+  }
+}
+let cpuSoFar = childrenCpu();
+
 const started = Date.now();
 const results = [];
 let running = { daemon: 0, other: 0 };
@@ -73,9 +91,12 @@ function runFile(file) {
   child.stderr.on('data', (c) => chunks.push(c));
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
+      const cpuNow = childrenCpu();
+      const cpu = cpuNow - cpuSoFar;
+      cpuSoFar = cpuNow;
       const output = Buffer.concat(chunks).toString('utf8');
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
-      resolve({ file, code: code ?? 1, signal, output, seconds: (Date.now() - t0) / 1000, tests: count('tests'), pass: count('pass'), fail: count('fail'), skipped: count('skipped'), cancelled: count('cancelled') });
+      resolve({ file, code: code ?? 1, signal, output, cpu, seconds: (Date.now() - t0) / 1000, tests: count('tests'), pass: count('pass'), fail: count('fail'), skipped: count('skipped'), cancelled: count('cancelled') });
     });
   });
 }
@@ -83,7 +104,8 @@ function runFile(file) {
 function report(r) {
   const ok = r.code === 0;
   const what = `${r.pass}/${r.tests} passed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.fail ? `, ${r.fail} failed` : ''}${r.cancelled ? `, ${r.cancelled} cancelled` : ''}`;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.file} (${r.seconds.toFixed(1)} s; ${what}${r.signal ? `; killed by ${r.signal}` : ''})`);
+  const cpu = Number.isFinite(r.cpu) ? `, ${r.cpu.toFixed(1)} s cpu` : '';
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.file} (${r.seconds.toFixed(1)} s${cpu}; ${what}${r.signal ? `; killed by ${r.signal}` : ''})`);
   if (!ok) console.log(r.output.replace(/^/gm, '    '));
   else for (const line of r.output.split('\n').filter((l) => /# SKIP|# TODO/.test(l))) console.log(`     ${line.trim()}`);
 }
@@ -111,6 +133,8 @@ await new Promise((done) => {
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const failed = results.filter((r) => r.code !== 0);
 console.log(`\n# files ${results.length}, tests ${sum('tests')}, pass ${sum('pass')}, fail ${sum('fail')}, skipped ${sum('skipped')}, cancelled ${sum('cancelled')}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const cpus = results.filter((r) => Number.isFinite(r.cpu));
+if (cpus.length) console.log(`# cpu ${cpus.reduce((n, r) => n + r.cpu, 0).toFixed(0)} s; most: ${[...cpus].sort((a, b) => b.cpu - a.cpu).slice(0, 8).map((r) => `${r.file} ${r.cpu.toFixed(0)} s`).join(', ')}`);
 console.log(`# slowest: ${[...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8).map((r) => `${r.file} ${r.seconds.toFixed(0)} s`).join(', ')}`);
 if (failed.length > 0) console.log(`# FAILED: ${failed.map((r) => r.file).join(' ')}`);
 if (filters.length === 0 && !process.env.CI) {
