@@ -29,6 +29,16 @@ export function stepContextFor(ctx: AssistantContext, worker: string, onLocalCha
 }
 
 /**
+ * Something went through with `name`: it is reachable. After an outage the transferrer looks at
+ * the whole tree, since content work skipped the remote while it was out of reach.
+ */
+function reachedAgain(ctx: AssistantContext, name: string): void {
+  const was = ctx.reachability.get(name).state;
+  ctx.reachability.reached(name);
+  if (was === 'unreachable' && ctx.settings.content) ctx.transfers.push('');
+}
+
+/**
  * A merge that failed for any reason but uncommitted changes (retried after the commit) is a
  * problem until a merge of the same ref works: peers' changes from it wait, and status, the log
  * and a notification say so once, not only a warning per try.
@@ -103,7 +113,7 @@ export function fetchAndMerge(ctx: AssistantContext, name: string, signal?: Abor
       ctx.log.warn({ worker: 'merger' }, `fetch from ${name} failed: ${describeError(err)}`);
       return true;
     }
-    ctx.reachability.reached(name);
+    reachedAgain(ctx, name);
     const fetchedAt = ctx.clock.now();
     ctx.status.update(() => void (ctx.status.remote(name).lastFetch = fetchedAt));
     const merged = await merging(ctx, `remote ${name}`, async (step) => {
@@ -129,7 +139,7 @@ async function pushNow(ctx: AssistantContext, name: string, signal?: AbortSignal
   const now = ctx.clock.now();
   if (r.pushed) {
     ctx.failedPushes.delete(name);
-    ctx.reachability.reached(name);
+    reachedAgain(ctx, name);
     ctx.status.update(() => {
       const rs = ctx.status.remote(name);
       rs.lastSync = now;

@@ -36,14 +36,21 @@ export function isUnreachableError(err: unknown): boolean {
 }
 
 /**
- * The connection watch of a transfer session: a special remote's connection outcome goes to the
- * reachability state, which tells the user (so the session does not); git remotes are left to the
- * session's own reporting (their reachability follows fetches and pushes). `startedAt` makes every
- * failure of one batch one try.
+ * The connection watch of a transfer session. A special remote's connection outcome goes to the
+ * reachability state, which tells the user (so the session does not). A git remote that could not
+ * be reached (a host that hangs on git-annex-shell, a path that is gone) goes there too: status
+ * names it, content work skips it until the fetch retrier finds it back, and the warning is said
+ * once per outage; its return is left to fetches and pushes. Any other failure of a git remote (no
+ * git-annex there) is left to the session's own reporting. `startedAt` makes every failure of one
+ * batch one try.
  */
-export function watchSpecialConnections(ctx: Pick<AssistantContext, 'reachability' | 'status' | 'clock'>, startedAt: number): ConnectionWatch {
+export function watchConnections(ctx: Pick<AssistantContext, 'reachability' | 'status' | 'clock'>, startedAt: number): ConnectionWatch {
   return (remote: Remote, error?: unknown): boolean => {
-    if (!remote.config.special) return false;
+    if (!remote.config.special) {
+      if (error === undefined || !isUnreachableError(error)) return false;
+      ctx.reachability.failed(remote.name, unreachableReason(remote.name, error), startedAt);
+      return true;
+    }
     if (error === undefined) reachedNow(ctx, remote.name);
     else ctx.reachability.failed(remote.name, unreachableReason(remote.name, error), startedAt);
     return true;

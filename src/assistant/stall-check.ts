@@ -44,8 +44,8 @@ const TRANSFER_FACTOR = 3;
 
 /**
  * What has stalled at `input.now`:
- * - changes pending, with no commit made since they began waiting, for longer than the limit
- *   (with the committer's reason when status has one);
+ * - changes pending (or a whole-tree scan owed after it failed), with no commit made since they
+ *   began waiting, for longer than the limit (with the committer's reason when status has one);
  * - a commit older than the limit that has not reached a remote the pusher deals with and that is
  *   not known to be away or unreachable (with that remote's last push error);
  * - a remote unreachable for longer than the limit (it is in status from its first failure; this
@@ -63,7 +63,8 @@ export function findStalls(input: StallInput): { stalls: Stall[]; memory: StallM
   const lastCommitAt = s.lastCommit?.time ?? -Infinity;
 
   let pendingSince: number | undefined;
-  if (s.pendingChanges > 0) {
+  // A failed whole-tree scan owes changes it could not count (those written while the daemon was stopped).
+  if (s.pendingChanges > 0 || s.scanError !== undefined) {
     pendingSince = input.memory.pendingSince ?? now;
     if (lastCommitAt > pendingSince) pendingSince = lastCommitAt; // commits are being made: waiting began after the last
     if (now - pendingSince > limitMs) {

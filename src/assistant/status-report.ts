@@ -83,6 +83,10 @@ function actionFor(p: Problem): string {
       return 'check that the remote is online; the assistant keeps retrying';
     case 'file':
       return 'fix the file (permissions, or move it away); it is tried again by itself';
+    case 'stall':
+      return 'the line says what holds the work up; the assistant keeps trying and clears this once it goes through';
+    case 'merge':
+      return 'see the log for what stops the merge and fix it there; changes from that remote wait until then';
     case 'worker':
       return 'see the log; restart the assistant (git arbor assistant --stop, then git arbor assistant)';
     default:
@@ -105,6 +109,10 @@ export function verdictOf(state: { running: boolean; status?: StatusSnapshot }, 
   const pending = (s?.pendingChanges ?? 0) + (s?.transfers.running.length ?? 0) + (s?.transfers.queued ?? 0);
   if (paused && (s?.transfers.running.length || s?.transfers.queued)) {
     return { state: 'blocked', title: 'transfers paused', reason: `${pending} transfer(s) wait while transfers are paused`, action: 'resume transfers', count: pending };
+  }
+  if (s?.scanError !== undefined) {
+    // What the failed scan owes cannot be counted (files written while the daemon was stopped): never "in sync".
+    return { state: 'pending', title: 'changes wait: the scan of the work tree failed, and is tried again', reason: s.scanError, count: pending };
   }
   if (pending > 0 || s?.scanning) {
     const what = s?.scanning ? 'scanning the work tree' : `${pending} ${pending === 1 ? 'change' : 'changes'} pending`;

@@ -93,7 +93,7 @@ export async function autoDrop(session: ContentSession, policy: DropPolicy, cand
       if (policy.reported.has(uuid)) continue;
       policy.reported.add(uuid);
       const name = uuid === annex.uuid ? 'this repository' : (targets.find((t) => t.uuid === uuid)?.remote.name ?? uuid);
-      session.report({ level: 'warn', message: `preferred content of ${name} is not understood (${reason}): treated as wanting everything, nothing dropped there` });
+      session.report({ level: 'warn', message: `preferred content of ${name} is not understood (${reason}): as git-annex does, it keeps what it holds and gets nothing new until the expression is fixed` });
     }
     const run = async (what: string, drop: () => Promise<unknown>): Promise<void> => {
       try {

@@ -127,6 +127,14 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
   const spawner = deps.spawner ?? nodeSpawner;
   const cwd = repo.workTree ?? repo.gitDir;
   let catFile: CatFile | undefined;
+  // Config writes take turns: git takes config.lock for each and fails at once, not waiting, when
+  // another write of ours holds it (two remotes recording their uuid side by side).
+  let configWrites: Promise<unknown> = Promise.resolve();
+  const configWrite = <T>(write: () => Promise<T>): Promise<T> => {
+    const next = configWrites.then(write, write);
+    configWrites = next.catch(() => undefined);
+    return next;
+  };
 
   const lockListeners = new Set<(removed: RemovedLock & { readonly args: readonly string[] }) => void>();
   const runOnce = (args: readonly string[], opts: GitRunOptions): Promise<SpawnResult> =>
@@ -237,24 +245,26 @@ export function createGit(repo: RepoInfo, deps: { spawner?: Spawner } = {}): Git
       return out === undefined ? [] : nulRecords(out);
     },
     configGetRegexp,
-    async configSet(key, value) {
-      const before = await snapshot.beforeLocalWrite();
-      try {
-        await runBytes(['config', '--replace-all', key, value]);
-      } catch (err) {
-        snapshot.invalidate();
-        throw err;
-      }
-      await snapshot.localWriteDone(before, key, value);
-    },
-    async configUnset(key) {
-      const args = ['config', '--unset-all', key];
-      const before = await snapshot.beforeLocalWrite();
-      const r = await tryRun(args);
-      if (r.code === 0) await snapshot.localWriteDone(before, key, undefined);
-      else snapshot.invalidate();
-      if (r.code !== 0 && r.code !== 5) check(args, r); // 5: the key was not set
-    },
+    configSet: (key, value) =>
+      configWrite(async () => {
+        const before = await snapshot.beforeLocalWrite();
+        try {
+          await runBytes(['config', '--replace-all', key, value]);
+        } catch (err) {
+          snapshot.invalidate();
+          throw err;
+        }
+        await snapshot.localWriteDone(before, key, value);
+      }),
+    configUnset: (key) =>
+      configWrite(async () => {
+        const args = ['config', '--unset-all', key];
+        const before = await snapshot.beforeLocalWrite();
+        const r = await tryRun(args);
+        if (r.code === 0) await snapshot.localWriteDone(before, key, undefined);
+        else snapshot.invalidate();
+        if (r.code !== 0 && r.code !== 5) check(args, r); // 5: the key was not set
+      }),
 
     async revParse(rev) {
       if (rev.startsWith('-')) return undefined;

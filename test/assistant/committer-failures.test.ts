@@ -2,7 +2,8 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,9 +12,11 @@ import { arbor, hubAndClones } from '../helpers/arbor.js';
 import { configureFastAssistant, eventually, logMessages, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { openAnnex } from '../../src/annex/annex.js';
 import { addIsolating } from '../../src/content/git-add.js';
+import { tempDir } from '../helpers/tmp.js';
 
 interface Status {
   pendingChanges: number;
+  scanError?: string;
   couldNotAdd: Array<{ path: string; reason: string; attempts: number }>;
 }
 
@@ -112,6 +115,45 @@ test('a file truncated and rewritten in a loop while the assistant adds it (git 
     assert.equal(existsSync(join(a, '.git/index.lock')), false, 'no index.lock left behind');
     assert.equal(await git(a, 'status', '--porcelain'), '');
   } finally {
+    await stopAssistant(a);
+  }
+});
+
+test('a start-up scan that fails (the user\'s git commit holds index.lock) is said in status and retried until what was written while the assistant was stopped is committed', async () => {
+  const { hub, clones: [a] } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'seed.txt': 'seed\n' });
+  await arbor(a, 'sync');
+  await configureFastAssistant(a);
+  // Written while no assistant ran: only the start-up scan finds these.
+  writeFiles(a, { 'seed.txt': 'changed while stopped\n', 'while-down.txt': 'written while stopped\n' });
+  // The user's `git commit -a` waits on its editor and holds index.lock (a live git: never removed).
+  const dir = tempDir('arbor-editor-');
+  const marker = join(dir, 'editing');
+  const editor = join(dir, 'editor.sh');
+  writeFileSync(editor, `#!/bin/sh\n: > "${marker}"\nexec sleep 6012\n`);
+  chmodSync(editor, 0o755);
+  const user = spawn('sh', ['-c', 'git commit -a </dev/null >/dev/null 2>&1 &'], { cwd: a, env: { ...process.env, GIT_EDITOR: editor }, stdio: 'ignore', detached: true });
+  const quitEditor = (): void => {
+    try {
+      process.kill(-(user.pid ?? 0), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+  try {
+    await eventually('the editor runs', () => existsSync(marker));
+    await startAssistant(a);
+    await eventually('status says the scan failed, naming the lock', async () => /index\.lock/.test((await status(a)).scanError ?? ''), { logOf: a });
+    assert.match(await arbor(a, 'status'), /scan failed \(retrying\): .*index\.lock/);
+    assert.equal(await onHub(hub, 'while-down.txt'), false);
+    // The user gives up on the commit: git removes its lock, and the next try of the scan commits both files.
+    quitEditor();
+    await eventually('what was written while stopped reaches the hub', async () => (await onHub(hub, 'while-down.txt')) && (await git(hub, 'show', 'main:seed.txt')) === 'changed while stopped', { logOf: a });
+    await eventually('status no longer shows the failure', async () => (await status(a)).scanError === undefined, { logOf: a });
+    assert.ok(logMessages(a).some((m) => /^scan failed: .*index\.lock.*; scanning the whole tree again in \d+ s$/.test(m)), 'the log says it will try again');
+  } finally {
+    quitEditor();
     await stopAssistant(a);
   }
 });

@@ -2,6 +2,7 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchAndMerge, pushRemotes } from '../../src/assistant/remote-work.js';
@@ -12,6 +13,8 @@ import { startHungHost, sshProcessesFor } from '../helpers/hung-host.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 import { needsSshd, startSshd } from '../helpers/sshd.js';
+import { annex } from '../helpers/annex-fixtures.js';
+import { needsGitAnnex } from '../helpers/git-annex.js';
 
 const linux = { skip: process.platform === 'linux' ? false : 'reads /proc to look for leftover ssh processes' };
 
@@ -82,18 +85,18 @@ async function remoteStatus(repo: string, name: string): Promise<RemoteJson | un
   return s.remotes[name];
 }
 
-test('the assistant keeps syncing the healthy remote while one hangs, shows the hung one in status, and syncs it again when it is back', { ...linux, ...needsSshd }, async () => {
+test('the assistant keeps syncing the healthy remote (commits and content) while one hangs, shows the hung one in status, and syncs it again when it is back', { ...linux, skip: linux.skip || needsSshd.skip || needsGitAnnex.skip }, async () => {
   const sshd = await startSshd();
   const hung = await startHungHost(); // the NAS: hangs now, later passes connections on to the real sshd
   const { hub, clones: [a, b] } = await hubAndClones(['A', 'B']);
   assert.ok(a && b);
   const nasRepo = await makeRepo({ bare: true, name: 'nas.git' });
+  await annex(nasRepo, 'init', '-q', 'nas');
   await git(a, 'remote', 'add', 'nas', `ssh://${sshd.host}:${hung.port}${nasRepo}`);
   await git(a, 'config', 'core.sshCommand', sshd.sshCommand);
   // Long enough for a real ssh handshake on a busy machine (no bytes reach git during it).
   await git(a, 'config', 'arbor.network.stallseconds', '15');
   await git(a, 'config', 'arbor.network.retryseconds', '1');
-  await git(a, 'config', 'arbor.assistant.content', 'false');
   await configureFastAssistant(a);
   await startAssistant(a);
   try {
@@ -108,9 +111,10 @@ test('the assistant keeps syncing the healthy remote while one hangs, shows the 
     const plain = (await runArbor(['status'], { cwd: a })).stdout;
     assert.match(plain, /^nas: unreachable since \d\d:\d\d \(remote nas: .+\); next try \d\d:\d\d$/m, plain);
 
-    // A's own change reaches the hub meanwhile.
-    writeFiles(a, { 'from-a.txt': 'A\n' });
+    // A's own change reaches the hub meanwhile, its content too: content work does not wait on nas.
+    writeFiles(a, { 'from-a.txt': 'A\n', 'photo.jpg': randomBytes(100_000) });
     await eventually('A\'s change reaches the hub', async () => (await git(hub, 'ls-tree', '--name-only', 'synced/main', 'from-a.txt')) === 'from-a.txt', { logOf: a });
+    await eventually('the photo\'s content reaches the hub', async () => /origin/.test(await arbor(a, 'whereis', 'photo.jpg')), { logOf: a });
 
     // (d) The NAS comes back: it gets A's work, its state returns to reachable, with one line each way.
     hung.forwardTo(sshd.port);
@@ -119,6 +123,7 @@ test('the assistant keeps syncing the healthy remote while one hangs, shows the 
       timeoutMs: 180_000,
     });
     await eventually('status shows nas reachable', async () => (await remoteStatus(a, 'nas'))?.state === 'reachable', { logOf: a });
+    await eventually('nas gets the photo\'s content, which waited for it', async () => /\bnas\b/.test(await arbor(a, 'whereis', 'photo.jpg')), { logOf: a, timeoutMs: 120_000 });
     const aboutNas = daemonLog(a).filter((l) => l.remote === 'nas' || /\bnas\b/.test(l.msg));
     assert.equal(aboutNas.filter((l) => l.level >= 40).length, 1, `one warning when nas went, none per try:\n${aboutNas.map((l) => l.msg).join('\n')}`);
     assert.equal(aboutNas.filter((l) => /nas is reachable again/.test(l.msg)).length, 1, 'one line when it is back');

@@ -35,6 +35,11 @@ test('changes that wait with no commit made are reported after the limit, with t
   assert.deepEqual(lookAt([[0, stuck], [5, stuck], [11, stuck]]), ['stall:commit | changes waiting to be committed since T+0m: a: permission denied']);
 });
 
+test('a whole-tree scan that keeps failing is a stall even when it could not count what it owes', () => {
+  const failing = snapshot({ pendingChanges: 0, scanError: 'index.lock: File exists' });
+  assert.deepEqual(lookAt([[0, failing], [11, failing]]), ['stall:commit | changes waiting to be committed since T+0m: index.lock: File exists']);
+});
+
 test('a steady stream of changes that keeps being committed is not a stall', () => {
   const looks: Array<[number, StatusSnapshot]> = [];
   for (let m = 0; m <= 30; m += 2) looks.push([m, snapshot({ pendingChanges: 5, lastCommit: { time: T0 + (m - 1) * MIN, sha: 'x', files: 5 } })]);

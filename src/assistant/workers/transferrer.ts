@@ -23,7 +23,7 @@ import { ArborError, describeError } from '../../util/errors.js';
 import type { AssistantContext } from '../context.js';
 import type { Worker } from '../worker.js';
 import type { TransferStatus } from '../daemon-status.js';
-import { isUnreachableError, unreachableReason, watchSpecialConnections } from '../special-reach.js';
+import { isUnreachableError, unreachableReason, watchConnections } from '../special-reach.js';
 import { watchGitConfig } from '../config-watch.js';
 
 /** How often the git-annex branch ref is checked for location logs changed by peers (a stat; git only when it moved). */
@@ -165,9 +165,8 @@ export const transferrer: Worker = {
         case 'fail': {
           untrack(e.job);
           const name = e.job.remote;
-          const special = name !== undefined && batch?.session.remotes.find((r) => r.name === name)?.config.special !== undefined;
-          if (special && isUnreachableError(e.error)) {
-            // The reachability state says it once (a folder that went away mid-batch, a program that failed).
+          if (name !== undefined && isUnreachableError(e.error)) {
+            // The reachability state says it once (a folder that went away mid-batch, a program or host that stopped answering).
             ctx.reachability.failed(name, unreachableReason(name, e.error), batchStarted);
             ctx.log.debug({ worker: 'transferrer' }, `${where(e.job)}: ${describeError(e.error)}`);
           } else {
@@ -248,8 +247,14 @@ export const transferrer: Worker = {
      * the shared content pass are this repository's part in each file's plan over the map.
      */
     const setup = async (session: ContentSession, plans: PlanTargets[]): Promise<PassSetup & { describe: (uuid: string) => string }> => {
-      const remotes: PlanRemote[] = [];
+      // In the session's order (cheapest first). Connections run side by side: a host that hangs
+      // until the stall time delays the batch once, not once per remote.
+      const found: Array<Promise<PlanRemote | undefined>> = [];
       const reachable = new Map<string, boolean>();
+      const outOfReach = (name: string): void => {
+        session.unavailable.add(name);
+        reachable.set(name, false);
+      };
       for (const remote of session.remotes) {
         if (remote.config.ignore || !remote.config.sync) continue;
         if (remote.config.special) {
@@ -259,19 +264,28 @@ export const transferrer: Worker = {
           // when a transfer needs it, not at every batch.
           if (!remote.uuid) continue;
           if (ctx.reachability.waiting(remote.name)) {
-            session.unavailable.add(remote.name);
-            reachable.set(remote.name, false);
+            outOfReach(remote.name);
             continue;
           }
-          const uuid = remote.typeName === 'directory' ? await connectRemote(session, remote) : remote.uuid;
-          reachable.set(remote.name, uuid !== undefined);
-          if (uuid) remotes.push({ name: remote.name, uuid });
+          if (remote.typeName !== 'directory') {
+            reachable.set(remote.name, true);
+            found.push(Promise.resolve({ name: remote.name, uuid: remote.uuid }));
+            continue;
+          }
+        } else if (ctx.reachability.get(remote.name).state !== 'reachable') {
+          // A git remote known to be out of reach is left to the fetch retrier, which finds it
+          // back (and then has the whole tree looked at again): content never waits on a host that hangs.
+          outOfReach(remote.name);
           continue;
         }
-        const uuid = await connectRemote(session, remote);
-        reachable.set(remote.name, uuid !== undefined);
-        if (uuid) remotes.push({ name: remote.name, uuid });
+        found.push(
+          connectRemote(session, remote).then((uuid) => {
+            reachable.set(remote.name, uuid !== undefined);
+            return uuid ? { name: remote.name, uuid } : undefined;
+          }),
+        );
       }
+      const remotes = (await Promise.all(found)).filter((r): r is PlanRemote => r !== undefined);
       [saidBefore, said] = [said, new Set()];
       const graph = await buildNetworkMap(ctx.annex, { reachable });
       const preferred = await loadPreferredContent(ctx.annex.branch);
@@ -288,7 +302,7 @@ export const transferrer: Worker = {
       const session = await openSession(
         ctx.annex,
         (e) => (e.level === 'warn' ? warn(e.message) : ctx.log.info({ worker: 'transferrer' }, e.message)),
-        watchSpecialConnections(ctx, batchStarted),
+        watchConnections(ctx, batchStarted),
       );
       moved = 0;
       try {
