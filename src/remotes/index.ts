@@ -35,13 +35,14 @@ export function sshCommandOf(configured: string | undefined, env: NodeJS.Process
 
 /** The remotes' configs and what opening them needs, from one read of git's config. */
 async function readRemoteSetup(annex: Annex): Promise<{ configs: RemoteConfig[]; deps: RemoteDeps }> {
-  const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$|arbor\\.network\\.|annex\\.sshcaching$)');
+  const entries = await annex.git.configGetRegexp('^(remote\\.|core\\.sshcommand$|arbor\\.network\\.|annex\\.sshcaching$|gpg\\.program$)');
   const sshCommand = entries.find(([k]) => k === 'core.sshcommand')?.[1];
+  const gpgProgram = entries.find(([k]) => k === 'gpg.program')?.[1];
   const network = networkLimitsFrom((key) => entries.find(([k]) => k === key)?.[1]);
   const remoteEntries = entries.filter(([k]) => k.startsWith('remote.'));
   return {
     configs: [...remoteConfigsFrom(remoteEntries), ...(await specialConfigs(annex, remoteEntries))],
-    deps: { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: sshCommandOf(sshCommand), network, annex },
+    deps: { localPath: annex.workTree ?? annex.git.repo.gitDir, clock: annex.deps.clock, localUuid: annex.uuid, ssh: sshCommandOf(sshCommand), network, annex, ...(gpgProgram ? { gpgProgram } : {}) },
   };
 }
 
@@ -75,6 +76,8 @@ function commonSettings(s: ReadonlyMap<string, string>): Omit<RemoteConfig, 'nam
     sync: truthy(s.get('annex-sync'), true),
     ...optional('sshOptions', s.get('annex-ssh-options')),
     ...optional('annexShell', s.get('annex-shell')),
+    ...optional('gnupgOptions', s.get('annex-gnupg-options')),
+    ...optional('gnupgDecryptOptions', s.get('annex-gnupg-decrypt-options')),
     ...(s.has('arbor-serve') ? { arborServe: truthy(s.get('arbor-serve'), false) } : {}),
     ...(truthy(s.get('arbor-drive'), false) ? { drive: true } : {}),
   };

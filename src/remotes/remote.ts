@@ -53,6 +53,10 @@ export interface RemoteConfig {
   readonly arborServe?: boolean;
   /** remote.<name>.arbor-drive: a repository on a removable drive (`git arbor drive add`, or found on a plugged-in drive). */
   readonly drive?: boolean;
+  /** remote.<name>.annex-gnupg-options: gpg options when encrypting content for it (split on whitespace, as git-annex does). */
+  readonly gnupgOptions?: string;
+  /** remote.<name>.annex-gnupg-decrypt-options: gpg options when decrypting content from it. */
+  readonly gnupgDecryptOptions?: string;
   /** For a special remote (no git url): its type and settings, remote.log's merged with the local annex-* ones. */
   readonly special?: { readonly type: string; readonly settings: ReadonlyMap<string, string> };
 }
@@ -118,6 +122,8 @@ export interface RemoteDeps {
   readonly network?: NetworkLimits;
   /** The local repository (special remotes keep chunk logs in its git-annex branch). */
   readonly annex?: Annex;
+  /** git config gpg.program: the gpg to run (as git-annex runs it); `gpg` when unset. */
+  readonly gpgProgram?: string;
 }
 
 /** An ssh command: a program run directly, or a shell command line that gets the arguments appended (as git runs GIT_SSH_COMMAND). */

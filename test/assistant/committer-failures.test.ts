@@ -3,13 +3,14 @@ import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, logMessages, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, logMessages, startAssistant, startAssistantWith, stopAssistant } from '../helpers/assistant.js';
 import { openAnnex } from '../../src/annex/annex.js';
 import { addIsolating } from '../../src/content/git-add.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -154,6 +155,51 @@ test('a start-up scan that fails (the user\'s git commit holds index.lock) is sa
     assert.ok(logMessages(a).some((m) => /^scan failed: .*index\.lock.*; scanning the whole tree again in \d+ s$/.test(m)), 'the log says it will try again');
   } finally {
     quitEditor();
+    await stopAssistant(a);
+  }
+});
+
+test('a git add that dies of SIGBUS holding index.lock (every time it is hit, not only when a race is won): the lock is cleared, the add retried, everything committed', async () => {
+  const { hub, clones: [a] } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'seed.txt': 'seed\n' });
+  await arbor(a, 'sync');
+  await configureFastAssistant(a);
+  // The git the assistant runs: the first `git add` after the marker appears takes index.lock and
+  // dies of SIGBUS, as git does when a file it maps is truncated; every other run is the real git.
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const dir = tempDir('arbor-sigbus-');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const arm = join(dir, 'armed');
+  const fired = join(dir, 'fired');
+  writeFileSync(
+    join(bin, 'git'),
+    `#!/bin/sh
+for a in "$@"; do
+  if [ "$a" = add ] && [ -e "${arm}" ] && [ ! -e "${fired}" ]; then
+    : > "${fired}"
+    : > "$(${realGit} rev-parse --git-dir)/index.lock"
+    kill -BUS $$
+  fi
+done
+exec ${realGit} "$@"
+`,
+  );
+  chmodSync(join(bin, 'git'), 0o755);
+  await startAssistantWith(a, [], { PATH: `${bin}:${process.env.PATH ?? ''}` });
+  try {
+    writeFileSync(arm, '');
+    writeFiles(a, { 'crash.txt': 'added by a git that crashes\n', 'beside.txt': 'written with it\n' });
+    await eventually('both files reach the hub', async () => (await onHub(hub, 'crash.txt')) && (await onHub(hub, 'beside.txt')), { logOf: a });
+    assert.ok(existsSync(fired), 'the crashing git did run');
+    assert.ok(logMessages(a).some((m) => /index\.lock.*killed by signal 7|killed by signal 7.*index\.lock/.test(m)), `the log says which lock was cleared and why:\n${logMessages(a).join('\n')}`);
+    assert.equal(existsSync(join(a, '.git/index.lock')), false, 'no index.lock left behind');
+    await eventually('nothing is pending', async () => {
+      const st = await status(a);
+      return st.pendingChanges === 0 && st.couldNotAdd.length === 0;
+    }, { logOf: a });
+  } finally {
     await stopAssistant(a);
   }
 });

@@ -1,5 +1,5 @@
 // Real assistant daemons in tests: start detached, wait for conditions with bounded polling, always stopped.
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runArbor } from './run.js';
 import { git } from './repo.js';
@@ -61,70 +61,30 @@ export function forget(pid: number): void {
 /**
  * Polls `check` until it returns true, up to `timeoutMs` (default 60 s, generous for a loaded
  * machine: this bounds a wait, it asserts no speed). Throws with `what` and the daemon log tail.
- *
- * The polls must not starve what they wait for: on two busy cores, an `arbor status` per 100 ms
- * kept a core busy while the daemon it watched waited for one. So after each check the next waits
- * at least twice as long as the check took (a check that starts a process runs a third of the
- * time at most, a file read still every 100 ms), and, for the repositories in `logOf`, until the
- * assistant writes its log or status (it does at every step of its work) or 1 s has passed.
  */
 export async function eventually(what: string, check: () => Promise<boolean> | boolean, options: { timeoutMs?: number; logOf?: string | readonly string[] } = {}): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  const repos = options.logOf === undefined ? [] : typeof options.logOf === 'string' ? [options.logOf] : options.logOf;
-  let changed = false;
-  let wake: (() => void) | undefined;
-  const watchers: FSWatcher[] = [];
-  for (const repo of repos) {
+  for (;;) {
     try {
-      const w = watch(join(repo, '.git/annex/arbor'), () => {
-        changed = true;
-        wake?.();
-      });
-      w.on('error', () => undefined);
-      watchers.push(w);
+      if (await check()) return;
     } catch {
-      // not started yet: the 1 s bound applies
+      // not yet
     }
-  }
-  const pause = (ms: number, early: boolean): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      if (early) wake = done;
-    });
-  try {
-    for (;;) {
-      const started = Date.now();
-      try {
-        if (await check()) return;
-      } catch {
-        // not yet
-      }
-      const cost = Date.now() - started;
-      if (Date.now() > deadline) {
-        let tail = '';
-        for (const repo of repos) {
-          let text: string;
-          try {
-            text = readFileSync(join(repo, '.git/annex/arbor/daemon.log'), 'utf8').split('\n').slice(-15).join('\n');
-          } catch {
-            text = '(no log)';
-          }
-          tail += `\n[${repo}]\n${text}`;
+    if (Date.now() > deadline) {
+      let tail = '';
+      const repos = options.logOf === undefined ? [] : typeof options.logOf === 'string' ? [options.logOf] : options.logOf;
+      for (const repo of repos) {
+        let text: string;
+        try {
+          text = readFileSync(join(repo, '.git/annex/arbor/daemon.log'), 'utf8').split('\n').slice(-15).join('\n');
+        } catch {
+          text = '(no log)';
         }
-        throw new Error(`timed out waiting for: ${what}${tail ? `\n--- daemon log ---\n${tail}` : ''}`);
+        tail += `\n[${repo}]\n${text}`;
       }
-      const least = Math.max(100, 2 * cost);
-      changed = false;
-      await pause(least, false);
-      if (watchers.length > 0 && !changed && least < 1000) await pause(1000 - least, true);
+      throw new Error(`timed out waiting for: ${what}${tail ? `\n--- daemon log ---\n${tail}` : ''}`);
     }
-  } finally {
-    for (const w of watchers) w.close();
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -122,3 +122,34 @@ test('remotes arbor made with encryption=shared (with and without chunk=): git-a
   assert.equal(fsck.code, 1);
   assert.match(fsck.stdout + fsck.stderr, /big\.bin.*(bad|corrupt)/i);
 });
+
+test('the gpg of git config gpg.program runs, with remote.<name>.annex-gnupg-options when encrypting and annex-gnupg-decrypt-options when decrypting; git-annex reads what it made', needs, async () => {
+  const origin = await makeArborRepo({ description: 'gpg-program', parent, name: 'gpg-program', files: [{ path: 'big.bin', content: big, unlocked: false }] });
+  // A gpg that writes down how it was run, then runs the real one.
+  const bin = join(parent, 'gpg-bin');
+  mkdirSync(bin);
+  const runs = join(parent, 'gpg-runs.log');
+  const wrapper = join(bin, 'gpg-logged');
+  writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> "${runs}"\nexec gpg "$@"\n`, { mode: 0o755 });
+  await git(origin.dir, 'config', 'gpg.program', wrapper);
+  const store = join(parent, 'a-logged');
+  mkdirSync(store);
+  await arbor(origin.dir, 'initremote', 'logged', 'type=directory', `directory=${store}`, 'encryption=shared');
+  assert.match(readFileSync(runs, 'utf8'), /--gen-random/, 'the cipher was made with gpg.program');
+  await git(origin.dir, 'config', 'remote.logged.annex-gnupg-options', '--cipher-algo AES256  --compress-algo none');
+  await git(origin.dir, 'config', 'remote.logged.annex-gnupg-decrypt-options', '--no-auto-key-retrieve');
+  await arbor(origin.dir, 'copy', '--to', 'logged', 'big.bin');
+  assertOnlyCiphertext(store, big);
+  const encrypts = readFileSync(runs, 'utf8').split('\n').filter((l) => l.includes('--symmetric'));
+  assert.equal(encrypts.length, 1, readFileSync(runs, 'utf8'));
+  assert.match(encrypts[0] ?? '', / --cipher-algo AES256 --compress-algo none --no-symkey-cache /, 'the user\'s options, split on whitespace, before those of this encryption');
+  await arbor(origin.dir, 'drop', '--force', 'big.bin');
+  await arbor(origin.dir, 'get', '--from', 'logged', 'big.bin');
+  assert.equal(sha256(readFileSync(join(origin.dir, 'big.bin'))), sha256(big));
+  assert.match(readFileSync(runs, 'utf8').split('\n').find((l) => l.includes('--decrypt')) ?? '', / --no-auto-key-retrieve --no-symkey-cache /);
+  // What the user's options made is still what git-annex reads.
+  const ga = await cloneWithGitAnnex({ origin: origin.dir, description: 'ga-logged', parent, name: 'ga-logged' });
+  await annex(ga.dir, 'enableremote', 'logged', `directory=${store}`);
+  await annex(ga.dir, 'get', '-q', '--from', 'logged', 'big.bin');
+  assert.equal(sha256(readFileSync(join(ga.dir, 'big.bin'))), sha256(big));
+});

@@ -76,13 +76,13 @@ export async function gpgDecryptWithSecretKey(o: GpgOptions, data: Buffer): Prom
 
 /** Encrypts the file `input` to the new file `output` for `keyIds`, as git-annex's pubkey encryption does. */
 export async function gpgEncryptFileToKeys(o: GpgOptions, f: { input: string; output: string; keyIds: readonly string[]; progress?: Progress }): Promise<void> {
-  const args = ['--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, ...recipientArgs(f.keyIds), f.input];
+  const args = [...(o.encryptOptions ?? []), '--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, ...recipientArgs(f.keyIds), f.input];
   await runGpg(o, args, Buffer.alloc(0), f.progress ? { progress: f.progress } : {});
 }
 
 /** Decrypts the file `input` to the new file `output` with the user's secret key; a corrupt or foreign input fails with GpgError. */
 export async function gpgDecryptFileWithSecretKey(o: GpgOptions, f: { input: string; output: string; progress?: Progress }): Promise<void> {
-  const args = ['--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, '--decrypt', f.input];
+  const args = [...(o.decryptOptions ?? []), '--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, '--decrypt', f.input];
   await runGpg(o, args, Buffer.alloc(0), { secretKey: true, ...(f.progress ? { progress: f.progress } : {}) }).catch((err: unknown) => {
     throw lockedKey(err);
   });

@@ -31,6 +31,15 @@ export interface GpgOptions {
   readonly program?: string;
   /** End a run when gpg reports nothing for this long (ms). */
   readonly stallMs?: number;
+  /** The user's options when encrypting content (remote.<name>.annex-gnupg-options), before arbor's own. */
+  readonly encryptOptions?: readonly string[];
+  /** The user's options when decrypting content (remote.<name>.annex-gnupg-decrypt-options). */
+  readonly decryptOptions?: readonly string[];
+}
+
+/** A gnupg-options value split on whitespace, as git-annex splits it. */
+export function gpgOptionWords(value: string | undefined): string[] {
+  return (value ?? '').split(/\s+/).filter(Boolean);
 }
 
 const DEFAULT_STALL_MS = 120_000;
@@ -101,12 +110,12 @@ export async function gpgRandom(o: GpgOptions, bytes: number): Promise<Buffer> {
 
 /** Encrypts the file `input` to the new file `output` with `passphrase`, as git-annex's shared encryption does. */
 export async function gpgEncryptFile(o: GpgOptions, f: { input: string; output: string; passphrase: Buffer; progress?: Progress }): Promise<void> {
-  const args = ['--no-symkey-cache', '--passphrase-fd', '0', '--status-fd', '2', '--enable-progress-filter', '--symmetric', '--force-mdc', '--no-textmode', '--yes', '--output', f.output, f.input];
+  const args = [...(o.encryptOptions ?? []), '--no-symkey-cache', '--passphrase-fd', '0', '--status-fd', '2', '--enable-progress-filter', '--symmetric', '--force-mdc', '--no-textmode', '--yes', '--output', f.output, f.input];
   await runGpg(o, args, f.passphrase, f.progress ? { progress: f.progress } : {});
 }
 
 /** Decrypts the file `input` to the new file `output` with `passphrase`; a corrupt or foreign input fails with GpgError. */
 export async function gpgDecryptFile(o: GpgOptions, f: { input: string; output: string; passphrase: Buffer; progress?: Progress }): Promise<void> {
-  const args = ['--no-symkey-cache', '--passphrase-fd', '0', '--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, '--decrypt', f.input];
+  const args = [...(o.decryptOptions ?? []), '--no-symkey-cache', '--passphrase-fd', '0', '--status-fd', '2', '--enable-progress-filter', '--yes', '--output', f.output, '--decrypt', f.input];
   await runGpg(o, args, f.passphrase, f.progress ? { progress: f.progress } : {});
 }

@@ -20,6 +20,7 @@ import { COMMON_PARAMETERS, specialKinds, type SpecialKind } from './special-kin
 import { parseChunkSetting, SpecialRemoteParameterError } from './special-config.js';
 import { readStoredCipher } from './stored-cipher.js';
 import { changedCipherSettings, checkEncryption, checkEncryptionParameters, KEY_PARAMETERS, newCipherSettings } from './encryption-parameters.js';
+import type { GpgOptions } from './gpg.js';
 
 /** Parses `key=value` words; a word without `=` or a repeated key is refused. */
 export function parseParameters(words: readonly string[]): Map<string, string> {
@@ -97,7 +98,7 @@ export async function initRemote(annex: Annex, options: { name: string; params: 
   const known = await specialRemoteConfigs(annex.branch);
   if ([...known.values()].some((c) => c.get('name') === name)) throw new SpecialRemoteParameterError(`a special remote named ${name} already exists in the git-annex branch; use git arbor enableremote ${name}`);
   const local = await checkKindParameters(kind, params, options.base);
-  const cipher = await newCipherSettings(params, { encryption, gpg: { clock: annex.deps.clock } });
+  const cipher = await newCipherSettings(params, { encryption, gpg: await gpgFor(annex) });
   const uuid = randomUUID();
   const settings = recordedSettings(kind, params);
   settings.set('name', name);
@@ -110,6 +111,12 @@ export async function initRemote(annex: Annex, options: { name: string; params: 
   await writeGitConfig(annex, { name, uuid, kind, local, type: params.get('type') ?? kind.typeName, params });
   await annex.branch.commit();
   return { uuid, settings };
+}
+
+/** gpg as the user configured it (git config gpg.program), for making and changing a cipher. */
+async function gpgFor(annex: Annex): Promise<GpgOptions> {
+  const program = await annex.git.configGet('gpg.program');
+  return { clock: annex.deps.clock, ...(program ? { program } : {}) };
 }
 
 /** `git arbor enableremote NAME [params]`: sets up a special remote recorded in remote.log for this copy. */
@@ -130,7 +137,7 @@ export async function enableRemote(annex: Annex, options: { name: string; params
   const merged = new Map([...logged, ...params]);
   const local = await checkKindParameters(kind, merged, options.base);
   const settings = recordedSettings(kind, merged);
-  if (stored) for (const [k, v] of await changedCipherSettings(params, { stored, gpg: { clock: annex.deps.clock }, remoteName: name })) settings.set(k, v);
+  if (stored) for (const [k, v] of await changedCipherSettings(params, { stored, gpg: await gpgFor(annex), remoteName: name })) settings.set(k, v);
   await kind.setup?.({ name, uuid, settings, annex });
   await recordSpecialRemoteConfig(annex.branch, { uuid, config: settings, now: annex.now() });
   await writeGitConfig(annex, { name, uuid, kind, local, type: logged.get('type') ?? kind.typeName, params: merged });

@@ -7,6 +7,7 @@ import type { KeyStorage } from './key-storage.js';
 import { join } from 'node:path';
 import { EncryptedStorage } from './encrypted-storage.js';
 import { objectCrypto, type ObjectCrypto } from './object-crypto.js';
+import { gpgOptionWords, type GpgOptions } from './gpg.js';
 import { encryptionScheme, readStoredCipher, unlockCipher, type StoredCipher } from './stored-cipher.js';
 import { parseChunkSetting } from './special-config.js';
 import { ENCRYPTED_REMOTE_COST_ADJUSTMENT, EXPENSIVE_REMOTE_COST, specialKinds } from './special-kinds.js';
@@ -52,7 +53,13 @@ export const specialRemoteType: RemoteType = {
       const plain = kind.storage({ name: config.name, uuid, settings: special.settings, annex });
       if (!stored) return plain;
       const cipher = stored;
-      const gpg = { clock: deps.clock };
+      // Content is encrypted and decrypted with the user's gpg (gpg.program) and options, as git-annex does.
+      const gpg: GpgOptions = {
+        clock: deps.clock,
+        ...(deps.gpgProgram ? { program: deps.gpgProgram } : {}),
+        encryptOptions: gpgOptionWords(config.gnupgOptions),
+        decryptOptions: gpgOptionWords(config.gnupgDecryptOptions),
+      };
       // Decrypted on first use only (a hybrid or pubkey cipher needs the user's secret key).
       const crypto = async (): Promise<ObjectCrypto> => objectCrypto(await unlockCipher(cipher, { gpg, remoteName: config.name }), { gpg, keyIds: cipher.scheme === 'shared' ? [] : cipher.keyIds });
       return new EncryptedStorage({ inner: plain, crypto, tmpDir: join(annex.annexDir, 'othertmp'), remoteName: config.name });
