@@ -15,7 +15,7 @@
 // the daemons until their bounded waits run out: that is load, not a finding.
 // The longest files start first: test/durations.json holds each file's last measured wall time
 // (the runner rewrites it after a whole-suite run outside CI); a file not in it counts by size.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 
@@ -101,7 +101,12 @@ function runFile(file) {
   });
 }
 
+/** ARBOR_TEST_TAP_DIR: each file's whole TAP output is kept there (per-test durations, for finding what is slow). */
+const tapDir = process.env.ARBOR_TEST_TAP_DIR;
+if (tapDir) mkdirSync(tapDir, { recursive: true });
+
 function report(r) {
+  if (tapDir) writeFileSync(join(tapDir, `${r.file.replace(/[/\\]/g, '_')}.tap`), r.output);
   const ok = r.code === 0;
   const what = `${r.pass}/${r.tests} passed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.fail ? `, ${r.fail} failed` : ''}${r.cancelled ? `, ${r.cancelled} cancelled` : ''}`;
   const cpu = Number.isFinite(r.cpu) ? `, ${r.cpu.toFixed(1)} s cpu` : '';
