@@ -185,7 +185,7 @@ test('pause holds a running transfer at its next chunk and resume lets it finish
   // The screenshot for the docs: a transfer held by the pause.
   const shot = process.env.ARBOR_SCREENSHOTS ? join(ARBOR_ROOT, 'docs', 'images') : tempDir('arbor-shot-');
   mkdirSync(shot, { recursive: true });
-  await page.screenshot({ path: join(shot, 'status-page.png') });
+  await page.screenshot({ path: join(shot, 'status-page.png'), fullPage: true });
   // Lifted before resuming (the assistant follows the setting at the next chunk): the rest goes at full speed.
   await git(a, 'config', '--unset', 'remote.origin.arbor-ratelimit');
   await page.click('#pause');
