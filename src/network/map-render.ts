@@ -160,7 +160,8 @@ export function renderSvg(map: RepoGraphJson, options: RenderOptions = {}): stri
   const cols = Math.max(1, ...[...places.values()].map((p) => p.layer + 1));
   const rows = Math.max(1, ...[...places.values()].map((p) => p.row + 1));
   const width = 2 * MARGIN + cols * BOX_W + (cols - 1) * COL_GAP;
-  const height = 2 * MARGIN + rows * BOX_H + (rows - 1) * ROW_GAP + 20;
+  // The legend takes two lines under the drawing: one line of it was wider than a two-column map.
+  const height = 2 * MARGIN + rows * BOX_H + (rows - 1) * ROW_GAP + 32;
   const highlight = options.highlight ?? new Set<string>();
 
   const parts: string[] = [];
@@ -216,7 +217,8 @@ export function renderSvg(map: RepoGraphJson, options: RenderOptions = {}): stri
         `<text x="${fmt(c.x)}" y="${fmt(c.y + (lines.detail !== undefined ? 20 : 13))}" text-anchor="middle" fill="#666" font-size="10">${escapeXml(lines.id)}</text></g>`,
     );
   }
-  parts.push(`<text x="${MARGIN}" y="${height - 10}" fill="#888" font-size="10">green: the tree new content added here travels along · dashed: unavailable · dotted: assumed (a git-annex repository, through a remote it shares)</text>`);
+  parts.push(`<text x="${MARGIN}" y="${height - 22}" fill="#888" font-size="10">green: the tree new content added here travels along · dashed: unavailable</text>`);
+  parts.push(`<text x="${MARGIN}" y="${height - 10}" fill="#888" font-size="10">dotted: assumed (a git-annex repository, through a remote it shares)</text>`);
   parts.push(`</svg>`);
   return parts.join('\n') + '\n';
 }
