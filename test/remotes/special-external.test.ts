@@ -97,7 +97,7 @@ while read -r cmd a b c; do
     INITREMOTE) echo INITREMOTE-SUCCESS ;;
     PREPARE) echo PREPARE-SUCCESS ;;
     CHECKPRESENT) echo CHECKPRESENT-FAILURE $a ;;
-    TRANSFER) echo PROGRESS 1; exec sleep 6011 ;;
+    TRANSFER) echo PROGRESS 1; sleep 6011 ;;
     *) echo UNSUPPORTED-REQUEST ;;
   esac
 done
@@ -219,7 +219,7 @@ test('a program that stops answering mid-transfer is stopped after arbor.network
     const r = await runArbor(['copy', '--to', 'hangs', 'a.txt'], { cwd: origin.dir });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /^git-arbor: remote hangs is not available: no answer for 1 s while waiting for git-annex-remote-hangs \(its answer to TRANSFER\) \(stalled\)$/m);
-    assert.equal(processesRunning('sleep 6011'), 0, 'the hung program is gone');
+    assert.equal(processesRunning('sleep 6011'), 0, 'the hung program is gone, and what it started with it');
     // A silent program (no PROGRESS) that takes longer than the stall time still finishes its upload.
     const dir = join(parent, 'quiet-store');
     mkdirSync(dir);

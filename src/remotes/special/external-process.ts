@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { StalledError, type StallBound } from '../../util/byte-reader.js';
+import { processTree } from '../../util/bounded-run.js';
 import { ArborError } from '../../util/errors.js';
 import { formatExternalMessage, parseExternalMessage, type ExternalMessage } from './external-messages.js';
 
@@ -119,7 +120,7 @@ export class ExternalProcess {
       timer.abort();
     }
     this.#waiter = undefined;
-    this.stop('SIGKILL');
+    this.#killTree();
     throw new StalledError(`${this.#program} (${what})`, stall.ms);
   }
 
@@ -163,9 +164,23 @@ export class ExternalProcess {
     }
   }
 
-  /** Closes the program's input (it should then exit) and stops it. */
-  stop(signal: NodeJS.Signals = 'SIGTERM'): void {
+  /** The program and every process it started (an rclone under a shell script) get SIGKILL: a hung program ignores anything gentler. */
+  #killTree(): void {
     this.#child.stdin?.end();
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
+    const pid = this.#child.pid;
+    if (pid === undefined || this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    for (const p of processTree(pid)) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  /** Closes the program's input (it should then exit) and stops it. */
+  stop(): void {
+    this.#child.stdin?.end();
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
   }
 }
