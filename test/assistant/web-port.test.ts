@@ -46,6 +46,7 @@ test('the default port taken by another program: the page moves to a free port, 
     const url = new URL(printed.stdout.trim());
     assert.equal(url.hostname, '127.0.0.1');
     assert.notEqual(Number(url.port), taken.port, 'not the taken default port');
+    assert.ok(Number(url.port) < 17000 || Number(url.port) > 17999, `a free port the system chose, outside the default range (${url.port})`);
     assert.equal((await fetch(new URL('api/status', url))).status, 200, 'the page answers there');
     assert.equal((await status(a)).problems.filter((p) => p.id === 'web').length, 0, 'moving off a taken default port is no problem');
     // The user's browser (here a script that writes down what it was given) gets the whole address.
