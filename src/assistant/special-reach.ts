@@ -37,20 +37,18 @@ export function isUnreachableError(err: unknown): boolean {
 
 /**
  * The connection watch of a transfer session. A special remote's connection outcome goes to the
- * reachability state, which tells the user (so the session does not). A git remote that could not
- * be reached (a host that hangs on git-annex-shell, a path that is gone) goes there too: status
- * names it, content work skips it until the fetch retrier finds it back, and the warning is said
- * once per outage; its return is left to fetches and pushes. Any other failure of a git remote (no
- * git-annex there) is left to the session's own reporting. `startedAt` makes every failure of one
- * batch one try.
+ * reachability state, which tells the user (so the session does not). A git remote's goes to
+ * `gitContent` (the transferrer's content back-off, content-reach.ts), which returns whether it
+ * told the user; its reachability state is left to fetches and pushes. `startedAt` makes every
+ * failure of one batch one try.
  */
-export function watchConnections(ctx: Pick<AssistantContext, 'reachability' | 'status' | 'clock'>, startedAt: number): ConnectionWatch {
+export function watchConnections(
+  ctx: Pick<AssistantContext, 'reachability' | 'status' | 'clock'>,
+  startedAt: number,
+  gitContent: (remote: Remote, error?: unknown) => boolean = () => false,
+): ConnectionWatch {
   return (remote: Remote, error?: unknown): boolean => {
-    if (!remote.config.special) {
-      if (error === undefined || !isUnreachableError(error)) return false;
-      ctx.reachability.failed(remote.name, unreachableReason(remote.name, error), startedAt);
-      return true;
-    }
+    if (!remote.config.special) return gitContent(remote, error);
     if (error === undefined) reachedNow(ctx, remote.name);
     else ctx.reachability.failed(remote.name, unreachableReason(remote.name, error), startedAt);
     return true;

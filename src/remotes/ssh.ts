@@ -120,7 +120,11 @@ class SshRemote implements Remote {
     const r = await nodeSpawner.run(cmd, args).catch(() => ({ code: 255, stdout: Buffer.alloc(0), stderr: '' }));
     if (r.code === 255) return;
     this.#arborServe = r.code === 0 && r.stdout.toString('utf8').trim() !== '';
-    await nodeSpawner.run('git', ['-C', this.#deps.localPath, 'config', `remote.${this.name}.arbor-serve`, String(this.#arborServe)]).catch(() => undefined);
+    // Through the repository's own config writer when there is one: it takes turns with the other writes of this process (config.lock).
+    const key = `remote.${this.name}.arbor-serve`;
+    const git = this.#deps.annex?.git;
+    if (git) await git.configSet(key, String(this.#arborServe)).catch(() => undefined);
+    else await nodeSpawner.run('git', ['-C', this.#deps.localPath, 'config', key, String(this.#arborServe)]).catch(() => undefined);
   }
 
   /** Runs a one-shot git-annex-shell command; its stdout, or why the remote cannot be used. */

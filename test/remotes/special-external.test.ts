@@ -97,7 +97,7 @@ while read -r cmd a b c; do
     INITREMOTE) echo INITREMOTE-SUCCESS ;;
     PREPARE) echo PREPARE-SUCCESS ;;
     CHECKPRESENT) echo CHECKPRESENT-FAILURE $a ;;
-    TRANSFER) echo PROGRESS 1; sleep 6011 ;;
+    TRANSFER) echo PROGRESS 1; echo PROGRESS 2; sleep 6011 ;;
     *) echo UNSUPPORTED-REQUEST ;;
   esac
 done

@@ -25,6 +25,8 @@ import type { Worker } from '../worker.js';
 import type { TransferStatus } from '../daemon-status.js';
 import { isUnreachableError, unreachableReason, watchConnections } from '../special-reach.js';
 import { watchGitConfig } from '../config-watch.js';
+import { ContentReach } from '../content-reach.js';
+import type { Remote } from '../../remotes/remote.js';
 
 /** How often the git-annex branch ref is checked for location logs changed by peers (a stat; git only when it moved). */
 const BRANCH_POLL_MS = 1000;
@@ -117,6 +119,25 @@ export const transferrer: Worker = {
     let batch: Batch | undefined;
     /** When the current batch began: every failure of one remote in it counts as one try. */
     let batchStarted = ctx.clock.now();
+    /** Git remotes whose content side could not be reached, on their own back-off (content-reach.ts). */
+    const contentReach = new ContentReach({ clock: ctx.clock, retryMs: () => ctx.settings.network.retryMs });
+    /** One warning per outage (none when fetches and pushes already said the remote is gone), and a look at the whole tree when its next try comes. */
+    const gitContentFailed = (name: string, message: string): void => {
+      const { first, counted, nextTry } = contentReach.failed(name, batchStarted);
+      const gitSaid = ctx.reachability.get(name).state !== 'reachable';
+      if (first && !gitSaid) ctx.log.warn({ worker: 'transferrer', remote: name }, `${message}; content with it waits, next try in ${Math.round((nextTry - ctx.clock.now()) / 1000)} s`);
+      else ctx.log.debug({ worker: 'transferrer', remote: name }, message);
+      if (counted) void ctx.clock.sleep(Math.max(0, nextTry - ctx.clock.now()), signal).then(() => ctx.transfers.push(''), () => undefined);
+    };
+    const gitContent = (remote: Remote, error?: unknown): boolean => {
+      if (error === undefined) {
+        if (contentReach.reached(remote.name)) ctx.log.info({ worker: 'transferrer', remote: remote.name }, `content with ${remote.name} goes again`);
+        return false;
+      }
+      if (!isUnreachableError(error)) return false;
+      gitContentFailed(remote.name, describeError(error));
+      return true;
+    };
     let moved = 0;
     const shown = new Map<TransferJob, TransferStatus>();
     const untrack = (job: TransferJob): void => {
@@ -165,10 +186,14 @@ export const transferrer: Worker = {
         case 'fail': {
           untrack(e.job);
           const name = e.job.remote;
-          if (name !== undefined && isUnreachableError(e.error)) {
-            // The reachability state says it once (a folder that went away mid-batch, a program or host that stopped answering).
+          const special = name !== undefined && batch?.session.remotes.find((r) => r.name === name)?.config.special !== undefined;
+          if (special && isUnreachableError(e.error)) {
+            // The reachability state says it once (a folder that went away mid-batch, a program that stopped answering).
             ctx.reachability.failed(name, unreachableReason(name, e.error), batchStarted);
             ctx.log.debug({ worker: 'transferrer' }, `${where(e.job)}: ${describeError(e.error)}`);
+          } else if (name !== undefined && isUnreachableError(e.error)) {
+            // A git remote's content side stopped answering mid-transfer: its content back-off says it once.
+            gitContentFailed(name, `${where(e.job)}: ${describeError(e.error)}`);
           } else {
             ctx.log.warn({ worker: 'transferrer' }, `${where(e.job)}: ${describeError(e.error)}`);
           }
@@ -272,9 +297,10 @@ export const transferrer: Worker = {
             found.push(Promise.resolve({ name: remote.name, uuid: remote.uuid }));
             continue;
           }
-        } else if (ctx.reachability.get(remote.name).state !== 'reachable') {
-          // A git remote known to be out of reach is left to the fetch retrier, which finds it
-          // back (and then has the whole tree looked at again): content never waits on a host that hangs.
+        } else if (ctx.reachability.get(remote.name).state !== 'reachable' || contentReach.waiting(remote.name)) {
+          // A git remote known to be out of reach (the fetch retrier finds it back, and then has
+          // the whole tree looked at again), or whose content side waits out its back-off: content
+          // never waits on a host that hangs.
           outOfReach(remote.name);
           continue;
         }
@@ -302,7 +328,7 @@ export const transferrer: Worker = {
       const session = await openSession(
         ctx.annex,
         (e) => (e.level === 'warn' ? warn(e.message) : ctx.log.info({ worker: 'transferrer' }, e.message)),
-        watchConnections(ctx, batchStarted),
+        watchConnections(ctx, batchStarted, gitContent),
       );
       moved = 0;
       try {

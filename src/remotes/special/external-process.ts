@@ -7,9 +7,12 @@
 // fresh program, so one bad exchange fails that transfer only.
 //
 // A program that says nothing for the stall time (arbor.network.stallseconds) while arbor waits on
-// it is stopped and the request fails with StalledError. A transfer is bounded that way only once
-// the program has sent PROGRESS: a program that never reports progress (Debian's
-// git-annex-remote-rclone) is silent for the whole of a large upload, and silence then says nothing.
+// it is stopped and the request fails with StalledError. A transfer is bounded only once the
+// program has sent PROGRESS twice (it reports as it goes), and then by four times the longest gap
+// it has left between two reports, if that is longer than the stall time: a program that reports
+// once per large part on a slow link is not cut off between parts. Before that it is not bounded:
+// a program that never reports progress (Debian's git-annex-remote-rclone) is silent for the whole
+// of a large upload, and silence then says nothing.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -70,7 +73,7 @@ export class ExternalProcess {
     const child = spawn(options.program, [], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const p = new ExternalProcess(options.program, child, options.stall);
     try {
-      const first = await p.#take('its VERSION', true);
+      const first = await p.#take('its VERSION', 0);
       const version = first === undefined ? undefined : parseExternalMessage(first);
       if (version?.command !== 'VERSION') throw p.#broken(first === undefined ? undefined : `expected VERSION, got ${JSON.stringify(first)}`);
       if (version.params[0] !== '1' && version.params[0] !== '2') throw new ExternalProgramError(options.program, `speaks protocol VERSION ${version.params[0] ?? ''}; arbor speaks 1 and 2`);
@@ -98,18 +101,19 @@ export class ExternalProcess {
   }
 
   /**
-   * The next line from the program, or undefined once it has closed its output. With `bounded`,
-   * a wait longer than the stall time stops the program and fails with StalledError.
+   * The next line from the program, or undefined once it has closed its output. With `boundMs`
+   * (never shorter than the stall time), a longer wait stops the program and fails with StalledError.
    */
-  async #take(what: string, bounded: boolean): Promise<string | undefined> {
+  async #take(what: string, boundMs: number | undefined): Promise<string | undefined> {
     const line = this.#lines.shift();
     if (line !== undefined) return line;
     if (this.#ended) return undefined;
     const next = new Promise<string | undefined>((resolve) => (this.#waiter = resolve));
     const stall = this.#stall;
-    if (!bounded || !stall) return next;
+    if (boundMs === undefined || !stall) return next;
+    const ms = Math.max(stall.ms, boundMs);
     const timer = new AbortController();
-    const silent = stall.clock.sleep(stall.ms, timer.signal).then(
+    const silent = stall.clock.sleep(ms, timer.signal).then(
       () => 'stalled' as const,
       () => 'answered' as const,
     );
@@ -121,7 +125,7 @@ export class ExternalProcess {
     }
     this.#waiter = undefined;
     this.#killTree();
-    throw new StalledError(`${this.#program} (${what})`, stall.ms);
+    throw new StalledError(`${this.#program} (${what})`, ms);
   }
 
   /** The error for a program that went away (`why` undefined) or said something else than expected. */
@@ -143,9 +147,14 @@ export class ExternalProcess {
     if (this.#ended) throw this.#broken(undefined);
     this.#child.stdin?.write(`${line}\n`);
     const what = `its answer to ${line.split(' ')[0] ?? ''}`;
-    let bounded = options.boundOnceProgressing !== true;
+    const transfer = options.boundOnceProgressing === true;
+    /** For a transfer: the PROGRESS reports so far, when the last came, and the longest gap between two. */
+    let reports = 0;
+    let lastReport = 0;
+    let longestGap = 0;
     for (;;) {
-      const text = await this.#take(what, bounded);
+      const bound = !transfer ? 0 : reports >= 2 ? 4 * longestGap : undefined;
+      const text = await this.#take(what, bound);
       if (text === undefined) throw this.#broken(undefined);
       const m = parseExternalMessage(text);
       if (m === undefined) throw this.#broken(`sent ${JSON.stringify(text.slice(0, 200))}, which is not part of the protocol`);
@@ -153,7 +162,10 @@ export class ExternalProcess {
       if (m.command === 'PROGRESS') {
         const n = Number(m.params[0]);
         if (Number.isFinite(n)) host.progress?.(n);
-        bounded = true;
+        const now = this.#stall?.clock.now() ?? 0;
+        if (reports > 0) longestGap = Math.max(longestGap, now - lastReport);
+        lastReport = now;
+        reports++;
         continue;
       }
       const accepted = reply(m);
