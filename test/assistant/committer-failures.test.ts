@@ -25,6 +25,15 @@ async function status(repo: string): Promise<Status> {
   return JSON.parse(await arbor(repo, 'status', '--json')) as Status;
 }
 
+/** A clone A of a hub, with one file committed and synced: the hub has a main branch to compare with. */
+async function seededClone(): Promise<{ hub: string; a: string }> {
+  const { hub, clones: [a] } = await hubAndClones(['A']);
+  assert.ok(a);
+  writeFiles(a, { 'seed.txt': 'seed\n' });
+  await arbor(a, 'sync');
+  return { hub, a };
+}
+
 async function onHub(hub: string, path: string): Promise<boolean> {
   return (await git(hub, 'ls-tree', '--name-only', 'main', '--', path).catch(() => '')) === path;
 }
@@ -34,10 +43,7 @@ function daemonLog(repo: string): string {
 }
 
 test('a file git refuses is listed by name with its reason and retried, while the files written with it are committed and pushed', async () => {
-  const { hub, clones: [a] } = await hubAndClones(['A']);
-  assert.ok(a);
-  writeFiles(a, { 'seed.txt': 'seed\n' });
-  await arbor(a, 'sync');
+  const { hub, a } = await seededClone();
   // With NTFS protection on, git refuses the name "git~1" (it could stand for .git on Windows).
   await git(a, 'config', 'core.protectNTFS', 'true');
   await configureFastAssistant(a);
@@ -83,10 +89,7 @@ test('a file that vanished between listing and git add does not stop the rest of
 });
 
 test('a file truncated and rewritten in a loop while the assistant adds it (git dies of SIGBUS): no lock left, everything committed', async () => {
-  const { hub, clones: [a] } = await hubAndClones(['A']);
-  assert.ok(a);
-  writeFiles(a, { 'seed.txt': 'seed\n' });
-  await arbor(a, 'sync');
+  const { hub, a } = await seededClone();
   // Everything in git: git add maps the file and hashes it, and dies of SIGBUS when it shrinks meanwhile.
   await git(a, 'config', 'annex.largefiles', 'nothing');
   await configureFastAssistant(a);
@@ -121,10 +124,7 @@ test('a file truncated and rewritten in a loop while the assistant adds it (git 
 });
 
 test('a start-up scan that fails (the user\'s git commit holds index.lock) is said in status and retried until what was written while the assistant was stopped is committed', async () => {
-  const { hub, clones: [a] } = await hubAndClones(['A']);
-  assert.ok(a);
-  writeFiles(a, { 'seed.txt': 'seed\n' });
-  await arbor(a, 'sync');
+  const { hub, a } = await seededClone();
   await configureFastAssistant(a);
   // Written while no assistant ran: only the start-up scan finds these.
   writeFiles(a, { 'seed.txt': 'changed while stopped\n', 'while-down.txt': 'written while stopped\n' });
@@ -160,10 +160,7 @@ test('a start-up scan that fails (the user\'s git commit holds index.lock) is sa
 });
 
 test('a git add that dies of SIGBUS holding index.lock (every time it is hit, not only when a race is won): the lock is cleared, the add retried, everything committed', async () => {
-  const { hub, clones: [a] } = await hubAndClones(['A']);
-  assert.ok(a);
-  writeFiles(a, { 'seed.txt': 'seed\n' });
-  await arbor(a, 'sync');
+  const { hub, a } = await seededClone();
   await configureFastAssistant(a);
   // The git the assistant runs: the first `git add` after the marker appears takes index.lock and
   // dies of SIGBUS, as git does when a file it maps is truncated; every other run is the real git.

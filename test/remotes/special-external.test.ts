@@ -25,6 +25,15 @@ function bigContent(): Buffer {
   return b;
 }
 
+/**
+ * Writes `git-annex-remote-<name>` into `bin`: the protocol's loop (VERSION 1, INITREMOTE
+ * accepted, anything not in `arms` answered UNSUPPORTED-REQUEST) with `arms`, shell case arms
+ * one per line, deciding the rest.
+ */
+function externalProgram(bin: string, name: string, arms: string): void {
+  script(bin, `git-annex-remote-${name}`, `echo VERSION 1\nwhile read -r cmd a b c; do\n  case "$cmd" in\n    INITREMOTE) echo INITREMOTE-SUCCESS ;;\n${arms}    *) echo UNSUPPORTED-REQUEST ;;\n  esac\ndone\n`);
+}
+
 let parent: string;
 let origin: FixtureRepo;
 const big = bigContent();
@@ -34,88 +43,53 @@ before(async () => {
   parent = tempDir('arbor-external-');
   const bin = useRclone(parent);
   // A program that crashes on its first transfer (the marker file), then works (a folder store).
-  script(
+  externalProgram(
     bin,
-    'git-annex-remote-flaky',
-    `echo VERSION 1
-while read -r cmd a b c; do
-  case "$cmd" in
-    INITREMOTE) echo INITREMOTE-SUCCESS ;;
-    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
+    'flaky',
+    `    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
     TRANSFER) if [ -e "$DIR/crash-once" ]; then rm "$DIR/crash-once"; echo "flaky: simulated crash" >&2; exit 3; fi
       if [ "$a" = STORE ]; then cp "$c" "$DIR/$b"; else cp "$DIR/$b" "$c"; fi; echo TRANSFER-SUCCESS $a $b ;;
     CHECKPRESENT) if [ -e "$DIR/$a" ]; then echo CHECKPRESENT-SUCCESS $a; else echo CHECKPRESENT-FAILURE $a; fi ;;
     REMOVE) rm -f "$DIR/$a"; echo REMOVE-SUCCESS $a ;;
-    *) echo UNSUPPORTED-REQUEST ;;
-  esac
-done
 `,
   );
-  script(
+  externalProgram(
     bin,
-    'git-annex-remote-babble',
-    `echo VERSION 1
-while read -r cmd a b c; do
-  case "$cmd" in
-    INITREMOTE) echo INITREMOTE-SUCCESS ;;
-    PREPARE) echo PREPARE-SUCCESS ;;
+    'babble',
+    `    PREPARE) echo PREPARE-SUCCESS ;;
     CHECKPRESENT) echo CHECKPRESENT-FAILURE $a ;;
     TRANSFER) echo "HELLO THERE $b" ;;
-    *) echo UNSUPPORTED-REQUEST ;;
-  esac
-done
 `,
   );
   // A program that tells its cost and availability (GETCOST, GETAVAILABILITY), else like flaky without the crash.
-  script(
+  externalProgram(
     bin,
-    'git-annex-remote-costly',
-    `echo VERSION 1
-while read -r cmd a b c; do
-  case "$cmd" in
-    INITREMOTE) echo INITREMOTE-SUCCESS ;;
-    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
+    'costly',
+    `    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
     GETCOST) echo COST 75 ;;
     GETAVAILABILITY) echo AVAILABILITY LOCAL ;;
     TRANSFER) if [ "$a" = STORE ]; then cp "$c" "$DIR/$b"; else cp "$DIR/$b" "$c"; fi; echo TRANSFER-SUCCESS $a $b ;;
     CHECKPRESENT) if [ -e "$DIR/$a" ]; then echo CHECKPRESENT-SUCCESS $a; else echo CHECKPRESENT-FAILURE $a; fi ;;
     REMOVE) rm -f "$DIR/$a"; echo REMOVE-SUCCESS $a ;;
-    *) echo UNSUPPORTED-REQUEST ;;
-  esac
-done
 `,
   );
   // A program that reports some progress on a transfer and then says nothing more (a hung cloud
   // upload), and one that never reports progress but answers after a while (as
   // git-annex-remote-rclone does for every upload).
-  script(
+  externalProgram(
     bin,
-    'git-annex-remote-hangs',
-    `echo VERSION 1
-while read -r cmd a b c; do
-  case "$cmd" in
-    INITREMOTE) echo INITREMOTE-SUCCESS ;;
-    PREPARE) echo PREPARE-SUCCESS ;;
+    'hangs',
+    `    PREPARE) echo PREPARE-SUCCESS ;;
     CHECKPRESENT) echo CHECKPRESENT-FAILURE $a ;;
     TRANSFER) echo PROGRESS 1; echo PROGRESS 2; sleep 6011 ;;
-    *) echo UNSUPPORTED-REQUEST ;;
-  esac
-done
 `,
   );
-  script(
+  externalProgram(
     bin,
-    'git-annex-remote-quiet',
-    `echo VERSION 1
-while read -r cmd a b c; do
-  case "$cmd" in
-    INITREMOTE) echo INITREMOTE-SUCCESS ;;
-    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
+    'quiet',
+    `    PREPARE) echo GETCONFIG dir; read -r _ DIR; echo PREPARE-SUCCESS ;;
     TRANSFER) sleep 3; if [ "$a" = STORE ]; then cp "$c" "$DIR/$b"; else cp "$DIR/$b" "$c"; fi; echo TRANSFER-SUCCESS $a $b ;;
     CHECKPRESENT) if [ -e "$DIR/$a" ]; then echo CHECKPRESENT-SUCCESS $a; else echo CHECKPRESENT-FAILURE $a; fi ;;
-    *) echo UNSUPPORTED-REQUEST ;;
-  esac
-done
 `,
   );
   origin = await makeArborRepo({

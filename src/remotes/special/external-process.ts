@@ -113,13 +113,15 @@ export class ExternalProcess {
     if (boundMs === undefined || !stall) return next;
     const ms = Math.max(stall.ms, boundMs);
     const timer = new AbortController();
+    // Lines and the time-out are told apart by shape, not by text: a program may send any line.
     const silent = stall.clock.sleep(ms, timer.signal).then(
-      () => 'stalled' as const,
-      () => 'answered' as const,
+      () => ({ stalled: true }) as const,
+      () => ({ stalled: false }) as const,
     );
     try {
-      const first = await Promise.race([next, silent]);
-      if (first !== 'stalled') return first;
+      const first = await Promise.race([next.then((line) => ({ line })), silent]);
+      if ('line' in first) return first.line;
+      if (!first.stalled) return next;
     } finally {
       timer.abort();
     }
