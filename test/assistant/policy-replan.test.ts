@@ -6,7 +6,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
-import { annex, makeArborRepo, objectPath, uuidOf } from '../helpers/annex-fixtures.js';
+import { annex, annexSyncBesideAssistant, makeArborRepo, objectPath, uuidOf } from '../helpers/annex-fixtures.js';
 import { arbor } from '../helpers/arbor.js';
 import { tempDir } from '../helpers/tmp.js';
 import { configureFastAssistant, eventually, startAssistant, startupPassMoved, stopAssistant } from '../helpers/assistant.js';
@@ -42,7 +42,7 @@ test('git annex wanted for this copy, set on another copy and synced through a b
     await startupPassMoved(L);
     assert.ok(existsSync(junk), 'everything is wanted so far');
     await annex(desktop, 'wanted', await uuidOf(L), 'include=keep/*');
-    await annex(desktop, 'sync', '--no-content', 'origin');
+    await annexSyncBesideAssistant(desktop, '--no-content', 'origin');
     await eventually('junk/y.bin dropped from the laptop once the policy arrived', () => !existsSync(junk), { logOf: L });
     assert.ok(existsSync(await objectPath({ dir: L, key: basename(readlinkSync(join(L, 'keep/x.bin'))), bare: false })), 'wanted content stays');
     assert.equal((await annex(backup, 'find', '--format=${file}\\n', '--in', 'here', '--branch', 'main')).includes('junk/y.bin'), true, 'the backup still holds junk/y.bin (numcopies kept)');

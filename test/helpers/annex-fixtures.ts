@@ -65,6 +65,21 @@ export function annex(cwd: string, ...args: string[]): Promise<string> {
   return ok('git', ['-c', 'annex.debug=false', 'annex', ...args], { cwd });
 }
 
+/**
+ * `git annex sync args` in `cwd` beside a running assistant that pushes to the same remote: git
+ * refuses the second of two concurrent updates of one ref ("cannot lock ref", "fetch first"), and
+ * git-annex then says "Pushing to origin failed"; a user runs it again, and so does this, up to
+ * five times. Any other failure throws with git-annex's output.
+ */
+export async function annexSyncBesideAssistant(cwd: string, ...args: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await annexRun(cwd, 'sync', ...args);
+    if (r.code === 0) return;
+    const raced = /cannot lock ref|failed to update ref|\(fetch first\)|non-fast-forward/.test(r.stderr + r.stdout);
+    if (!raced || attempt === 5) throw new Error(`git annex sync ${args.join(' ')} in ${cwd} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
 /** `git annex args` in `cwd`, returning the exit code and output without throwing. */
 export function annexRun(cwd: string, ...args: string[]): ReturnType<typeof run> {
   return run('git', ['-c', 'annex.debug=false', 'annex', ...args], { cwd });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
-import { annexRun, arbor, cloneWithArbor, cloneWithGitAnnex } from '../helpers/annex-fixtures.js';
+import { annexRun, annexSyncBesideAssistant, arbor, cloneWithArbor, cloneWithGitAnnex } from '../helpers/annex-fixtures.js';
 import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 // Every process this file starts shows times in India's zone (+05:30, no daylight saving): a
@@ -106,7 +106,7 @@ test('a git-annex peer deletes 20 of 25 files: git arbor sync and the assistant 
     await stopAssistant(b);
     await startAssistant(b);
     rmSync(join(g, 'docs/note-19.txt'));
-    await annexSync(g);
+    await annexSyncBesideAssistant(g);
     await eventually('B lists the new deletion', async () => (await statusJson(b)).peerDeletions.length > 0, { logOf: b });
     const after = (await statusJson(b)).peerDeletions;
     assert.equal(after.length, 1, JSON.stringify(after));
