@@ -75,6 +75,27 @@ function childrenCpu() {
 }
 let cpuSoFar = childrenCpu();
 
+/**
+ * The machine's idle share over the run, per minute (/proc/stat; Linux): a suite that leaves cores
+ * idle is waiting, not computing, and more CPU work will not show in its wall time.
+ */
+function machineTicks() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+const idleByMinute = [];
+let lastTicks = machineTicks();
+const sampler = setInterval(() => {
+  const now = machineTicks();
+  if (now && lastTicks && now.total > lastTicks.total) idleByMinute.push(Math.round((100 * (now.idle - lastTicks.idle)) / (now.total - lastTicks.total)));
+  lastTicks = now;
+}, 60_000);
+sampler.unref();
+
 const started = Date.now();
 const results = [];
 let running = { daemon: 0, other: 0 };
@@ -141,6 +162,7 @@ console.log(`\n# files ${results.length}, tests ${sum('tests')}, pass ${sum('pas
 const cpus = results.filter((r) => Number.isFinite(r.cpu));
 if (cpus.length) console.log(`# cpu ${cpus.reduce((n, r) => n + r.cpu, 0).toFixed(0)} s; most: ${[...cpus].sort((a, b) => b.cpu - a.cpu).slice(0, 8).map((r) => `${r.file} ${r.cpu.toFixed(0)} s`).join(', ')}`);
 console.log(`# slowest: ${[...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8).map((r) => `${r.file} ${r.seconds.toFixed(0)} s`).join(', ')}`);
+if (idleByMinute.length > 0) console.log(`# idle % by minute: ${idleByMinute.join(' ')}`);
 if (failed.length > 0) console.log(`# FAILED: ${failed.map((r) => r.file).join(' ')}`);
 if (filters.length === 0 && !process.env.CI) {
   const next = Object.fromEntries(results.map((r) => [r.file, Math.round(r.seconds)]).sort(([a], [b]) => (a < b ? -1 : 1)));

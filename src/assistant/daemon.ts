@@ -36,15 +36,6 @@ import { watchdog } from './workers/watchdog.js';
 import { noticeListener } from './workers/notice-listener.js';
 import { web } from './workers/web.js';
 
-/**
- * Node options for the long-running daemon process (detached and systemd starts). The daemon is
- * idle nearly all the time, so V8 is told to favour memory over speed: a 1 MiB young generation
- * (default up to 16 MiB per semi-space) and size-optimised code. Measured on a 100,000-file tree
- * with the parcel watcher: idle RSS 98 MiB instead of 147 MiB, startup scan no slower
- * (docs/benchmarks.md, figure 3).
- */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--optimize-for-size', '--max-semi-space-size=1'];
-
 /** The workers, in start order (as git-annex's Assistant.hs lists its threads). */
 export const workers: readonly Worker[] = [committer, pusher, merger, retrier, publisher, transferrer, inventoryChecker, driveWatcher, noticeListener, watchdog, web, watcher];
 
@@ -77,7 +68,6 @@ async function pidOf(file: string): Promise<number | undefined> {
   const n = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
-
 
 /**
  * After a crash (kill -9, power loss, a git that died) a git lock may be left behind, which would

@@ -1,7 +1,7 @@
 // `git arbor assistant [folder]`: start (detached), run in the foreground, stop, or install autostart.
 
 import { resolve } from 'node:path';
-import { DAEMON_NODE_FLAGS, runDaemon } from '../../assistant/daemon.js';
+import { DAEMON_NODE_FLAGS } from '../../assistant/daemon-flags.js';
 import { startDetached, stopAssistant } from '../../assistant/control.js';
 import { installAutostart } from '../../assistant/autostart.js';
 import { prepareFolder, type PreparedFolder } from '../../assistant/folder.js';
@@ -41,6 +41,8 @@ export const assistantCommand: ArborCommand = {
     const prepared = folder && opts.print !== true ? await prepareFolder(folder, { filterCommand: selfCommand(['filter-process'], ctx.env) }) : undefined;
     const path = folder ?? ctx.cwd;
     if (opts.foreground === true) {
+      // Loaded only here: starting, stopping and autostart need none of the daemon's workers.
+      const { runDaemon } = await import('../../assistant/daemon.js');
       await runDaemon({ path, ...(ctx.env.ARBOR_DAEMON ? {} : { stderr: ctx.out.stderr }), handleSignals: true });
       return 0;
     }
