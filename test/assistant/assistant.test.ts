@@ -14,7 +14,7 @@ async function committedAt(repo: string, ref: string, path: string): Promise<boo
   return r === path;
 }
 
-test('a write in A reaches a bare hub and a non-bare peer without user action', async () => {
+test('a write in A reaches a bare hub and a non-bare peer without user action; a second start says it is already running; --stop stops it', async () => {
   const { hub, clones: [a], parent } = await hubAndClones(['A']);
   assert.ok(a);
   writeFiles(a, { 'seed.txt': 'seed\n' });
@@ -24,13 +24,19 @@ test('a write in A reaches a bare hub and a non-bare peer without user action', 
   await arbor(peer, 'init', 'peer');
   await git(a, 'remote', 'add', 'peer', peer);
   await configureFastAssistant(a);
-  await startAssistant(a);
+  const pid = await startAssistant(a);
   try {
+    const again = await runArbor(['assistant'], { cwd: a });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, new RegExp(`already running.*${pid}`));
     writeFileSync(join(a, 'hello.txt'), 'hello\n');
     writeFileSync(join(a, 'big.bin'), Buffer.alloc(200_000, 7));
     await eventually('hub has hello.txt', () => committedAt(hub, 'main', 'hello.txt'), { logOf: a });
     await eventually('peer has synced/main with hello.txt', () => committedAt(peer, 'synced/main', 'hello.txt'), { logOf: a });
-    await eventually('hub has big.bin content', async () => (await runArbor(['whereis', '--json', 'big.bin'], { cwd: a })).stdout.includes('hub') || JSON.parse((await runArbor(['whereis', '--json', 'big.bin'], { cwd: a })).stdout).whereis.length >= 2, { logOf: a });
+    await eventually('hub has big.bin content', async () => {
+      const whereis = (await runArbor(['whereis', '--json', 'big.bin'], { cwd: a })).stdout;
+      return whereis.includes('hub') || JSON.parse(whereis).whereis.length >= 2;
+    }, { logOf: a });
     const state = JSON.parse((await runArbor(['status', '--json'], { cwd: a })).stdout);
     assert.equal(state.running, true);
     assert.ok(state.remotes.origin?.lastSync, 'status shows the last sync per remote');
@@ -39,22 +45,6 @@ test('a write in A reaches a bare hub and a non-bare peer without user action', 
     await stopAssistant(a);
   }
   assert.equal(JSON.parse((await runArbor(['status', '--json'], { cwd: a })).stdout).running, false);
-});
-
-test('a second start says the assistant is already running; --stop stops it', async () => {
-  const a = await makeRepo();
-  await arbor(a, 'init');
-  writeFiles(a, { 'x.txt': 'x\n' });
-  await configureFastAssistant(a);
-  const pid = await startAssistant(a);
-  try {
-    const r = await runArbor(['assistant'], { cwd: a });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`already running.*${pid}`));
-    await eventually('x.txt committed by the startup scan', () => committedAt(a, 'HEAD', 'x.txt'), { logOf: a });
-  } finally {
-    await stopAssistant(a);
-  }
   assert.equal(existsSync(join(a, '.git/annex/arbor/daemon.pid')), false, 'pid file removed on a clean stop');
 });
 

@@ -176,12 +176,14 @@ test('unlocked annexed files edited in place on either side reach the other, sti
   await assertFsck(g);
 });
 
-test('git arbor sync typed the way users type it (git runs git-arbor, setting GIT_EXEC_PATH) fetches and pushes', needsGitAnnex, async () => {
+test('git arbor sync typed the way users type it (git runs git-arbor, setting GIT_EXEC_PATH) in a usual user environment (EDITOR, PAGER, GIT_SSH_COMMAND set) fetches and pushes', needsGitAnnex, async () => {
   const { parent, hub, a } = await hubWithArborClone();
+  // Variables most shells export; git itself honours them, so must everything arbor runs.
+  const env = { EDITOR: 'vi', PAGER: 'less', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' };
   writeFiles(a, { 'one.txt': 'one\n' });
   // `git arbor …` rather than running bin/git-arbor.js directly: git exports GIT_EXEC_PATH to its
   // subcommands, and everything arbor runs must cope with that.
-  const r = await run('git', ['arbor', 'sync'], { cwd: a });
+  const r = await run('git', ['arbor', 'sync'], { cwd: a, env });
   assert.equal(r.code, 0, `git arbor sync failed:\n${r.stdout}\n${r.stderr}`);
   assert.equal(await git(hub, 'rev-parse', 'refs/heads/synced/main'), await git(a, 'rev-parse', 'HEAD'));
 
@@ -191,29 +193,11 @@ test('git arbor sync typed the way users type it (git runs git-arbor, setting GI
   writeFiles(g, { 'two.txt': 'two\n' });
   await annex(g, 'add', '-q', 'two.txt');
   await annexSync(g);
-  const again = await run('git', ['arbor', 'sync'], { cwd: a });
+  assert.equal(await git(g, 'ls-files', 'one.txt'), 'one.txt', 'A\'s change was pushed');
+  const again = await run('git', ['arbor', 'sync'], { cwd: a, env });
   assert.equal(again.code, 0, `git arbor sync failed:\n${again.stdout}\n${again.stderr}`);
   // git-annex annexed two.txt and this sync moves no content: the merged file is tracked (a link) in A.
   assert.equal(await git(a, 'ls-files', 'two.txt'), 'two.txt', 'G\'s change was fetched and merged');
-});
-
-test('git arbor sync works in a usual user environment (EDITOR, PAGER, GIT_SSH_COMMAND set)', needsGitAnnex, async () => {
-  const { parent, hub, a } = await hubWithArborClone();
-  await git(parent, 'clone', '-q', hub, 'G');
-  const g = join(parent, 'G');
-  await annex(g, 'init', '-q', 'G');
-  writeFiles(g, { 'two.txt': 'two\n' });
-  await annex(g, 'add', '-q', 'two.txt');
-  await annexSync(g);
-  // Variables most shells export; git itself honours them, so must everything arbor runs.
-  const env = { EDITOR: 'vi', PAGER: 'less', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' };
-  writeFiles(a, { 'one.txt': 'one\n' });
-  const r = await runArbor(['sync'], { cwd: a, env });
-  assert.equal(r.code, 0, `git arbor sync failed:\n${r.stdout}\n${r.stderr}`);
-  // git-annex annexed two.txt and this sync moves no content: the merged file is tracked (a link) in A.
-  assert.equal(await git(a, 'ls-files', 'two.txt'), 'two.txt', 'G\'s change was fetched and merged');
-  await annexSync(g);
-  assert.equal(await git(g, 'ls-files', 'one.txt'), 'one.txt', 'A\'s change was pushed');
 });
 
 test('without --content only the branches move: git annex fsck --fast is clean on both sides, content stays where it was', needsGitAnnex, async () => {
