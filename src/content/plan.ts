@@ -8,7 +8,8 @@ import type { RepoGraph } from '../network/graph.js';
 import { planTransfer, type TransferPlan } from '../network/planner.js';
 import { UsageError } from '../util/errors.js';
 import { listAnnexedFiles } from './annexed-files.js';
-import { buildNetworkMap, type OwnLinkOptions } from './network-map.js';
+import { buildNetworkMap } from './network-map.js';
+import type { OwnLinkOptions } from './own-links.js';
 
 /** `git arbor plan --json`: `{"root": uuid, "edges": [{"from", "to", "cost"}], "cost": total, "unreachable": [uuid]}`. */
 export interface PlanJson {

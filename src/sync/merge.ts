@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { IndexLockedError, withIndexLock } from '../git/index-lock.js';
 import { readTreeIntoIndex, updateIndexInfo, writeTree, type IndexEntry } from '../git/update-index.js';
 import { resolveConflicts, resolveConflictsInIndex, hasUnmergedPaths, type ResolvedConflict } from './conflicts.js';
-import { simpleGitFor } from './git-client.js';
 import { identityArgs, identityEnv } from './identity.js';
 import { findMarkedFiles, keepMarkersAsConflicts } from './conflict-markers.js';
 import type { PeerDeletion } from './peer-deletion-log.js';
@@ -198,6 +197,8 @@ export async function mergeRef(annex: Annex, ref: string): Promise<MergeOutcome>
   }
   let failure: unknown;
   try {
+    // Loaded only here: a sync with nothing new to merge, or a clean merge (read-tree above), needs none of simple-git.
+    const { simpleGitFor } = await import('./git-client.js');
     await simpleGitFor(workTree).raw([...ident, '-c', 'merge.directoryRenames=false', 'merge', '--no-edit', '--no-verify', '--allow-unrelated-histories', '-q', sha]);
   } catch (err) {
     failure = err;

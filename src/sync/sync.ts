@@ -6,7 +6,7 @@ import { readRemoteConfigs } from '../remotes/index.js';
 import type { RemoteConfig } from '../remotes/remote.js';
 import { UnknownRemoteError } from '../remotes/remote.js';
 import { openSession, closeSession, type Reporter } from '../content/session.js';
-import { publishNetworkEdges } from '../content/network-map.js';
+import { publishNetworkEdges } from '../content/own-links.js';
 import { describeError } from '../util/errors.js';
 import { commitWorkTree } from './commit.js';
 import type { MergeOutcome } from './merge.js';

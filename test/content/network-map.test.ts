@@ -10,7 +10,8 @@ import { NETWORK_LOG, readPublishedLinks, writePublishedLinks } from '../../src/
 import { REMOTE_LOG } from '../../src/annex/logs/paths.js';
 import { setTrust } from '../../src/annex/logs/trust.js';
 import { describeRepository } from '../../src/annex/logs/uuid.js';
-import { adjustCost, buildNetworkMap, ownLinks, publishNetworkEdges } from '../../src/content/network-map.js';
+import { buildNetworkMap } from '../../src/content/network-map.js';
+import { adjustCost, ownLinks, publishNetworkEdges } from '../../src/content/own-links.js';
 import { toJson } from '../../src/network/graph.js';
 import { git, makeRepo } from '../helpers/repo.js';
 import { arbor } from '../helpers/arbor.js';

@@ -1,6 +1,6 @@
 // The publisher: keeps this repository's links in the network map (arbor/network.log) current, so that peers plan transfers with them.
 
-import { ownLinks, publishNetworkEdges } from '../../content/network-map.js';
+import { ownLinks, publishNetworkEdges } from '../../content/own-links.js';
 import { serialised } from '../../sync/steps.js';
 import { describeError } from '../../util/errors.js';
 import type { AssistantContext } from '../context.js';
