@@ -1,7 +1,7 @@
 // Opening the repository and its content session for a command, and closing them afterwards.
 
 import { openAnnex, type Annex } from '../annex/annex.js';
-import { closeSession, openSession, type ContentSession } from '../content/session.js';
+import type { ContentSession } from '../content/session.js';
 import type { CliContext } from './command.js';
 
 /** Runs `fn` with the annex of the repository containing ctx.cwd. */
@@ -16,6 +16,8 @@ export async function withAnnex<T>(ctx: CliContext, fn: (annex: Annex) => Promis
 
 /** Runs `fn` with a content session (the annex plus its remotes); warnings go to stderr. */
 export async function withSession<T>(ctx: CliContext, fn: (session: ContentSession) => Promise<T>): Promise<T> {
+  // Loaded here, not with the module: commands that need no remotes (status, ...) skip their code.
+  const { closeSession, openSession } = await import('../content/session.js');
   return withAnnex(ctx, async (annex) => {
     const session = await openSession(annex, (e) => ctx.out.warn(e.message));
     try {

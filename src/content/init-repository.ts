@@ -2,7 +2,6 @@
 
 import { initAnnex, type InitResult } from '../annex/init.js';
 import { openAnnex } from '../annex/annex.js';
-import { openSession, closeSession, connectRemote } from './session.js';
 
 /**
  * Initialises the git repository at `path` (idempotent, see initAnnex), then probes the remotes
@@ -14,6 +13,9 @@ export async function initRepository(path: string, options: { description?: stri
   const result = await initAnnex(path, { ...(options.description ? { description: options.description } : {}), filterCommand: options.filterCommand });
   const annex = await openAnnex(path);
   try {
+    // No remotes (a new repository): nothing to probe, and the remotes' code is not even loaded.
+    if ((await annex.git.configGetRegexp('^remote\\.')).length === 0) return result;
+    const { openSession, closeSession, connectRemote } = await import('./session.js');
     const session = await openSession(annex, () => undefined);
     for (const r of session.remotes) if (!r.config.uuid) await connectRemote(session, r).catch(() => undefined);
     await closeSession(session);
