@@ -3,8 +3,9 @@
 // line per file (its whole output when it failed) and a summary with the slowest files.
 // Usage: node scripts/run-tests.mjs [path-filter ...]
 //
-// The tests are compiled once (tsconfig.test.json, into .build/) and run as JavaScript: loading
+// The tests are compiled once (esbuild, file by file, into .build/) and run as JavaScript: loading
 // them through tsx cost every test process about half a second of CPU, about two minutes in all.
+// Their types are checked by tsc first, unless ARBOR_TYPES_CHECKED=1 says the caller did.
 //
 // Scheduling, for two busy cores. Test files that start real assistant daemons ("daemon files")
 // mostly wait on their daemons' one-second schedules: three of them at a time keep about one core
@@ -35,10 +36,18 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.test.json'], { stdio: 'inherit' });
-if (tsc.status !== 0) {
-  console.error('the tests did not compile (tsc -p tsconfig.test.json)');
-  process.exit(tsc.status ?? 1);
+// Types first (tsc, src and tests), unless the caller checked them already (.ci/run does, beside lint).
+if (process.env.ARBOR_TYPES_CHECKED !== '1') {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('the types do not check (tsc -p tsconfig.json --noEmit)');
+    process.exit(tsc.status ?? 1);
+  }
+}
+const transpile = spawnSync(process.execPath, ['scripts/transpile.mjs', '.build', '.', 'src', 'test'], { stdio: 'inherit' });
+if (transpile.status !== 0) {
+  console.error('the tests did not compile (scripts/transpile.mjs)');
+  process.exit(transpile.status ?? 1);
 }
 
 const DURATIONS = 'test/durations.json';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runArbor } from '../helpers/run.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, daemonRemotes, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 async function committedAt(repo: string, ref: string, path: string): Promise<boolean> {
   const r = await git(repo, 'ls-tree', '--name-only', ref, '--', path).catch(() => '');
@@ -109,10 +109,8 @@ test('an unreachable remote is retried on schedule and catches up when it return
   await startAssistant(a);
   try {
     writeFileSync(join(a, 'while-away.txt'), 'queued\n');
-    await eventually('the push failure shows in status', async () => {
-      const s = JSON.parse((await runArbor(['status', '--json'], { cwd: a })).stdout);
-      return s.remotes.origin?.lastFailure !== undefined;
-    }, { logOf: a });
+    await eventually('the assistant notes the push failure', async () => (await daemonRemotes(a)).origin?.lastFailure !== undefined, { logOf: a });
+    assert.ok(JSON.parse((await runArbor(['status', '--json'], { cwd: a })).stdout).remotes.origin?.lastFailure, 'status --json shows it');
     renameSync(join(parent, 'unplugged.git'), hub);
     await eventually('the hub caught up', () => committedAt(hub, 'main', 'while-away.txt'), { logOf: a });
   } finally {

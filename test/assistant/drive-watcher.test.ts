@@ -10,7 +10,7 @@ import type { Mount, MountSource } from '../../src/drives/mount-source.js';
 import type { DriveNotice } from '../../src/drives/notify.js';
 import { arbor } from '../helpers/arbor.js';
 import { assistantContext, signalled } from '../helpers/assistant-context.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, daemonRemotes, daemonStatus, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { needsRoot } from '../helpers/mount.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
@@ -263,7 +263,8 @@ test('plugging in the drive syncs git and content with no user action; pulling i
     // commit, the retrier and the scheduled fetches leave it alone. Before that (the mount table is
     // polled), a fetch may find it gone: the remote goes unreachable with one warning. The
     // transferrer may say once that content waits for it. Nothing warns twice, nothing per tick.
-    await eventually('status shows the drive away', async () => JSON.parse((await runArbor(['status', '--json'], { cwd: repo })).stdout).remotes.BACKUP?.state === 'away', { logOf: repo });
+    await eventually('status shows the drive away', async () => (await daemonRemotes(repo)).BACKUP?.state === 'away', { logOf: repo });
+    assert.equal(JSON.parse((await runArbor(['status', '--json'], { cwd: repo })).stdout).remotes.BACKUP?.state, 'away', 'status --json says so');
     writeFiles(repo, { 'later2.txt': 'also written while the drive is away\n' });
     await eventually('later2.txt committed', async () => (await git(repo, 'ls-files', 'later2.txt')) === 'later2.txt', { logOf: repo });
     const problems = daemonLog(repo).slice(before).filter((l) => l.level >= 40).map((l) => l.msg);
@@ -321,7 +322,7 @@ test('while a different drive sits at the path, later commits are not pushed to 
     // The pusher's round after the commit has dealt with BACKUP: refused it (another repository at
     // its path), or skipped it as away.
     await eventually('the push round after the commit has judged BACKUP', async () => {
-      const s = JSON.parse((await runArbor(['status', '--json'], { cwd: repo })).stdout);
+      const s = await daemonStatus(repo);
       const commitAt: number | undefined = s.lastCommit?.time;
       const backup = s.remotes.BACKUP;
       return commitAt !== undefined && (backup?.state === 'away' || (backup?.lastFailure?.time ?? 0) >= commitAt);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { git, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
 import { annex } from '../helpers/annex-fixtures.js';
-import { configureFastAssistant, eventually, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, daemonRemotes, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { needsRclone, useRclone } from '../helpers/rclone.js';
 
 function holds(dir: string, path: string, bytes: Buffer): boolean {
@@ -37,7 +37,8 @@ test('laptop and desktop exchange content through an rclone external remote run 
     const photo = randomBytes(200_000);
     writeFileSync(join(laptop, 'photo.bin'), photo);
     await eventually('photo.bin arrives with its content on desktop', () => holds(desktop, 'photo.bin', photo), { logOf: [laptop, desktop], timeoutMs: 180_000 });
-    await eventually('through cloud: laptop sent it there, desktop got it from there', async () => (await remotesOf(laptop)).cloud?.sent === 1 && (await remotesOf(desktop)).cloud?.received === 1, { logOf: [laptop, desktop] });
+    await eventually('through cloud: laptop sent it there, desktop got it from there', async () => (await daemonRemotes(laptop)).cloud?.sent === 1 && (await daemonRemotes(desktop)).cloud?.received === 1, { logOf: [laptop, desktop] });
+    assert.equal((await remotesOf(desktop)).cloud?.received, 1, 'status --json counts what came from the cloud');
   } finally {
     for (const dir of clones) await stopAssistant(dir);
   }

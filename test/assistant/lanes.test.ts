@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fetchAndMerge, pushRemotes } from '../../src/assistant/remote-work.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
 import { assistantContext } from '../helpers/assistant-context.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, daemonRemotes, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { startHungHost, sshProcessesFor } from '../helpers/hung-host.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
@@ -104,7 +104,7 @@ test('the assistant keeps syncing the healthy remote (commits and content) while
     writeFiles(b, { 'from-b.txt': 'B\n' });
     await arbor(b, 'sync');
     await eventually('B\'s change is merged into A', async () => (await git(a, 'ls-files', 'from-b.txt')) === 'from-b.txt', { logOf: a });
-    await eventually('status shows nas unreachable', async () => (await remoteStatus(a, 'nas'))?.state === 'unreachable', { logOf: a });
+    await eventually('status shows nas unreachable', async () => (await daemonRemotes(a)).nas?.state === 'unreachable', { logOf: a });
     const nas = await remoteStatus(a, 'nas');
     assert.match(nas?.reason ?? '', /^remote nas: /, 'with the reason');
     assert.ok(nas?.unreachableSince && nas.nextTry, 'since when, and the next try');
@@ -122,7 +122,7 @@ test('the assistant keeps syncing the healthy remote (commits and content) while
       logOf: a,
       timeoutMs: 180_000,
     });
-    await eventually('status shows nas reachable', async () => (await remoteStatus(a, 'nas'))?.state === 'reachable', { logOf: a });
+    await eventually('status shows nas reachable', async () => (await daemonRemotes(a)).nas?.state === 'reachable', { logOf: a });
     await eventually('nas gets the photo\'s content, which waited for it', async () => /\bnas\b/.test(await arbor(a, 'whereis', 'photo.jpg')), { logOf: a, timeoutMs: 120_000 });
     const aboutNas = daemonLog(a).filter((l) => l.remote === 'nas' || /\bnas\b/.test(l.msg));
     // Git sync says it once. Content work says it only when it met the outage before git did (both

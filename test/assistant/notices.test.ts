@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, daemonStatus, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { needsGitAnnex } from '../helpers/git-annex.js';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
@@ -125,7 +125,7 @@ test('changes pushed to a local bare remote and to an ssh server reach the assis
 
     // (4) Turned off while running: both listeners stop, and status says why.
     await git(a, 'config', 'arbor.assistant.notify', 'false');
-    await eventually('status shows notices off', async () => (await notices(a, 'origin'))?.state === 'off' && (await notices(a, 'srv'))?.state === 'off', { logOf: a });
+    await eventually('status shows notices off', async () => { const r = (await daemonStatus(a)).remotes; return r.origin?.notices?.state === 'off' && r.srv?.notices?.state === 'off'; }, { logOf: a });
     assert.match((await notices(a, 'srv'))?.reason ?? '', /arbor\.assistant\.notify is false/);
     await eventually('no notifychanges left on the server', () => serverSide(srv).length === 0, { logOf: a });
   } finally {

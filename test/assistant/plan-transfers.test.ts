@@ -7,7 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, makeRepo, writeFiles } from '../helpers/repo.js';
 import { arbor } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, logMessages, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, logMessages, daemonRemotes, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 type Name = 'A' | 'B' | 'C' | 'D';
 
@@ -55,7 +55,7 @@ test('four assistants: A\'s new file reaches D through B and C; A sends it exact
 
     // Status counts what each assistant sent: one upload per link of the tree.
     await eventually('the status shows one upload per tree link', async () => {
-      const [ra, rb, rc] = [await remotesOf(a), await remotesOf(dirs.B), await remotesOf(dirs.C)];
+      const [ra, rb, rc] = [await daemonRemotes(a), await daemonRemotes(dirs.B), await daemonRemotes(dirs.C)];
       return ra.b?.sent === 1 && rb.c?.sent === 1 && rc.d?.sent === 1;
     }, { logOf: a });
     assert.equal((await remotesOf(a)).c?.sent, undefined, 'A never sent to C over the dear link');
@@ -94,16 +94,16 @@ test('an unreachable repository is routed around and reported once; when it retu
   try {
     const one = randomBytes(300_000);
     writeFileSync(join(a, 'one.bin'), one);
-    await eventually('one.bin reached C over the dear link', async () => (await remotesOf(a)).c?.sent === 1, { logOf: a });
+    await eventually('one.bin reached C over the dear link', async () => (await daemonRemotes(a)).c?.sent === 1, { logOf: a });
     const two = randomBytes(300_000);
     writeFileSync(join(a, 'two.bin'), two);
-    await eventually('two.bin reached C too', async () => (await remotesOf(a)).c?.sent === 2, { logOf: a });
+    await eventually('two.bin reached C too', async () => (await daemonRemotes(a)).c?.sent === 2, { logOf: a });
     assert.equal((await remotesOf(a)).b?.sent, undefined);
     const warnings = logMessages(a).filter((m) => m.startsWith('no available link reaches'));
     assert.deepEqual(warnings, ['no available link reaches B: their content waits until one is back'], 'B is reported once, not at every batch');
 
     renameSync(join(parent, 'B-away'), join(parent, 'B'));
-    await eventually('B gets both files once it is back', async () => (await remotesOf(a)).b?.sent === 2, { logOf: a });
+    await eventually('B gets both files once it is back', async () => (await daemonRemotes(a)).b?.sent === 2, { logOf: a });
     assert.equal((await remotesOf(a)).c?.sent, 2, 'nothing more went over the dear link');
   } finally {
     await stopAssistant(a);

@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { git, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, logMessages, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, eventually, logMessages, daemonRemotes, remotesOf, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 /** Whether `path` in `dir` holds exactly `bytes` (following the annex symlink). */
 function holds(dir: string, path: string, bytes: Buffer): boolean {
@@ -46,7 +46,8 @@ test('laptop and desktop exchange content through a shared directory remote; its
     const one = randomBytes(200_000);
     writeFileSync(join(laptop, 'one.bin'), one);
     await eventually('one.bin arrives with its content on desktop', () => holds(desktop, 'one.bin', one), { logOf: [laptop, desktop] });
-    await eventually('through nas: laptop sent it there, desktop got it from there', async () => (await remotesOf(laptop)).nas?.sent === 1 && (await remotesOf(desktop)).nas?.received === 1, { logOf: [laptop, desktop] });
+    await eventually('through nas: laptop sent it there, desktop got it from there', async () => (await daemonRemotes(laptop)).nas?.sent === 1 && (await daemonRemotes(desktop)).nas?.received === 1, { logOf: [laptop, desktop] });
+    assert.equal((await remotesOf(desktop)).nas?.received, 1, 'status --json counts what came from nas');
     const whereis = JSON.parse(await arbor(desktop, 'whereis', '--json', 'one.bin'));
     assert.equal(whereis.whereis.length, 3, JSON.stringify(whereis));
 
@@ -55,9 +56,10 @@ test('laptop and desktop exchange content through a shared directory remote; its
     const two = randomBytes(200_000);
     writeFileSync(join(laptop, 'two.bin'), two);
     await eventually('laptop\'s status names nas unreachable', async () => {
-      const nas = (await remotesOf(laptop)).nas;
+      const nas = (await daemonRemotes(laptop)).nas;
       return nas?.state === 'unreachable' && (nas.reason ?? '').includes('nas');
     }, { logOf: laptop });
+    assert.equal((await remotesOf(laptop)).nas?.state, 'unreachable', 'status --json says so too');
     await eventually('the commit of two.bin still reaches desktop over git', () => lstatSync(join(desktop, 'two.bin'), { throwIfNoEntry: false }) !== undefined, { logOf: [laptop, desktop] });
     assert.equal(holds(desktop, 'two.bin', two), false);
 
@@ -100,7 +102,7 @@ test('a directory remote in the transfer group holds content only until every cl
     const one = randomBytes(100_000);
     writeFileSync(join(laptop, 'one.bin'), one);
     await eventually('one.bin arrives with its content on desktop', () => holds(desktop, 'one.bin', one), { logOf: [laptop, desktop] });
-    await eventually('nas went through: laptop sent it there, desktop got it from there', async () => (await remotesOf(laptop)).nas?.sent === 1 && (await remotesOf(desktop)).nas?.received === 1, { logOf: [laptop, desktop] });
+    await eventually('nas went through: laptop sent it there, desktop got it from there', async () => (await daemonRemotes(laptop)).nas?.sent === 1 && (await daemonRemotes(desktop)).nas?.received === 1, { logOf: [laptop, desktop] });
     await eventually('the folder no longer holds it once both clients do', () => objectsIn(store).length === 0, { logOf: [laptop, desktop] });
     await eventually('the location log says so', async () => JSON.parse(await arbor(desktop, 'whereis', '--json', 'one.bin')).whereis.length === 2, { logOf: desktop });
     assert.equal(holds(laptop, 'one.bin', one), true, 'the clients keep theirs');

@@ -9,7 +9,7 @@ import { runArbor } from '../helpers/run.js';
 import { processAlive } from '../../src/util/process-alive.js';
 import { git, writeFiles } from '../helpers/repo.js';
 import { arbor, hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, logMessages, forget, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, daemonStatus, eventually, logMessages, forget, startAssistant, stopAssistant } from '../helpers/assistant.js';
 
 async function hubFiles(hub: string): Promise<Set<string>> {
   return new Set((await git(hub, 'ls-tree', '-r', '--name-only', 'main')).split('\n'));
@@ -26,9 +26,10 @@ test('--stop commits what is pending, pushes it, and returns with the daemon gon
   await git(a, 'config', 'arbor.assistant.maxdelayms', '600000');
   const pid = await startAssistant(a);
   await eventually('the watcher runs and the startup scan is done', async () =>
-    logMessages(a).some((m) => m.startsWith('watching /')) && !(JSON.parse(await arbor(a, 'status', '--json')) as { scanning: boolean }).scanning, { logOf: a });
+    logMessages(a).some((m) => m.startsWith('watching /')) && !(await daemonStatus(a)).scanning, { logOf: a });
   writeFiles(a, { 'late.txt': 'written just before the stop\n' });
-  await eventually('the daemon has seen the change', async () => (JSON.parse(await arbor(a, 'status', '--json')) as { pendingChanges: number }).pendingChanges >= 1, { logOf: a });
+  await eventually('the daemon has seen the change', async () => (await daemonStatus(a)).pendingChanges >= 1, { logOf: a });
+  assert.ok((JSON.parse(await arbor(a, 'status', '--json')) as { pendingChanges: number }).pendingChanges >= 1, 'status counts it pending');
   assert.equal((await hubFiles(hub)).has('late.txt'), false);
   const r = await runArbor(['assistant', '--stop', '--json'], { cwd: a });
   assert.equal(r.code, 0, r.stderr);

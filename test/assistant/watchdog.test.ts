@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hubAndClones } from '../helpers/arbor.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, daemonStatus, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { git } from '../helpers/repo.js';
 import { runArbor } from '../helpers/run.js';
 
@@ -34,19 +34,18 @@ test('a commit the hub refuses is reported as stalled with the hub\'s reason, in
   await startAssistant(a);
   try {
     writeFileSync(join(a, 'notes.txt'), 'a change that cannot leave\n');
-    await eventually('status names the stalled push to origin', async () => {
-      const s = await status(a);
-      const p = s.json.problems?.find((x) => x.id === 'stall:push:origin');
-      return s.code === 1 && p !== undefined && /has not reached origin: .*quota exceeded on the hub|has not reached origin: .*pre-receive hook declined/.test(p.message);
-    }, { logOf: a, timeoutMs: 120_000 });
+    const stalled = /has not reached origin: .*quota exceeded on the hub|has not reached origin: .*pre-receive hook declined/;
+    await eventually('the assistant notes the stalled push to origin', async () => stalled.test((await daemonStatus(a)).problems.find((x) => x.id === 'stall:push:origin')?.message ?? ''), { logOf: a, timeoutMs: 120_000 });
+    const s = await status(a);
+    assert.equal(s.code, 1, 'status exits 1: the assistant needs attention');
+    assert.match(s.json.problems?.find((x) => x.id === 'stall:push:origin')?.message ?? '', stalled);
     const plain = await runArbor(['status'], { cwd: a });
     assert.match(plain.stdout, /assistant: running \(pid \d+\), but the commit of .* has not reached origin/);
 
     rmSync(hook);
-    await eventually('the stall clears once the hub takes the commit', async () => {
-      const s = await status(a);
-      return s.code === 0 && !(s.json.problems ?? []).some((x) => x.id.startsWith('stall:'));
-    }, { logOf: a, timeoutMs: 120_000 });
+    await eventually('the stall clears once the hub takes the commit', async () => !(await daemonStatus(a)).problems.some((x) => x.id.startsWith('stall:')), { logOf: a, timeoutMs: 120_000 });
+    const cleared = await status(a);
+    assert.equal(cleared.code, 0, JSON.stringify(cleared.json.problems));
     assert.equal(await git(hub, 'rev-parse', 'refs/heads/synced/main'), await git(a, 'rev-parse', 'HEAD'));
   } finally {
     await stopAssistant(a);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { git, writeFiles } from '../helpers/repo.js';
 import { hubAndClones } from '../helpers/arbor.js';
 import { runArbor } from '../helpers/run.js';
-import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
+import { configureFastAssistant, daemonStatus, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { tempDir } from '../helpers/tmp.js';
 import { findRepository } from '../../src/git/repo.js';
 import { defaultWebPort, parseWebPort } from '../../src/assistant/web/address.js';
@@ -77,7 +77,7 @@ test('arbor.web.port taken: the page is off, status and git arbor web say why, a
   await git(a, 'config', 'arbor.web.port', String(taken.port));
   await startAssistant(a);
   try {
-    const off = await eventually('status names the page\'s problem', async () => (await status(a)).problems.some((p) => p.id === 'web'), { logOf: a }).then(async () => (await status(a)).problems.find((p) => p.id === 'web'));
+    const off = await eventually('the assistant notes the page\'s problem', async () => (await daemonStatus(a)).problems.some((p) => p.id === 'web'), { logOf: a }).then(async () => (await status(a)).problems.find((p) => p.id === 'web'));
     assert.match(off?.message ?? '', new RegExp(`^the status page is off: cannot listen on 127\\.0\\.0\\.1:${taken.port}: .*(EADDRINUSE|address already in use)`));
     const r = await runArbor(['web', '--print'], { cwd: a });
     assert.equal(r.code, 1);

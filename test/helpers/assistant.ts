@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { runArbor } from './run.js';
 import { git } from './repo.js';
 import { onBeforeCleanup } from './tmp.js';
+import { assistantState } from '../../src/assistant/control.js';
+import type { RemoteStatus as DaemonRemoteStatus, StatusSnapshot } from '../../src/assistant/daemon-status.js';
 
 const started = new Set<number>();
 onBeforeCleanup(() => {
@@ -65,11 +67,15 @@ export function forget(pid: number): void {
 export async function eventually(what: string, check: () => Promise<boolean> | boolean, options: { timeoutMs?: number; logOf?: string | readonly string[] } = {}): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
+    const began = Date.now();
     try {
       if (await check()) return;
     } catch {
       // not yet
     }
+    // A check that runs a command (whereis, status) waits as long as it took before the next: on
+    // two busy cores back-to-back CLI processes would take half the machine from the daemons.
+    const took = Date.now() - began;
     if (Date.now() > deadline) {
       let tail = '';
       const repos = options.logOf === undefined ? [] : typeof options.logOf === 'string' ? [options.logOf] : options.logOf;
@@ -84,7 +90,7 @@ export async function eventually(what: string, check: () => Promise<boolean> | b
       }
       throw new Error(`timed out waiting for: ${what}${tail ? `\n--- daemon log ---\n${tail}` : ''}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, Math.max(100, took)));
   }
 }
 
@@ -115,6 +121,24 @@ export async function remotesOf<T = RemoteStatus>(repo: string): Promise<Record<
   const s = JSON.parse((await runArbor(['status', '--json'], { cwd: repo })).stdout) as { running?: boolean; remotes: Record<string, T> };
   if (s.running !== true) throw new Error(`the assistant in ${repo} is not running`);
   return s.remotes;
+}
+
+/**
+ * The running assistant's status file, read in this process: what `status --json` reports of the
+ * daemon (remotes, pending changes, problems, transfers), without starting a CLI process for each
+ * poll of an `eventually` (one status process costs about a quarter of a second of CPU). Throws
+ * when the assistant is not running. Tests assert what users read through `git arbor status` once
+ * the wait is over.
+ */
+export async function daemonStatus(repo: string): Promise<StatusSnapshot> {
+  const s = await assistantState(repo);
+  if (!s.running || !s.status) throw new Error(`the assistant in ${repo} is not running`);
+  return s.status;
+}
+
+/** Per-remote status from the running assistant's status file (see daemonStatus): for polling. */
+export async function daemonRemotes(repo: string): Promise<Record<string, DaemonRemoteStatus>> {
+  return (await daemonStatus(repo)).remotes;
 }
 
 /** Waits until the assistant's start-up content pass has moved content (its "transferred N file(s)" line): what a test changes after it is handled by a later pass. */
