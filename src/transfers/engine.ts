@@ -1,4 +1,9 @@
-// The transfer engine: runs queued jobs in N parallel slots under rate limits, with pause/resume and one retry of corrupt transfers.
+// The transfer engine: runs queued jobs in N parallel slots per remote under rate limits, with pause/resume and one retry of corrupt transfers.
+//
+// Each remote is a lane with its own slots: a remote that hangs (a NAS that accepts and never
+// answers) holds only its own slots until the stall timeout ends its transfers, and content for
+// every other remote keeps moving. Downloads that name no remote (the cheapest remote that has the
+// key, chosen when they run) share one more lane.
 //
 // The engine knows nothing of content: `perform` moves the bytes (for arbor, content/copy.ts and
 // content/get.ts, whose remotes copy through annex/verified-copy.ts). The engine gives it a
@@ -65,7 +70,7 @@ export interface TransferEngineOptions {
   readonly queue: TransferQueue;
   readonly perform: PerformTransfer;
   readonly clock: Pick<Clock, 'now' | 'sleep'>;
-  /** Parallel slots (default 2). */
+  /** Parallel slots per remote (default 2). */
   readonly slots?: number;
   /** The rate limiters a transfer with a remote must satisfy (transfer-config.ts TransferLimits). */
   readonly limits?: { limitersFor(remote: string): readonly RateLimiter[] };
@@ -95,9 +100,14 @@ export function isVerificationFailure(err: unknown): boolean {
   return false;
 }
 
+/** The lane of a job: its remote, or '' for downloads from whichever remote has the key. */
+function laneOf(job: TransferJob): string {
+  return job.remote ?? '';
+}
+
 /**
- * Runs jobs from a TransferQueue. Use `run(signal)` once; jobs added to the queue start as slots
- * free up. A pause (in memory, or read from `isPaused`) starts no new job and holds running
+ * Runs jobs from a TransferQueue. Use `run(signal)` once; jobs added to the queue start as their
+ * remote's slots free up. A pause (in memory, or read from `isPaused`) starts no new job and holds running
  * ones between two chunks; resume lets them continue where they were.
  */
 export class TransferEngine {
@@ -107,12 +117,12 @@ export class TransferEngine {
   readonly #gate = new PauseGate();
   /** Callers of whenIdle. Invariant: resolved as soon as the queue is empty and nothing is active. */
   #idleWaiters: Array<() => void> = [];
-  /** Slots wanted now (setSlots); a slot loop whose index is not below it stops after its job. */
+  /** Slots per lane wanted now (setSlots): a lane with this many jobs running takes no more. */
   #slotCount: number;
-  /** Indices of the slot loops alive, with their promises; run() resolves when all have ended. */
-  readonly #slotLoops = new Map<number, Promise<void>>();
-  /** The signal of run(), once it runs (new slots from setSlots stop with it). */
-  #runSignal: AbortSignal | undefined;
+  /** Jobs taken and not yet finished, per lane. */
+  readonly #lanes = new Map<string, number>();
+  /** The jobs taken and not yet finished; run() resolves when all have ended. */
+  readonly #tasks = new Set<Promise<void>>();
 
   constructor(options: TransferEngineOptions) {
     this.#o = options;
@@ -120,22 +130,17 @@ export class TransferEngine {
   }
 
   /**
-   * Changes the number of parallel slots while running (a live settings change): new slots start
-   * taking jobs at once; with fewer, the slots beyond the count stop after their current job
-   * (one parked waiting for work may take one more first).
+   * Changes the number of parallel slots per remote while running (a live settings change): more
+   * slots take queued jobs at once; with fewer, running jobs finish and a lane starts no more
+   * until it is below the new count.
    */
   setSlots(n: number): void {
     this.#slotCount = Math.max(1, Math.floor(n));
-    if (this.#runSignal) this.#startSlots(this.#runSignal);
+    this.#o.queue.recheck();
   }
 
-  /** Starts a loop for each slot index below the count that has none. */
-  #startSlots(signal: AbortSignal): void {
-    for (let i = 0; i < this.#slotCount; i++) {
-      if (this.#slotLoops.has(i)) continue;
-      this.#slotLoops.set(i, this.#slot(signal, i).finally(() => this.#slotLoops.delete(i)));
-    }
-  }
+  /** Whether the lane of `job` has a free slot. */
+  #hasRoom = (job: TransferJob): boolean => (this.#lanes.get(laneOf(job)) ?? 0) < this.#slotCount;
 
   /** Whether transfers are paused. */
   get paused(): boolean {
@@ -193,18 +198,16 @@ export class TransferEngine {
   }
 
   /**
-   * Runs the slots (and the pause poller) until `signal` aborts. A persisted pause is read before
-   * the first job starts. Resolves when every slot has stopped; running transfers stop at their
-   * next chunk, leaving partial files that the next attempt resumes.
+   * Runs the jobs (and the pause poller) until `signal` aborts. A persisted pause is read before
+   * the first job starts. Resolves when every job taken has stopped; running transfers stop at
+   * their next chunk, leaving partial files that the next attempt resumes.
    */
   async run(signal: AbortSignal): Promise<void> {
     const { isPaused } = this.#o;
     if (isPaused) await this.#pollOnce(isPaused);
-    this.#runSignal = signal;
-    this.#startSlots(signal);
     const poller = isPaused ? this.#poll(isPaused, signal) : Promise.resolve();
-    // Slots may be added while waiting (setSlots): wait until none is left.
-    while (this.#slotLoops.size > 0) await Promise.all([...this.#slotLoops.values()]);
+    await this.#dispatch(signal);
+    while (this.#tasks.size > 0) await Promise.all([...this.#tasks]);
     await poller;
   }
 
@@ -225,28 +228,42 @@ export class TransferEngine {
     }
   }
 
-  /** Slot `index`: wait for resume, take a job, run it, repeat while the index is below the slot count. */
-  async #slot(signal: AbortSignal, index: number): Promise<void> {
-    while (!signal.aborted && index < this.#slotCount) {
+  /** Waits for resume, takes a job whose lane has a free slot, starts it, repeats until `signal` aborts. */
+  async #dispatch(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
       let job: TransferJob;
       try {
         await this.#whileHeld(signal, undefined);
-        job = await this.#o.queue.take(signal);
+        job = await this.#o.queue.take(signal, this.#hasRoom);
       } catch {
         return;
       }
-      let outcome: TransferOutcome | undefined;
-      try {
-        await this.#whileHeld(signal, job);
-        outcome = await this.#runJob(job, signal);
-      } catch {
-        // stopped while held: the job is dropped with the engine
-      } finally {
-        this.#o.queue.complete(job);
-      }
-      if (outcome === 'deferred') this.#o.queue.defer(job);
-      this.#checkIdle();
+      const lane = laneOf(job);
+      this.#lanes.set(lane, (this.#lanes.get(lane) ?? 0) + 1);
+      const task: Promise<void> = this.#runTaken(job, signal).finally(() => {
+        this.#tasks.delete(task);
+        const left = (this.#lanes.get(lane) ?? 1) - 1;
+        if (left > 0) this.#lanes.set(lane, left);
+        else this.#lanes.delete(lane);
+        this.#o.queue.recheck();
+      });
+      this.#tasks.add(task);
     }
+  }
+
+  /** Runs a taken job to its end and completes it in the queue (a deferred download is parked). Never throws. */
+  async #runTaken(job: TransferJob, signal: AbortSignal): Promise<void> {
+    let outcome: TransferOutcome | undefined;
+    try {
+      await this.#whileHeld(signal, job);
+      outcome = await this.#runJob(job, signal);
+    } catch {
+      // stopped while held: the job is dropped with the engine
+    } finally {
+      this.#o.queue.complete(job);
+    }
+    if (outcome === 'deferred') this.#o.queue.defer(job);
+    this.#checkIdle();
   }
 
   /** Runs a job, retrying once from scratch after a verification failure. Never throws. */

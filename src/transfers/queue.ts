@@ -35,6 +35,8 @@ export function jobId(job: TransferJob): string {
 
 /** A taker parked in take(). */
 interface Taker {
+  /** The jobs it takes (all when undefined). */
+  readonly eligible: ((job: TransferJob) => boolean) | undefined;
   readonly resolve: (job: TransferJob) => void;
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal | undefined;
@@ -52,7 +54,7 @@ export class TransferQueue {
   readonly #active = new Set<string>();
   /** Downloads parked until `requeueDeferred`, by id. Invariant: disjoint from #pending ids. */
   readonly #deferred = new Map<string, TransferJob>();
-  /** Parked takers, first come first served; non-empty only while #pending is empty. */
+  /** Parked takers, first come first served. Invariant: none accepts a job in #pending (recheck restores it when what a taker accepts changes). */
   readonly #takers: Taker[] = [];
   /** Called whenever the queue or the active set changes (for status). */
   readonly #onChange: (() => void) | undefined;
@@ -85,13 +87,18 @@ export class TransferQueue {
     return true;
   }
 
-  /** The next job, marked active; waits while the queue is empty. Rejects when `signal` aborts. */
-  take(signal?: AbortSignal): Promise<TransferJob> {
+  /**
+   * The next job that `eligible` accepts (any job without it), marked active; waits while there is
+   * none. Rejects when `signal` aborts. When what `eligible` accepts changes (a lane of the engine
+   * frees up), the caller calls `recheck`.
+   */
+  take(signal?: AbortSignal, eligible?: (job: TransferJob) => boolean): Promise<TransferJob> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const job = this.tryTake();
+    const job = this.tryTake(eligible);
     if (job) return Promise.resolve(job);
     return new Promise<TransferJob>((resolve, reject) => {
       const taker: Taker = {
+        eligible,
         resolve,
         reject,
         signal,
@@ -106,9 +113,10 @@ export class TransferQueue {
     });
   }
 
-  /** The next job, marked active, or undefined when none is queued (never waits). */
-  tryTake(): TransferJob | undefined {
-    const job = this.#pending.shift();
+  /** The next job that `eligible` accepts (any without it), marked active, or undefined when there is none (never waits). */
+  tryTake(eligible?: (job: TransferJob) => boolean): TransferJob | undefined {
+    const at = eligible ? this.#pending.findIndex(eligible) : 0;
+    const job = at >= 0 ? this.#pending.splice(at, 1)[0] : undefined;
     if (!job) return undefined;
     this.#active.add(jobId(job));
     this.#onChange?.();
@@ -184,12 +192,21 @@ export class TransferQueue {
     return this.#active.size;
   }
 
-  /** Hands queued jobs to parked takers, first come first served. */
+  /** Hands waiting takers the jobs they accept now (after what one accepts has changed). */
+  recheck(): void {
+    this.#handOff();
+  }
+
+  /** Hands queued jobs to parked takers, first come first served, each a job it accepts. */
   #handOff(): void {
-    while (this.#takers.length > 0 && this.#pending.length > 0) {
-      const taker = this.#takers.shift();
-      const job = this.tryTake();
-      if (!taker || !job) return;
+    for (let i = 0; i < this.#takers.length && this.#pending.length > 0; ) {
+      const taker = this.#takers[i];
+      const job = taker ? this.tryTake(taker.eligible) : undefined;
+      if (!taker || !job) {
+        i++;
+        continue;
+      }
+      this.#takers.splice(i, 1);
       taker.signal?.removeEventListener('abort', taker.onAbort);
       taker.resolve(job);
     }

@@ -1,6 +1,6 @@
 // Transfer settings from git config (slots, rate limits, schedule) and the rate limiters they make.
 //
-// arbor.transfers.slots           parallel transfers of the assistant (default 2)
+// arbor.transfers.slots           parallel transfers of the assistant per remote (default 2)
 // arbor.transfers.ratelimit       limit for all transfers together, both directions (else annex.bwlimit)
 // arbor.transfers.schedule        time-of-day windows overriding that limit, e.g. "00:00-07:00 unlimited"
 // remote.<name>.arbor-ratelimit   limit for transfers to and from one remote (else remote.<name>.annex-bwlimit)

@@ -58,3 +58,43 @@ test('setSlots while running: more slots take queued jobs at once; fewer slots l
   ac.abort();
   await done;
 });
+
+test('each remote has its own slots: while transfers to a hung remote hold its slots, transfers to the others run; the hung remote takes no more than its slots', async () => {
+  const queue = new TransferQueue();
+  /** Jobs in perform, each released by the test (for 'nas', a transfer that hangs until then). */
+  const running = new Map<string, () => void>();
+  const finished: string[] = [];
+  const engine = new TransferEngine({
+    queue,
+    clock: systemClock,
+    slots: 2,
+    perform: (j) =>
+      new Promise<TransferOutcome>((resolve) => {
+        const release = (): void => {
+          running.delete(j.file);
+          finished.push(j.file);
+          resolve('transferred');
+        };
+        running.set(j.file, release);
+        if (j.remote === 'usb') release();
+      }),
+  });
+  const to = (remote: string, n: number): TransferJob => ({ ...job(n), file: `${remote}${n}`, remote });
+  const ac = new AbortController();
+  const done = engine.run(ac.signal);
+  for (let n = 1; n <= 3; n++) queue.add(to('nas', n));
+  for (let n = 1; n <= 4; n++) queue.add(to('usb', n));
+  await until('every transfer to usb finished', () => finished.length === 4);
+  assert.deepEqual(finished, ['usb1', 'usb2', 'usb3', 'usb4']);
+  assert.deepEqual([...running.keys()], ['nas1', 'nas2'], 'nas holds its two slots, no more');
+  assert.deepEqual(queue.queued().map((j) => j.file), ['nas3']);
+
+  // The stall ends one of nas's transfers: its third starts in the slot that freed.
+  running.get('nas1')?.();
+  await until('nas3 runs', () => running.has('nas3'));
+  running.get('nas2')?.();
+  running.get('nas3')?.();
+  await engine.whenIdle();
+  ac.abort();
+  await done;
+});

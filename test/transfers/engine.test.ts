@@ -204,9 +204,8 @@ test('a pause (read from transfers.json) starts no transfer; resume lets the que
     await setTransfersPaused({ file: controlFile, paused: true, now: 1 });
     const clock = new ManualClock();
     const events: TransferEvent[] = [];
-    let held = 0;
-    let slotsHeld!: () => void;
-    const bothHeld = new Promise<void>((r) => (slotsHeld = r));
+    let engineHeld!: () => void;
+    const held = new Promise<void>((r) => (engineHeld = r));
     const queue = new TransferQueue();
     const engine = new TransferEngine({
       queue,
@@ -217,14 +216,14 @@ test('a pause (read from transfers.json) starts no transfer; resume lets the que
       perform: contentPerform(fx),
       onEvent: (e) => {
         events.push(e);
-        if (e.type === 'held' && ++held === 2) slotsHeld();
+        if (e.type === 'held') engineHeld();
       },
     });
     queue.add(jobFor(fx, 'p.bin'));
     queue.add(jobFor(fx, 'q.bin'));
     const ac = new AbortController();
     const run = engine.run(ac.signal);
-    await bothHeld;
+    await held;
     for (let i = 0; i < 3; i++) await clock.tick(1000); // the poller re-reads the file: still paused
     assert.equal(engine.paused, true);
     assert.equal(queue.size, 2, 'both jobs still queued');

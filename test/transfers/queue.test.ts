@@ -98,6 +98,24 @@ test('take waits for a job, hands each job to one taker, and rejects on abort', 
   assert.equal(q.size, 1, 'an aborted taker takes nothing');
 });
 
+test('a taker with a condition gets the first job it accepts, skipping others; recheck hands it one once it accepts more', async () => {
+  const q = new TransferQueue();
+  q.add(up(1, 'nas'));
+  q.add(up(2, 'usb'));
+  assert.deepEqual(names([await q.take(undefined, (j) => j.remote === 'usb')]), ['uf2@usb'], 'the job it accepts, behind one it does not');
+  let open = false;
+  const waiting = q.take(undefined, (j) => open || j.remote === 'usb');
+  q.add(up(3, 'nas'));
+  let got: TransferJob | undefined;
+  void waiting.then((j) => (got = j));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(got, undefined, 'nothing it accepts yet');
+  open = true;
+  q.recheck();
+  assert.deepEqual(names([await waiting]), ['uf1@nas'], 'the first queued job, once it accepts it');
+  assert.deepEqual(names(q.queued()), ['uf3@nas']);
+});
+
 test('onChange fires on every change of queue or active set', () => {
   let n = 0;
   const q = new TransferQueue({ onChange: () => n++ });
