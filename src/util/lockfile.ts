@@ -1,7 +1,7 @@
 // A cross-process exclusive lock: a lock file created with O_EXCL, holding the owner's pid and a token.
 
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { errnoCode } from './errors.js';
 import { ArborError } from './errors.js';
 import { processAlive } from './process-alive.js';
@@ -78,23 +78,61 @@ function staleOwner(content: string): boolean {
   return token === undefined || !heldTokens.has(token);
 }
 
+/**
+ * A lock file with no owner in it, older than this, was left by a process killed between creating
+ * it and writing its pid (only possible where `link` is not: see createLockFile). A live writer
+ * writes its pid within milliseconds of creating the file.
+ */
+export const OWNERLESS_LOCK_STALE_MS = 10_000;
+
+/** Errors of `link` on file systems without hard links (FAT, exFAT, some network shares). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK']);
+
+/**
+ * Creates the lock file holding `content`, or returns false when it exists. The content is written
+ * to a file of this process first and linked into place, so the lock file never exists without its
+ * owner in it: a process killed at any moment leaves either no lock or one naming a dead pid,
+ * which the next taker removes. Without hard links, it is created and then written.
+ */
+async function createLockFile(path: string, content: string): Promise<boolean> {
+  const temp = `${path}.${process.pid}.${content.split(' ')[1]?.trim() ?? 'x'}`;
+  let linked = false;
+  try {
+    await writeFile(temp, content, { flag: 'wx' });
+    await link(temp, path);
+    linked = true;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EEXIST') return false;
+    if (!code || !NO_HARD_LINKS.has(code)) throw err;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  if (linked) return true;
+  try {
+    const h = await open(path, 'wx');
+    try {
+      await h.writeFile(content);
+    } finally {
+      await h.close();
+    }
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw err;
+  }
+}
+
 async function acquireFileLock(path: string, token: string, options: LockOptions): Promise<void> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const timeout = options.timeoutMs ?? 60_000;
   let waited = 0;
   let delay = 10;
   for (;;) {
-    try {
-      const h = await open(path, 'wx');
-      await h.writeFile(`${process.pid} ${token}\n`);
-      await h.close();
-      return;
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-    }
+    if (await createLockFile(path, `${process.pid} ${token}\n`)) return;
     const content = await readFile(path, 'utf8').catch(() => '');
     const owner = Number.parseInt(content, 10);
-    if ((Number.isFinite(owner) && owner > 0 && !processAlive(owner)) || staleOwner(content)) {
+    if ((Number.isFinite(owner) && owner > 0 && !processAlive(owner)) || staleOwner(content) || (await ownerlessAndOld(path, content))) {
       await rm(path, { force: true });
       continue;
     }
@@ -103,6 +141,13 @@ async function acquireFileLock(path: string, token: string, options: LockOptions
     waited += delay;
     delay = Math.min(delay * 2, 100);
   }
+}
+
+/** Whether the lock file names no owner and was last written more than OWNERLESS_LOCK_STALE_MS ago. */
+async function ownerlessAndOld(path: string, content: string): Promise<boolean> {
+  if (/^\s*\d/.test(content)) return false;
+  const s = await stat(path).catch(() => undefined);
+  return s !== undefined && Date.now() - s.mtimeMs > OWNERLESS_LOCK_STALE_MS;
 }
 
 /** Runs `fn` while holding the lock at `path`. */

@@ -2,9 +2,9 @@
 import '../helpers/env.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireLock, withLock } from '../../src/util/lockfile.js';
+import { acquireLock, OWNERLESS_LOCK_STALE_MS, withLock } from '../../src/util/lockfile.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('callers in one process run one at a time, in order', async () => {
@@ -25,6 +25,27 @@ test('a lock left by a dead process is taken over', async () => {
   const path = join(tempDir(), 'l.lock');
   writeFileSync(path, '999999999\n');
   const lock = await acquireLock(path, { timeoutMs: 1000 });
+  await lock.release();
+});
+
+test('the lock file appears with its owner already in it, and nothing else is left beside it', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'l.lock');
+  const lock = await acquireLock(path);
+  assert.match(readFileSync(path, 'utf8'), new RegExp(`^${process.pid} [0-9a-f]+\n$`));
+  assert.deepEqual(readdirSync(dir), ['l.lock']);
+  await lock.release();
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('a lock file with no owner in it (its creator killed before writing one) is waited on while fresh and taken over once old', async () => {
+  const path = join(tempDir(), 'l.lock');
+  writeFileSync(path, '');
+  await assert.rejects(acquireLock(path, { timeoutMs: 30, sleep: async () => undefined }), /timed out waiting for lock/, 'a writer may be about to write its pid');
+  const old = (Date.now() - OWNERLESS_LOCK_STALE_MS - 60_000) / 1000;
+  utimesSync(path, old, old);
+  const lock = await acquireLock(path, { timeoutMs: 30, sleep: async () => undefined });
+  assert.match(readFileSync(path, 'utf8'), new RegExp(`^${process.pid} `));
   await lock.release();
 });
 
