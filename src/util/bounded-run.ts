@@ -57,16 +57,22 @@ export function childrenByParent(): Map<number, number[]> | undefined {
  * ssh that git starts then ends on its own when its pipes close, or at ssh's ConnectTimeout).
  */
 export function processTree(pid: number): number[] {
+  return processTrees([pid]);
+}
+
+/** Each of `pids` and every process below them now, each once (only `pids` where there is no /proc). */
+export function processTrees(pids: readonly number[]): number[] {
   const children = childrenByParent();
-  if (!children) return [pid];
-  const out: number[] = [];
-  const todo = [pid];
+  if (!children) return [...pids];
+  const seen = new Set<number>();
+  const todo = [...pids];
   while (todo.length) {
     const p = todo.pop() as number;
-    out.push(p);
+    if (seen.has(p)) continue;
+    seen.add(p);
     todo.push(...(children.get(p) ?? []));
   }
-  return out;
+  return [...seen];
 }
 
 function signalAll(pids: readonly number[], sig: NodeJS.Signals): void {
@@ -129,8 +135,9 @@ export function runBounded(
       const tree = processTree(child.pid);
       signalAll(tree, 'SIGTERM');
       await clock.sleep(TERM_GRACE_MS, done.signal).catch(() => undefined);
-      // Whatever is left of the tree (the child may have exited while its ssh lingers).
-      signalAll(tree, 'SIGKILL');
+      // Whatever is left of the tree (the child may have exited while its ssh lingers), and what
+      // those still alive started since (a git that answers SIGTERM by starting another process).
+      signalAll(processTrees(tree), 'SIGKILL');
     };
     if (opts.signal) {
       const onAbort = (): void => void end('aborted');

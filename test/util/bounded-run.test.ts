@@ -41,6 +41,26 @@ test('a program that goes silent is ended after the stall time, with the process
   await eventually('the program and its child are gone', () => !pids.some(alive));
 });
 
+test('a process started after the stall was noticed, by a program that does not stop on SIGTERM, is ended with it', { skip: existsSync('/proc/self/stat') ? false : 'needs /proc' }, async () => {
+  const clock = new ManualClock();
+  const pids: number[] = [];
+  // sh keeps running on SIGTERM and starts another process then, after the tree was read.
+  const running = runBounded('sh', ['-c', 'trap \'sleep 1000 & echo "$!"\' TERM; echo "$$"; while :; do sleep 1000 & wait "$!"; done'], {
+    clock,
+    stallMs: 30_000,
+    timeoutMs: 0,
+    onOutput: (chunk) => pids.push(...chunk.toString().trim().split(/\s+/).map(Number)),
+  });
+  await eventually('the program runs', () => pids.length === 1 && clock.sleeping > 0);
+  await clock.tick(30_000);
+  await eventually('the program answered SIGTERM with a new process', () => pids.length === 2 && clock.sleeping > 0);
+  assert.ok(pids.every(alive), 'both alive after SIGTERM');
+  await clock.tick(3_000);
+  const r = await running;
+  assert.equal(r.limit, 'stalled');
+  await eventually('the program and the process it started late are gone', () => !pids.some(alive));
+});
+
 test('a program that keeps writing, however slowly, is not ended by the stall watch', async () => {
   const clock = new ManualClock();
   let pid = 0;
