@@ -36,5 +36,8 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  // The maps point at the .ts files (as tsc's did) rather than carry them: a process run with
+  // --enable-source-maps parses the map of every module it loads.
+  sourcesContent: false,
   logLevel: 'warning',
 });
