@@ -56,8 +56,26 @@ const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')
 const expected = (f) => known[f] ?? statSync(f).size / 500;
 const longestFirst = (a, b) => expected(b) - expected(a);
 const startsDaemons = (f) => /startAssistant\(|runSoak\(|startDaemon\(|'assistant', '--json'|\['assistant'/.test(readFileSync(f, 'utf8'));
-const daemonQueue = files.filter(startsDaemons).sort(longestFirst);
-const otherQueue = files.filter((f) => !startsDaemons(f)).sort(longestFirst);
+/**
+ * Quick files run together in one process (the "unit batch"): each file in its own process costs
+ * node's start and the loading of the test runner, about a third of a second of CPU, which for
+ * the files that finish in under a second and a half was most of their cost (about 25 s of CPU
+ * per run). A file joins only if its last run was that quick, it starts no daemon, and it touches
+ * nothing one process shares between files: hooks on the root test, mocked timers, the working
+ * directory, process.env, the exit code.
+ */
+const SHARED_STATE = /^(before|after|beforeEach|afterEach)\(|mock\.timers|process\.chdir\(|process\.env\.\w+ =|process\.env\[[^\]]+\] =|process\.exitCode/m;
+const batchable = (f) => known[f] !== undefined && known[f] <= 1 && !startsDaemons(f) && !SHARED_STATE.test(readFileSync(f, 'utf8'));
+const batched = files.filter(batchable);
+const UNIT_BATCH = `unit batch (${batched.length} quick files)`;
+const unbatched = batched.length >= 2 ? files.filter((f) => !batched.includes(f)) : files;
+const daemonQueue = unbatched.filter(startsDaemons).sort(longestFirst);
+const otherQueue = unbatched.filter((f) => !startsDaemons(f)).sort(longestFirst);
+if (batched.length >= 2) {
+  // One module that imports them in turn: node's runner runs their tests one after another.
+  writeFileSync(join('.build', 'unit-batch.mjs'), batched.map((f) => `await import(${JSON.stringify(`./${f.replace(/\.ts$/, '.js')}`)});\n`).join(''));
+  otherQueue.push(UNIT_BATCH);
+}
 const limit = (name, dflt, least = 1) => {
   const n = Number(process.env[name] ?? dflt);
   return Number.isInteger(n) && n >= least ? n : dflt;
@@ -112,7 +130,7 @@ let running = { daemon: 0, other: 0 };
 /** Runs one compiled test file; resolves with its counts and output. */
 function runFile(file) {
   const t0 = Date.now();
-  const js = join('.build', file.replace(/\.ts$/, '.js'));
+  const js = file === UNIT_BATCH ? join('.build', 'unit-batch.mjs') : join('.build', file.replace(/\.ts$/, '.js'));
   // The file runs its tests in its own process and reports them as TAP. Not `node --test FILE`:
   // that starts a second node process per file just to relay the first one's report.
   const child = spawn(process.execPath, ['--enable-source-maps', '--test-reporter=tap', js], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -167,14 +185,17 @@ await new Promise((done) => {
 
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const failed = results.filter((r) => r.code !== 0);
-console.log(`\n# files ${results.length}, tests ${sum('tests')}, pass ${sum('pass')}, fail ${sum('fail')}, skipped ${sum('skipped')}, cancelled ${sum('cancelled')}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const fileCount = results.length + (results.some((r) => r.file === UNIT_BATCH) ? batched.length - 1 : 0);
+console.log(`\n# files ${fileCount}, tests ${sum('tests')}, pass ${sum('pass')}, fail ${sum('fail')}, skipped ${sum('skipped')}, cancelled ${sum('cancelled')}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
 const cpus = results.filter((r) => Number.isFinite(r.cpu));
 if (cpus.length) console.log(`# cpu ${cpus.reduce((n, r) => n + r.cpu, 0).toFixed(0)} s; most: ${[...cpus].sort((a, b) => b.cpu - a.cpu).slice(0, 8).map((r) => `${r.file} ${r.cpu.toFixed(0)} s`).join(', ')}`);
 console.log(`# slowest: ${[...results].sort((a, b) => b.seconds - a.seconds).slice(0, 8).map((r) => `${r.file} ${r.seconds.toFixed(0)} s`).join(', ')}`);
 if (idleByMinute.length > 0) console.log(`# idle % by minute: ${idleByMinute.join(' ')}`);
 if (failed.length > 0) console.log(`# FAILED: ${failed.map((r) => r.file).join(' ')}`);
 if (filters.length === 0 && !process.env.CI) {
-  const next = Object.fromEntries(results.map((r) => [r.file, Math.round(r.seconds)]).sort(([a], [b]) => (a < b ? -1 : 1)));
+  // The batched files keep their last time: it is what let them into the batch.
+  const measured = results.filter((r) => r.file !== UNIT_BATCH).map((r) => [r.file, Math.round(r.seconds)]);
+  const next = Object.fromEntries([...measured, ...batched.map((f) => [f, known[f]])].sort(([a], [b]) => (a < b ? -1 : 1)));
   writeFileSync(DURATIONS, JSON.stringify(next, null, 2) + '\n');
 }
 process.exit(failed.length > 0 ? 1 : 0);
