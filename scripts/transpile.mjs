@@ -9,7 +9,7 @@
 // class fields for ES2022) are ones esbuild reads from tsconfig.json.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 function walk(dir) {
   const out = [];
@@ -27,7 +27,7 @@ if (!outdir || !root || dirs.length === 0) {
   process.exit(2);
 }
 // What the last run left (a module since removed or renamed) must not linger.
-for (const dir of dirs) rmSync(join(outdir, dir.slice(root === '.' ? 0 : root.length)), { recursive: true, force: true });
+for (const dir of dirs) rmSync(join(outdir, relative(root, dir)), { recursive: true, force: true });
 await build({
   entryPoints: dirs.flatMap(walk),
   outdir,

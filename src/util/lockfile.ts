@@ -89,26 +89,20 @@ export const OWNERLESS_LOCK_STALE_MS = 10_000;
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP', 'EMLINK']);
 
 /**
- * Creates the lock file holding `content`, or returns false when it exists. The content is written
- * to a file of this process first and linked into place, so the lock file never exists without its
- * owner in it: a process killed at any moment leaves either no lock or one naming a dead pid,
- * which the next taker removes. Without hard links, it is created and then written.
+ * Puts the lock file in place, or returns false when it exists. `temp`, a file of this process
+ * beside it, already holds `content` (the owner) and is linked into place, so the lock file never
+ * exists without its owner in it: a process killed at any moment leaves either no lock or one
+ * naming a dead pid, which the next taker removes. Without hard links, it is created and then written.
  */
-async function createLockFile(path: string, content: string): Promise<boolean> {
-  const temp = `${path}.${process.pid}.${content.split(' ')[1]?.trim() ?? 'x'}`;
-  let linked = false;
+async function placeLockFile(path: string, temp: string, content: string): Promise<boolean> {
   try {
-    await writeFile(temp, content, { flag: 'wx' });
     await link(temp, path);
-    linked = true;
+    return true;
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'EEXIST') return false;
     if (!code || !NO_HARD_LINKS.has(code)) throw err;
-  } finally {
-    await rm(temp, { force: true });
   }
-  if (linked) return true;
   try {
     const h = await open(path, 'wx');
     try {
@@ -128,18 +122,26 @@ async function acquireFileLock(path: string, token: string, options: LockOptions
   const timeout = options.timeoutMs ?? 60_000;
   let waited = 0;
   let delay = 10;
-  for (;;) {
-    if (await createLockFile(path, `${process.pid} ${token}\n`)) return;
-    const content = await readFile(path, 'utf8').catch(() => '');
-    const owner = Number.parseInt(content, 10);
-    if ((Number.isFinite(owner) && owner > 0 && !processAlive(owner)) || staleOwner(content) || (await ownerlessAndOld(path, content))) {
-      await rm(path, { force: true });
-      continue;
+  // The owner is written once, beside the lock, and linked into place at each try.
+  const content = `${process.pid} ${token}\n`;
+  const temp = `${path}.${process.pid}.${token}`;
+  await writeFile(temp, content, { flag: 'wx' });
+  try {
+    for (;;) {
+      if (await placeLockFile(path, temp, content)) return;
+      const found = await readFile(path, 'utf8').catch(() => '');
+      const owner = Number.parseInt(found, 10);
+      if ((Number.isFinite(owner) && owner > 0 && !processAlive(owner)) || staleOwner(found) || (await ownerlessAndOld(path, found))) {
+        await rm(path, { force: true });
+        continue;
+      }
+      if (waited >= timeout) throw new LockTimeoutError(path, Number.isFinite(owner) ? owner : undefined);
+      await sleep(delay);
+      waited += delay;
+      delay = Math.min(delay * 2, 100);
     }
-    if (waited >= timeout) throw new LockTimeoutError(path, Number.isFinite(owner) ? owner : undefined);
-    await sleep(delay);
-    waited += delay;
-    delay = Math.min(delay * 2, 100);
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 
