@@ -123,6 +123,16 @@ const sampler = setInterval(() => {
 }, 60_000);
 sampler.unref();
 
+/**
+ * The environment of the test processes, and so of every node process they start. Without
+ * NODE_EXTRA_CA_CERTS: node 20 reads and parses that whole bundle of certificates as it starts,
+ * about 40 ms of CPU per process (measured: `node -e 0` 0.089 s of CPU with it set to Debian's
+ * bundle, 0.049 s without), and a run starts about two thousand node processes. The tests reach
+ * only servers they start on loopback addresses, which need no extra certificate authority.
+ */
+const testEnv = { ...process.env };
+delete testEnv.NODE_EXTRA_CA_CERTS;
+
 const started = Date.now();
 const results = [];
 let running = { daemon: 0, other: 0 };
@@ -133,7 +143,7 @@ function runFile(file) {
   const js = file === UNIT_BATCH ? join('.build', 'unit-batch.mjs') : join('.build', file.replace(/\.ts$/, '.js'));
   // The file runs its tests in its own process and reports them as TAP. Not `node --test FILE`:
   // that starts a second node process per file just to relay the first one's report.
-  const child = spawn(process.execPath, ['--enable-source-maps', '--test-reporter=tap', js], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', '--test-reporter=tap', js], { stdio: ['ignore', 'pipe', 'pipe'], env: testEnv });
   const chunks = [];
   child.stdout.on('data', (c) => chunks.push(c));
   child.stderr.on('data', (c) => chunks.push(c));
