@@ -24,6 +24,21 @@ export async function mergeInputs(annex: Annex): Promise<string | undefined> {
  */
 export class MergedRefs {
   readonly #seen = new Map<string, string>();
+  #annexLeft: string | undefined;
+
+  /**
+   * Whether the git-annex branch is not where the last merge pass left it: something other than a
+   * pass wrote it since (a peer that sent content here and recorded it in this repository's
+   * branch, a git-annex command run here, this daemon's own records). False before the first pass.
+   */
+  annexMoved(head: string | undefined): boolean {
+    return this.#annexLeft !== undefined && head !== this.#annexLeft;
+  }
+
+  /** Where a merge pass left the git-annex branch. */
+  annexLeftAt(head: string | undefined): void {
+    this.#annexLeft = head;
+  }
 
   /** True when `pass` already ran clean from exactly `inputs`. */
   done(pass: string, inputs: string | undefined): boolean {

@@ -63,6 +63,9 @@ async function merging(ctx: AssistantContext, pass: string, work: (step: StepCon
   if (ctx.mergedRefs.done(pass, inputs)) return true;
   const before = await ctx.annex.git.revParse('HEAD');
   const annexBefore = await ctx.annex.branch.head();
+  // Written since the last pass, outside any pass: peers learn of it as of a merge's change (a
+  // peer's "C has" written into C's branch by that peer's upload reaches D only through C).
+  const movedMeanwhile = ctx.mergedRefs.annexMoved(annexBefore);
   let blocked = false;
   const step = stepContextFor(ctx, 'merger', () => {
     blocked = true;
@@ -86,7 +89,9 @@ async function merging(ctx: AssistantContext, pass: string, work: (step: StepCon
       ctx.transfers.push(...(before ? paths : ['']));
     }
   }
-  if (step.merges.length || (await ctx.annex.branch.head()) !== annexBefore) ctx.commits.notify();
+  const annexAfter = await ctx.annex.branch.head();
+  ctx.mergedRefs.annexLeftAt(annexAfter);
+  if (step.merges.length || annexAfter !== annexBefore || movedMeanwhile) ctx.commits.notify();
   return !blocked;
 }
 
@@ -165,19 +170,27 @@ async function pushNow(ctx: AssistantContext, name: string, signal?: AbortSignal
 }
 
 /**
- * The push when the daemon stops: every sync remote whose synced/<branch> (as this repository last
- * saw it) is not HEAD gets a push of its own in its lane, after whatever the stop interrupted there
- * (never joined to a push that was waiting with the stop signal, which would not push). Remotes
- * away or in their back-off are left for the next start. Bounded by the stop guard.
+ * The push when the daemon stops: every sync remote whose synced/<branch> is not HEAD, or whose
+ * synced/git-annex is not this git-annex branch (as this repository last saw them), gets a push of
+ * its own in its lane, after whatever the stop interrupted there (never joined to a push that was
+ * waiting with the stop signal, which would not push). So what was recorded last (a peer's upload
+ * here, noted in this branch as the peers stopped) leaves with the stop, not at the next start.
+ * Remotes away or in their back-off are left for the next start. Bounded by the stop guard.
  */
 export async function finalPush(ctx: AssistantContext): Promise<void> {
   const head = await ctx.annex.git.revParse('HEAD');
   if (!head) return;
+  await ctx.annex.branch.commit('update', { now: true }).catch(() => undefined); // what the journal holds goes too
+  const annexHead = await ctx.annex.branch.head();
   const remotes = await selectRemotes(ctx.annex);
   let said = false;
   await Promise.all(
     remotes.map(async (r) => {
-      if ((await ctx.annex.git.revParse(`refs/remotes/${r.name}/synced/${ctx.branch}`)) === head) return;
+      const [synced, syncedAnnex] = await Promise.all([
+        ctx.annex.git.revParse(`refs/remotes/${r.name}/synced/${ctx.branch}`),
+        ctx.annex.git.revParse(`refs/remotes/${r.name}/synced/git-annex`),
+      ]);
+      if (synced === head && (annexHead === undefined || syncedAnnex === annexHead)) return;
       if (!said) ctx.log.info({ worker: 'daemon' }, 'pushing the last commits before stopping');
       said = true;
       await ctx.lanes.run(r.name, () => pushNow(ctx, r.name)).catch(() => false);
