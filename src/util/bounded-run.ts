@@ -121,6 +121,14 @@ export function runBounded(
       done.abort();
       reject(new SpawnError(cmd, e));
     });
+    let stopWaitingForOutput = false;
+    const closeOutput = (): void => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    };
+    child.on('exit', () => {
+      if (stopWaitingForOutput) closeOutput();
+    });
     child.on('close', (code, signal) => {
       done.abort();
       const exit = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
@@ -138,6 +146,12 @@ export function runBounded(
       // Whatever is left of the tree (the child may have exited while its ssh lingers), and what
       // those still alive started since (a git that answers SIGTERM by starting another process).
       signalAll(processTrees(tree), 'SIGKILL');
+      // A process that left the tree (its parent died, so it no longer shows as a descendant; or
+      // it was forked between the reading of the tree and the kill) may still hold our pipes, and
+      // the run would wait for their end forever. Once the child itself is gone, its output is
+      // no longer waited for.
+      stopWaitingForOutput = true;
+      if (child.exitCode !== null || child.signalCode !== null) closeOutput();
     };
     if (opts.signal) {
       const onAbort = (): void => void end('aborted');

@@ -1,5 +1,6 @@
 // The injectable process runner: run a program to completion with optional stdin, collecting its output.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
 import { ArborError, errnoCode } from './errors.js';
 
@@ -55,37 +56,46 @@ export class SpawnError extends ArborError {
   }
 }
 
+/**
+ * A child with nothing to read gets /dev/null as stdin (it reads end of file at once, as from a
+ * closed pipe), not a pipe: one pipe and stream fewer to set up and tear down, about a millisecond
+ * of CPU of each of the dozens of git processes a command starts.
+ */
+function stdioFor(opts: SpawnOptions): 'pipe' | ['ignore', 'pipe', 'pipe'] {
+  return opts.input === undefined ? ['ignore', 'pipe', 'pipe'] : 'pipe';
+}
+
 /** The real Spawner on node:child_process. */
 export const nodeSpawner: Spawner = {
   run(cmd, args, opts = {}) {
     return new Promise<SpawnResult>((resolve, reject) => {
-      const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+      const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: stdioFor(opts) }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       // A child that exits without reading all its input makes our write fail with EPIPE; its exit
       // code tells what happened, so the write error itself carries no information.
-      child.stdin.on('error', () => undefined);
+      child.stdin?.on('error', () => undefined);
       child.on('error', (e) => reject(new SpawnError(cmd, e)));
       child.on('close', (code, signal) => {
         const exit = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
         resolve({ code: exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
       });
-      child.stdin.end(opts.input ?? '');
+      child.stdin?.end(opts.input);
     });
   },
   async *records(cmd, args, opts) {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: stdioFor(opts) }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
     const err: Buffer[] = [];
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => undefined);
+    child.stdin?.on('error', () => undefined);
     const closed = new Promise<StreamEnd>((resolve, reject) => {
       child.on('error', (e) => reject(new SpawnError(cmd, e)));
       child.on('close', (code, signal) => resolve({ code: code ?? 128 + (signal === null ? 0 : constants.signals[signal]), stderr: Buffer.concat(err).toString('utf8') }));
     });
     closed.catch(() => undefined); // observed below; a failed start also ends the stdout iteration
-    child.stdin.end(opts.input ?? '');
+    child.stdin?.end(opts.input);
     const sep = opts.separator.charCodeAt(0);
     let rest: Buffer = Buffer.alloc(0);
     let finished = false;
