@@ -13,7 +13,11 @@ import { rmSync } from 'node:fs';
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: new URL('../dist/cli/main.js', import.meta.url).pathname },
+  entryPoints: {
+    main: new URL('../dist/cli/main.js', import.meta.url).pathname,
+    // What git starts as the filter process (bin/git-arbor.js): the filter without the CLI.
+    'filter-main': new URL('../dist/cli/filter-main.js', import.meta.url).pathname,
+  },
   outdir,
   bundle: true,
   splitting: true,
