@@ -12,8 +12,11 @@
 // busy. The other files spawn git, git-annex and arbor one after another and keep a core busy
 // each. So the daemon files run alongside the others from the start, ARBOR_DAEMON_TEST_EARLY
 // (default 2) at a time while other files remain and ARBOR_DAEMON_TEST_CONCURRENCY (default 3)
-// after, and the other files ARBOR_TEST_CONCURRENCY (default 3) at a time. More than that starves
-// the daemons until their bounded waits run out: that is load, not a finding.
+// after, and the other files ARBOR_TEST_CONCURRENCY (default 2) at a time. More than that starves
+// the daemons until their bounded waits run out: that is load, not a finding. And it costs CPU:
+// a daemon file that runs longer keeps its daemons' schedules and its polls running longer. With 3
+// other files at a time the whole suite took 1,105-1,135 s and 1,545-1,594 s of counted CPU; with
+// 2, 1,002 s and 1,382 s (same tree, clean clones, nothing else running).
 // The longest files start first: test/durations.json holds each file's last measured wall time
 // (the runner rewrites it after a whole-suite run outside CI); a file not in it counts by size.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -80,7 +83,7 @@ const limit = (name, dflt, least = 1) => {
   const n = Number(process.env[name] ?? dflt);
   return Number.isInteger(n) && n >= least ? n : dflt;
 };
-const OTHERS = limit('ARBOR_TEST_CONCURRENCY', 3);
+const OTHERS = limit('ARBOR_TEST_CONCURRENCY', 2);
 const DAEMONS_EARLY = limit('ARBOR_DAEMON_TEST_EARLY', 2, 0); // 0: daemon files only after the others
 const DAEMONS_LATE = limit('ARBOR_DAEMON_TEST_CONCURRENCY', 3);
 
