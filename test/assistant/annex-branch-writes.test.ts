@@ -9,30 +9,43 @@ import { arbor } from '../helpers/arbor.js';
 import { configureFastAssistant, eventually, startAssistant, stopAssistant } from '../helpers/assistant.js';
 import { ok } from '../helpers/run.js';
 
-test('C\'s assistant passes on what B recorded in C\'s git-annex branch (B\'s upload to C, a describe run in C) to D, which only C reaches', { timeout: 200_000 }, async () => {
-  // B → C → D: B sends to C over a local path and records "C has it" in C's own branch; D is C's
-  // remote, and nobody else's. Only C's assistant runs.
+/**
+ * C, with a first commit, and clones of it named `others` (each initialised, with no remote);
+ * C gets D as its remote `d`. C's assistant is set up fast but not started.
+ */
+async function cAndClones(others: readonly string[]): Promise<{ c: string; parent: string; cUuid: string }> {
   const c = await makeRepo({ name: 'C' });
   const parent = join(c, '..');
   await arbor(c, 'init', 'C');
   writeFiles(c, { 'seed.txt': 'seed\n' });
   await arbor(c, 'sync');
-  for (const name of ['B', 'D']) {
+  for (const name of others) {
     await git(parent, 'clone', '-q', c, name);
     await arbor(join(parent, name), 'init', name);
     await git(join(parent, name), 'remote', 'remove', 'origin');
   }
+  await git(c, 'remote', 'add', 'd', '../D');
+  await configureFastAssistant(c);
+  return { c, parent, cUuid: await git(c, 'config', 'annex.uuid') };
+}
+
+/** Waits until C's assistant has pushed its git-annex branch into D (its start-up push). */
+function firstPushReached(d: string): Promise<void> {
+  return eventually('C pushed its git-annex branch to D', async () => (await git(d, 'for-each-ref', 'refs/heads/synced/git-annex')) !== '');
+}
+
+test('C\'s assistant passes on what B recorded in C\'s git-annex branch (B\'s upload to C, a describe run in C) to D, which only C reaches', { timeout: 200_000 }, async () => {
+  // B → C → D: B sends to C over a local path and records "C has it" in C's own branch; D is C's
+  // remote, and nobody else's. Only C's assistant runs.
+  const { c, parent, cUuid } = await cAndClones(['B', 'D']);
   const b = join(parent, 'B');
   const d = join(parent, 'D');
   await git(b, 'remote', 'add', 'c', '../C');
-  await git(c, 'remote', 'add', 'd', '../D');
-  const cUuid = await git(c, 'config', 'annex.uuid');
-  await configureFastAssistant(c);
   await startAssistant(c);
   try {
     // What D's own git-annex says, once it has merged what C pushed into D.
     const inD = (args: string[]): Promise<string> => ok('git', ['annex', ...args], { cwd: d });
-    await eventually('C pushed its git-annex branch to D', async () => (await git(d, 'for-each-ref', 'refs/heads/synced/git-annex')) !== '');
+    await firstPushReached(d);
 
     writeFiles(b, { 'big.bin': randomBytes(300_000) });
     await arbor(b, 'add', 'big.bin');
@@ -54,22 +67,12 @@ test('C\'s assistant passes on what B recorded in C\'s git-annex branch (B\'s up
 });
 
 test('assistant --stop pushes what waits in the git-annex journal and branch, not only the last commit of the work tree', { timeout: 200_000 }, async () => {
-  const c = await makeRepo({ name: 'C' });
-  const parent = join(c, '..');
-  await arbor(c, 'init', 'C');
-  writeFiles(c, { 'seed.txt': 'seed\n' });
-  await arbor(c, 'sync');
-  await git(parent, 'clone', '-q', c, 'D');
+  const { c, parent, cUuid } = await cAndClones(['D']);
   const d = join(parent, 'D');
-  await arbor(d, 'init', 'D');
-  await git(d, 'remote', 'remove', 'origin');
-  await git(c, 'remote', 'add', 'd', '../D');
-  const cUuid = await git(c, 'config', 'annex.uuid');
-  await configureFastAssistant(c);
   await startAssistant(c);
   let stopped = false;
   try {
-    await eventually('C pushed its git-annex branch to D', async () => (await git(d, 'for-each-ref', 'refs/heads/synced/git-annex')) !== '');
+    await firstPushReached(d);
     // git-annex with annex.alwayscommit=false leaves its change in the journal: no ref moves, so
     // nothing tells the running assistant; only the stop's last push can take it.
     await ok('git', ['-c', 'annex.alwayscommit=false', 'annex', 'describe', 'here', 'renamed just before the stop'], { cwd: c });
