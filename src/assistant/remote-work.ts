@@ -180,7 +180,9 @@ async function pushNow(ctx: AssistantContext, name: string, signal?: AbortSignal
 export async function finalPush(ctx: AssistantContext): Promise<void> {
   const head = await ctx.annex.git.revParse('HEAD');
   if (!head) return;
-  await ctx.annex.branch.commit('update', { now: true }).catch(() => undefined); // what the journal holds goes too
+  // What the journal holds goes too; if it cannot be committed (a full disk), it stays in the
+  // journal for the next start, and the log says so.
+  await ctx.annex.branch.commit('update', { now: true }).catch((err: unknown) => ctx.log.warn({ worker: 'daemon' }, `could not commit the git-annex journal before stopping: ${describeError(err)}`));
   const annexHead = await ctx.annex.branch.head();
   const remotes = await selectRemotes(ctx.annex);
   let said = false;
